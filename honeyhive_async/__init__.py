@@ -1,0 +1,68 @@
+"""honeyhive_async: a fast, dependable async SDK for the HoneyHive LLM-observability API."""
+
+from . import errors, models
+from ._client import NOT_GIVEN, AsyncHoneyHive, NotGiven
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseDecodeError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConflictError,
+    HoneyHiveError,
+    InternalServerError,
+    MissingAPIKeyError,
+    NotFoundError,
+    PartialBatchError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from .models import (
+    CreateEventRequest,
+    DateRange,
+    Event,
+    EventFilter,
+    EventsPage,
+    EventType,
+    ExportFilter,
+    SessionTree,
+)
+
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseDecodeError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncHoneyHive",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "CreateEventRequest",
+    "DateRange",
+    "Event",
+    "EventFilter",
+    "EventType",
+    "EventsPage",
+    "ExportFilter",
+    "HoneyHiveError",
+    "InternalServerError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "NotGiven",
+    "PartialBatchError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SessionTree",
+    "UnprocessableEntityError",
+    "__version__",
+    "errors",
+    "models",
+]

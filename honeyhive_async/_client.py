@@ -1,0 +1,256 @@
+"""`AsyncHoneyHive`: configuration, the shared transport, retries, and the resource groups."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING, Final
+
+import aiohttp
+
+from ._constants import (
+    API_KEY_ENV_VARS,
+    BASE_URL_ENV_VAR,
+    DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
+from ._retry import build_retrying, parse_retry_after, should_retry
+from ._transport import RawResponse, Transport
+from .errors import APIError, APITimeoutError, decode_error_body, error_for_status
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .resources import AsyncEvents, AsyncSessions
+
+__all__ = ["NOT_GIVEN", "AsyncHoneyHive", "NotGiven"]
+
+
+class NotGiven:
+    """Marks an option the caller did not pass (`None` can be a meaningful value)."""
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+Timeout = float | aiohttp.ClientTimeout | None
+
+
+def _to_client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    if isinstance(timeout, aiohttp.ClientTimeout):
+        return timeout
+    if timeout is None:
+        return aiohttp.ClientTimeout(total=None, connect=DEFAULT_CONNECT_TIMEOUT)
+    if timeout <= 0:
+        raise ValueError(f"timeout must be positive seconds, got {timeout!r}")
+    return aiohttp.ClientTimeout(total=timeout, connect=min(DEFAULT_CONNECT_TIMEOUT, timeout))
+
+
+def _env_api_key() -> str | None:
+    for name in API_KEY_ENV_VARS:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+class AsyncHoneyHive:
+    """Async client for the HoneyHive API.
+
+    Usage::
+
+        async with AsyncHoneyHive() as client:
+            session = await client.session.get(session_id)
+
+    Args:
+        api_key: Bearer key; falls back to `HH_API_KEY`, then `HONEYHIVE_API_KEY`. A missing key
+            is reported at the first request, so the client can be built before the
+            environment is complete.
+        base_url: API root; falls back to `HH_API_URL`, then `https://api.honeyhive.ai`.
+        timeout: Seconds one call may take, retries and their waits included, or an
+            `aiohttp.ClientTimeout` whose `total` is that deadline. `None` waits forever.
+        max_retries: Retries after the first attempt for failures that are safe to repeat;
+            0 disables retries.
+        default_headers: Extra headers for every request.
+        connection_limit: Size of the connection pool shared by this client and its
+            `with_options` views.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: dict[str, str] | None = None,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+        base_url = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+        self._timeout = _to_client_timeout(timeout)
+        self.max_retries = max_retries
+        self._transport = Transport(
+            base_url=base_url,
+            api_key=api_key or _env_api_key(),
+            connection_limit=connection_limit,
+            default_headers=default_headers,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is joined to."""
+        return self._transport.base_url
+
+    @property
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """The per-call deadline (`total`) and connect timeout."""
+        return self._timeout
+
+    @property
+    def is_closed(self) -> bool:
+        """True once `aclose()` ran on this client or any view of it."""
+        return self._transport.closed
+
+    @cached_property
+    def session(self) -> AsyncSessions:
+        """Sessions: `get`, `start`, `get_tree`, `delete`."""
+        from .resources import AsyncSessions
+
+        return AsyncSessions(self)
+
+    @cached_property
+    def events(self) -> AsyncEvents:
+        """Events: `create`, `get`, `update`, `create_batch`, `search`, `iter`, `export`."""
+        from .resources import AsyncEvents
+
+        return AsyncEvents(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncHoneyHive:
+        """Return a view of this client with other settings that shares its connection pool.
+
+        Usage::
+
+            await client.with_options(timeout=5, max_retries=0).events.get(event_id)
+        """
+        view = copy.copy(self)
+        # cached_property stores resources in __dict__; the view needs its own, bound to itself.
+        view.__dict__.pop("session", None)
+        view.__dict__.pop("events", None)
+        if not isinstance(timeout, NotGiven):
+            view._timeout = _to_client_timeout(timeout)
+        if not isinstance(max_retries, NotGiven):
+            if max_retries < 0:
+                raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+            view.max_retries = max_retries
+        return view
+
+    async def _request(
+        self, method: str, path: str, *, content: bytes | None = None, idempotent: bool = True
+    ) -> RawResponse:
+        """Send a request with retries and return the 2xx response; raise on anything else.
+
+        Args:
+            method: HTTP method.
+            path: Percent-encoded path below `base_url`.
+            content: JSON body, already encoded.
+            idempotent: False for a call that is unsafe to repeat once the server may have acted.
+        """
+        timeout = self._timeout
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            # Fast path: the first attempt pays for no retry machinery at all.
+            return await self._attempt(method, path, content, timeout)
+        except APIError as exc:
+            if self.max_retries == 0 or not should_retry(exc, idempotent=idempotent):
+                raise
+            first_error: APIError | None = exc
+
+        deadline = None if timeout.total is None else started + timeout.total
+
+        async def attempt() -> RawResponse:
+            nonlocal first_error
+            if first_error is not None:
+                # Replay the first failure so that tenacity computes the first wait from it.
+                err, first_error = first_error, None
+                raise err
+            budget = _remaining(timeout, deadline, loop, method, path)
+            return await self._attempt(method, path, content, budget)
+
+        retrying = build_retrying(
+            max_retries=self.max_retries, idempotent=idempotent, deadline=deadline, clock=loop.time
+        )
+        return await retrying(attempt)
+
+    async def _attempt(
+        self, method: str, path: str, content: bytes | None, timeout: aiohttp.ClientTimeout
+    ) -> RawResponse:
+        raw = await self._transport.send(method, path, content=content, timeout=timeout)
+        if raw.status < 300:
+            return raw
+        should = raw.headers.get("x-should-retry")
+        raise error_for_status(
+            method=method,
+            path=path,
+            status=raw.status,
+            body=decode_error_body(raw.content),
+            request_id=raw.request_id,
+            retry_after=parse_retry_after(raw.headers),
+            should_retry=None if should is None else should.lower() == "true",
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool shared with every `with_options` view."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncHoneyHive:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        # Never the key: reprs end up in logs and tracebacks.
+        return (
+            f"AsyncHoneyHive(base_url={self.base_url!r}, timeout={self._timeout.total!r}, "
+            f"max_retries={self.max_retries!r})"
+        )
+
+
+def _remaining(
+    timeout: aiohttp.ClientTimeout,
+    deadline: float | None,
+    loop: asyncio.AbstractEventLoop,
+    method: str,
+    path: str,
+) -> aiohttp.ClientTimeout:
+    if deadline is None:
+        return timeout
+    left = deadline - loop.time()
+    if left <= 0:
+        raise APITimeoutError(
+            f"{method} {path}: the call's deadline passed before a retry", method=method, path=path
+        )
+    connect = timeout.connect if timeout.connect is None else min(timeout.connect, left)
+    return aiohttp.ClientTimeout(total=left, connect=connect)

@@ -1,0 +1,20 @@
+"""Defaults shared by the client, the transport and the retry policy."""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.honeyhive.ai"
+API_KEY_ENV_VARS = ("HH_API_KEY", "HONEYHIVE_API_KEY")
+BASE_URL_ENV_VAR = "HH_API_URL"
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one call may take, retries and their waits included."""
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_CONNECTION_LIMIT = 100
+
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+"""A server that asks for a longer wait than this is not retried: the error goes to the caller."""
+
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")

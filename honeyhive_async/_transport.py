@@ -1,0 +1,158 @@
+"""The one seam between the client and the network: a lazily created, pooled aiohttp session."""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+from typing import NamedTuple
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from ._constants import REQUEST_ID_HEADERS
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ClientClosedError,
+    HoneyHiveError,
+    MissingAPIKeyError,
+)
+
+__all__ = ["RawResponse", "Transport", "user_agent"]
+
+_CONNECT_TIMEOUTS: tuple[type[BaseException], ...] = tuple(
+    cls for cls in (getattr(aiohttp, "ConnectionTimeoutError", None),) if isinstance(cls, type)
+)
+
+
+def user_agent() -> str:
+    """Return the User-Agent sent with every request."""
+    return (
+        f"honeyhive-async/{__version__} (Python {platform.python_version()}; "
+        f"aiohttp {aiohttp.__version__})"
+    )
+
+
+class RawResponse(NamedTuple):
+    """A complete HTTP response: the body is read before the connection goes back to the pool."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for this request, when it sent one."""
+        for name in REQUEST_ID_HEADERS:
+            value = self.headers.get(name)
+            if value:
+                return value
+        return None
+
+
+class Transport:
+    """Owns the aiohttp session that every client view shares.
+
+    The session is created on first use, inside the running loop (aiohttp refuses to build one
+    outside it), so a client can be built at import time.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        connection_limit: int,
+        default_headers: dict[str, str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._connection_limit = connection_limit
+        self._default_headers = dict(default_headers or {})
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r}, closed={self.closed})"
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ClientClosedError("this HoneyHive client is closed; create a new one")
+        session = self._session
+        loop = asyncio.get_running_loop()
+        if session is not None and self._loop is loop:
+            return session
+        if session is not None and not session.closed:
+            raise HoneyHiveError(
+                "this HoneyHive client is bound to the event loop it first ran in; "
+                "create one client per event loop"
+            )
+        if self._api_key is None:
+            raise MissingAPIKeyError()
+        headers = {
+            "User-Agent": user_agent(),
+            "Accept": "application/json",
+            **self._default_headers,
+            "Authorization": f"Bearer {self._api_key}",
+        }
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._connection_limit),
+            headers=headers,
+            # Errors are built from the full response; aiohttp must not raise on its own.
+            raise_for_status=False,
+        )
+        self._loop = loop
+        return self._session
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None,
+        timeout: aiohttp.ClientTimeout,
+    ) -> RawResponse:
+        """Send one request and read the whole response; map transport failures to our errors.
+
+        `path` must already be percent-encoded.
+        """
+        session = self._get_session()
+        url = URL(self.base_url + path, encoded=True)
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        try:
+            async with session.request(
+                method, url, data=content, headers=headers, timeout=timeout
+            ) as resp:
+                body = await resp.read()
+                return RawResponse(resp.status, resp.headers, body)
+        # Timeouts first: aiohttp's timeout errors are also ClientErrors.
+        except asyncio.TimeoutError as exc:
+            raise APITimeoutError(
+                f"{method} {path} timed out",
+                method=method,
+                path=path,
+                request_sent=not isinstance(exc, _CONNECT_TIMEOUTS),
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise APIConnectionError(
+                f"{method} {path}: could not connect to {self.base_url}: {exc.os_error}",
+                method=method,
+                path=path,
+                request_sent=False,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise APIConnectionError(
+                f"{method} {path}: connection error: {type(exc).__name__}: {exc}",
+                method=method,
+                path=path,
+            ) from exc
+
+    async def aclose(self) -> None:
+        """Close the pool; later requests raise `ClientClosedError`."""
+        self.closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()

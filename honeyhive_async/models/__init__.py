@@ -1,0 +1,52 @@
+"""msgspec Structs for every request and response body, field names as on the wire."""
+
+from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from .events import (
+    CreateEventBatchRequest,
+    CreateEventBatchResponse,
+    CreateEventRequest,
+    CreateEventResponse,
+    DateRange,
+    Event,
+    EventFilter,
+    EventsPage,
+    EventType,
+    ExportDateRange,
+    ExportEventsRequest,
+    ExportFilter,
+    FilterOperator,
+    FilterType,
+    GetEventResponse,
+    SearchEventsRequest,
+    SessionProperties,
+    UpdateEventRequest,
+)
+from .sessions import DeleteSessionResponse, SessionTree, StartSessionRequest
+
+__all__ = [
+    "CreateEventBatchRequest",
+    "CreateEventBatchResponse",
+    "CreateEventRequest",
+    "CreateEventResponse",
+    "DateRange",
+    "DeleteSessionResponse",
+    "Event",
+    "EventFilter",
+    "EventType",
+    "EventsPage",
+    "ExportDateRange",
+    "ExportEventsRequest",
+    "ExportFilter",
+    "FilterOperator",
+    "FilterType",
+    "GetEventResponse",
+    "JSONObject",
+    "Model",
+    "RequestModel",
+    "SearchEventsRequest",
+    "SessionProperties",
+    "SessionTree",
+    "StartSessionRequest",
+    "UpdateEventRequest",
+    "parse_timestamp_ms",
+]

@@ -1,0 +1,249 @@
+"""Event models: the wire shapes of `/v1/events*` and of the event returned by `GET /session/{id}`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+
+__all__ = [
+    "CreateEventBatchRequest",
+    "CreateEventBatchResponse",
+    "CreateEventRequest",
+    "CreateEventResponse",
+    "DateRange",
+    "Event",
+    "EventFilter",
+    "EventType",
+    "EventsPage",
+    "ExportDateRange",
+    "ExportEventsRequest",
+    "ExportFilter",
+    "FilterOperator",
+    "FilterType",
+    "GetEventResponse",
+    "SearchEventsRequest",
+    "SessionProperties",
+    "UpdateEventRequest",
+]
+
+EventType = Literal["model", "tool", "chain", "session"]
+FilterOperator = Literal[
+    "exists",
+    "not exists",
+    "is",
+    "is not",
+    "contains",
+    "not contains",
+    "greater than",
+    "less than",
+    "after",
+    "before",
+]
+FilterType = Literal["string", "number", "boolean", "datetime"]
+FilterValue = str | int | float | bool | None
+
+
+class Event(Model):
+    """An event (span) as HoneyHive returns it; a session is the event whose id is the session id."""
+
+    event_id: str
+    session_id: str | None = None
+    parent_id: str | None = None
+    """The enclosing event; root events hang off the session event."""
+    children_ids: list[str] = []
+    event_type: EventType | None = None
+    event_name: str | None = None
+    source: str | None = None
+    project_id: str | None = None
+    org_id: str | None = None
+    workspace_id: str | None = None
+    config: JSONObject | None = None
+    inputs: JSONObject | None = None
+    outputs: JSONObject | None = None
+    error: str | None = None
+    start_time: float | str | None = None
+    """Unix milliseconds; old responses carry a string such as ``"2024-04-01 22:38:19"`` (UTC)."""
+    end_time: float | str | None = None
+    """Unix milliseconds, or a legacy string like `start_time`."""
+    duration: float | None = None
+    """Milliseconds."""
+    metadata: JSONObject | None = None
+    feedback: JSONObject | None = None
+    metrics: JSONObject | None = None
+    user_properties: JSONObject | None = None
+
+    @property
+    def start_time_ms(self) -> float | None:
+        """`start_time` as Unix milliseconds, whichever form the server sent."""
+        return parse_timestamp_ms(self.start_time)
+
+    @property
+    def end_time_ms(self) -> float | None:
+        """`end_time` as Unix milliseconds, whichever form the server sent."""
+        return parse_timestamp_ms(self.end_time)
+
+
+class GetEventResponse(Model):
+    """Body of `GET /v1/events/{event_id}`."""
+
+    event: Event
+
+
+class CreateEventRequest(RequestModel):
+    """Body of `POST /v1/events` (`PostEventRequest`); also one item of a batch."""
+
+    event_type: EventType
+    inputs: JSONObject
+    event_id: str | None = None
+    session_id: str | None = None
+    parent_id: str | None = None
+    children_ids: list[str] | None = None
+    event_name: str | None = None
+    source: str | None = None
+    project_id: str | None = None
+    config: JSONObject | None = None
+    outputs: JSONObject | None = None
+    error: str | UnsetType | None = UNSET
+    """`None` is sent as null; left unset it is not sent."""
+    start_time: float | None = None
+    """Unix milliseconds."""
+    end_time: float | None = None
+    """Unix milliseconds."""
+    duration: float | None = None
+    """Milliseconds."""
+    metadata: JSONObject | None = None
+    feedback: JSONObject | None = None
+    metrics: JSONObject | None = None
+    user_properties: JSONObject | None = None
+
+
+class CreateEventResponse(Model):
+    """Body returned by `POST /v1/events`."""
+
+    event_id: str
+    success: bool = True
+
+
+class UpdateEventRequest(RequestModel):
+    """Body of `PUT /v1/events/{event_id}`: only the updatable fields.
+
+    A field left `UNSET` is not sent; an explicit `None` is sent as null (for `outputs`, null
+    keeps the stored outputs). `metadata`, `feedback`, `metrics`, `config` and
+    `user_properties` are merged by the server; `outputs` is replaced.
+    """
+
+    metadata: JSONObject | UnsetType | None = UNSET
+    feedback: JSONObject | UnsetType | None = UNSET
+    metrics: JSONObject | UnsetType | None = UNSET
+    outputs: JSONObject | UnsetType | None = UNSET
+    config: JSONObject | UnsetType | None = UNSET
+    user_properties: JSONObject | UnsetType | None = UNSET
+    duration: float | UnsetType | None = UNSET
+    """Milliseconds."""
+    end_time: float | UnsetType | None = UNSET
+    """Unix milliseconds."""
+    children_ids: list[str] | UnsetType | None = UNSET
+    """The server ignores an empty list."""
+
+
+class SessionProperties(RequestModel):
+    """Session fields used by a batch with `single_session=True`."""
+
+    session_name: str | None = None
+    start_time: float | None = None
+    """Unix milliseconds."""
+    user_properties: JSONObject | None = None
+    metadata: JSONObject | None = None
+
+
+class CreateEventBatchRequest(RequestModel):
+    """Body of `POST /v1/events/batch`."""
+
+    events: list[CreateEventRequest]
+    single_session: bool | None = None
+    session_properties: SessionProperties | None = None
+
+
+class CreateEventBatchResponse(Model):
+    """Body returned by `POST /v1/events/batch`; on a 500 it lists the ids that were created."""
+
+    event_ids: list[str] = []
+    session_id: str | None = None
+    success: bool = False
+    errors: list[Any] | None = None
+
+
+class EventFilter(RequestModel):
+    """One filter of `POST /v1/events/search`, e.g. ``EventFilter("session_id", "is", sid)``."""
+
+    field: str
+    """A top-level field (``event_type``) or a dotted path (``metadata.cost``)."""
+    operator: FilterOperator
+    value: FilterValue
+    type: FilterType | UnsetType = UNSET
+
+
+class DateRange(RequestModel):
+    """Inclusive ISO 8601 range for `POST /v1/events/search`."""
+
+    start_time: str
+    end_time: str
+
+
+class SearchEventsRequest(RequestModel):
+    """Body of `POST /v1/events/search`: one page of events, newest `start_time` first."""
+
+    filters: list[EventFilter] | None = None
+    dateRange: DateRange | None = None
+    limit: int | None = None
+    """1 to 1000 (server default 1000)."""
+    page: int | None = None
+    """1-based."""
+    evaluation_id: str | None = None
+
+
+class ExportFilter(RequestModel):
+    """One filter of the legacy `POST /v1/events/export` (`type` is required there)."""
+
+    field: str
+    operator: FilterOperator
+    value: FilterValue
+    type: FilterType
+
+
+class ExportDateRange(RequestModel):
+    """Inclusive ISO 8601 range of the legacy export route."""
+
+    gte: str = msgspec.field(name="$gte")
+    lte: str = msgspec.field(name="$lte")
+
+
+class ExportEventsRequest(RequestModel):
+    """Body of the legacy `POST /v1/events/export` (up to 7500 events a page)."""
+
+    filters: list[ExportFilter] | None = None
+    dateRange: ExportDateRange | None = None
+    projections: list[str] | None = None
+    limit: int | None = None
+    """1 to 7500 (server default 1000)."""
+    page: int | None = None
+    """1-based."""
+    ignore_order: bool | None = None
+    evaluation_id: str | None = None
+
+
+class EventsPage(Model):
+    """One page of events from `/v1/events/search` (`count`) or `/v1/events/export` (`totalEvents`)."""
+
+    events: list[Event]
+    count: int | None = None
+    totalEvents: int | None = None
+
+    @property
+    def total(self) -> int | None:
+        """The number of matching events across all pages, whichever key the server used."""
+        return self.count if self.count is not None else self.totalEvents

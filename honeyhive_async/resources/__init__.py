@@ -1,0 +1,6 @@
+"""Resource groups hung off the client: `client.session` and `client.events`."""
+
+from .events import AsyncEvents
+from .sessions import AsyncSessions
+
+__all__ = ["AsyncEvents", "AsyncSessions"]

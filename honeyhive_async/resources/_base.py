@@ -1,0 +1,51 @@
+"""What every resource group shares: the client it borrows requests from, and decoding."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
+
+import msgspec
+
+from ..errors import APIResponseDecodeError
+
+if TYPE_CHECKING:
+    from .._client import AsyncHoneyHive
+
+__all__ = ["AsyncResource", "encoder", "path_id"]
+
+T = TypeVar("T")
+
+encoder = msgspec.json.Encoder()
+
+
+def path_id(name: str, value: str) -> str:
+    """Validate an id bound for a URL path and percent-encode it."""
+    if not isinstance(value, str) or not value.strip():  # type: ignore[redundant-expr] # callers may be untyped
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return quote(value, safe="")
+
+
+class AsyncResource:
+    """A group of endpoints hung off the client (`client.session`, `client.events`)."""
+
+    def __init__(self, client: AsyncHoneyHive) -> None:
+        self._client = client
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        decoder: msgspec.json.Decoder[T],
+        *,
+        body: msgspec.Struct | None = None,
+        idempotent: bool = True,
+    ) -> T:
+        content = encoder.encode(body) if body is not None else None
+        raw = await self._client._request(method, path, content=content, idempotent=idempotent)
+        try:
+            return decoder.decode(raw.content)
+        except msgspec.DecodeError as exc:
+            raise APIResponseDecodeError(
+                method=method, path=path, status=raw.status, body=raw.content, reason=str(exc)
+            ) from exc

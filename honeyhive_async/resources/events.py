@@ -1,0 +1,396 @@
+"""`client.events`: create, read, update and search events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from ..errors import InternalServerError, PartialBatchError
+from ..models import (
+    CreateEventBatchRequest,
+    CreateEventBatchResponse,
+    CreateEventRequest,
+    CreateEventResponse,
+    DateRange,
+    Event,
+    EventFilter,
+    EventsPage,
+    EventType,
+    ExportDateRange,
+    ExportEventsRequest,
+    ExportFilter,
+    GetEventResponse,
+    JSONObject,
+    SearchEventsRequest,
+    SessionProperties,
+    UpdateEventRequest,
+)
+from ._base import AsyncResource, path_id
+
+__all__ = ["AsyncEvents"]
+
+_create_decoder = msgspec.json.Decoder(CreateEventResponse)
+_get_decoder = msgspec.json.Decoder(GetEventResponse)
+_batch_decoder = msgspec.json.Decoder(CreateEventBatchResponse)
+_page_decoder = msgspec.json.Decoder(EventsPage)
+_any_decoder = msgspec.json.Decoder()
+
+_EVENT_TYPES = frozenset(("model", "tool", "chain", "session"))
+SEARCH_MAX_LIMIT = 1000
+EXPORT_MAX_LIMIT = 7500
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+DateRangeArg = DateRange | tuple[dt.datetime | str, dt.datetime | str]
+
+
+def _convert(value: S | Mapping[str, Any], cls: type[S], what: str) -> S:
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a {cls.__name__} or a mapping, got {type(value).__name__}")
+    try:
+        return msgspec.convert(value, cls)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"{what} is not a valid {cls.__name__}: {exc}") from None
+
+
+def _iso(value: dt.datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _date_range(value: DateRangeArg | None) -> DateRange | None:
+    if value is None or isinstance(value, DateRange):
+        return value
+    start, end = value
+    return DateRange(start_time=_iso(start), end_time=_iso(end))
+
+
+def _check_limit(name: str, value: int | None, maximum: int) -> None:
+    if value is not None and not 1 <= value <= maximum:
+        raise ValueError(f"{name} must be between 1 and {maximum}, got {value!r}")
+
+
+def _check_event_type(event_type: str) -> None:
+    if event_type not in _EVENT_TYPES:
+        raise ValueError(f"event_type must be one of {sorted(_EVENT_TYPES)}, got {event_type!r}")
+
+
+class AsyncEvents(AsyncResource):
+    """Events (spans) of HoneyHive sessions."""
+
+    async def create(
+        self,
+        *,
+        event_type: EventType,
+        inputs: JSONObject,
+        event_name: str | None = None,
+        event_id: str | None = None,
+        session_id: str | None = None,
+        parent_id: str | None = None,
+        children_ids: list[str] | None = None,
+        source: str | None = None,
+        config: JSONObject | None = None,
+        outputs: JSONObject | None = None,
+        error: str | UnsetType | None = UNSET,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        duration: float | None = None,
+        metadata: JSONObject | None = None,
+        feedback: JSONObject | None = None,
+        metrics: JSONObject | None = None,
+        user_properties: JSONObject | None = None,
+    ) -> CreateEventResponse:
+        """Create one event (`POST /v1/events`).
+
+        The client generates `event_id` when none is given, so a retried create stores the
+        event once.
+
+        Args:
+            event_type: ``"model"``, ``"tool"``, ``"chain"`` or ``"session"``.
+            inputs: Inputs of the event (required by the API).
+            event_name: Name shown in HoneyHive.
+            event_id: UUID of the event; generated when omitted.
+            session_id: Session the event belongs to; the server makes one when omitted.
+            parent_id: Enclosing event; defaults to the session.
+            children_ids: Ids of the event's children.
+            source: Where the event comes from.
+            config: Model parameters, prompt template, ...
+            outputs: Outputs of the event (an object).
+            error: Error message; `None` sends null, leaving it unset sends nothing.
+            start_time: Unix milliseconds.
+            end_time: Unix milliseconds.
+            duration: Milliseconds.
+            metadata: Arbitrary metadata (tokens, cost, ...).
+            feedback: Ratings, ground truth, ...
+            metrics: Metric values.
+            user_properties: Properties of the end user.
+        """
+        _check_event_type(event_type)
+        body = CreateEventRequest(
+            event_type=event_type,
+            inputs=inputs,
+            event_id=event_id if event_id is not None else str(uuid.uuid4()),
+            session_id=session_id,
+            parent_id=parent_id,
+            children_ids=children_ids,
+            event_name=event_name,
+            source=source,
+            config=config,
+            outputs=outputs,
+            error=error,
+            start_time=start_time,
+            end_time=end_time,
+            duration=duration,
+            metadata=metadata,
+            feedback=feedback,
+            metrics=metrics,
+            user_properties=user_properties,
+        )
+        return await self._call("POST", "/v1/events", _create_decoder, body=body)
+
+    async def get(self, event_id: str) -> Event:
+        """Retrieve one event (`GET /v1/events/{event_id}`)."""
+        path = f"/v1/events/{path_id('event_id', event_id)}"
+        return (await self._call("GET", path, _get_decoder)).event
+
+    async def update(
+        self,
+        event_id: str,
+        *,
+        metadata: JSONObject | UnsetType | None = UNSET,
+        feedback: JSONObject | UnsetType | None = UNSET,
+        metrics: JSONObject | UnsetType | None = UNSET,
+        outputs: JSONObject | UnsetType | None = UNSET,
+        config: JSONObject | UnsetType | None = UNSET,
+        user_properties: JSONObject | UnsetType | None = UNSET,
+        duration: float | UnsetType | None = UNSET,
+        end_time: float | UnsetType | None = UNSET,
+        children_ids: list[str] | UnsetType | None = UNSET,
+    ) -> None:
+        """Update an event (`PUT /v1/events/{event_id}`); a session is updated by its session id.
+
+        Only the fields passed are sent; an explicit `None` is sent as null. The server merges
+        `metadata`, `feedback`, `metrics`, `config` and `user_properties`, replaces `outputs`
+        (null keeps them) and ignores an empty `children_ids`. `inputs` cannot be updated.
+        """
+        path = f"/v1/events/{path_id('event_id', event_id)}"
+        body = UpdateEventRequest(
+            metadata=metadata,
+            feedback=feedback,
+            metrics=metrics,
+            outputs=outputs,
+            config=config,
+            user_properties=user_properties,
+            duration=duration,
+            end_time=end_time,
+            children_ids=children_ids,
+        )
+        await self._call("PUT", path, _any_decoder, body=body)
+
+    async def create_batch(
+        self,
+        events: Iterable[CreateEventRequest | Mapping[str, Any]],
+        *,
+        single_session: bool | None = None,
+        session_properties: SessionProperties | Mapping[str, Any] | None = None,
+    ) -> CreateEventBatchResponse:
+        """Create many events in one request (`POST /v1/events/batch`).
+
+        Events without an `event_id` get one first, so a partly failed batch can be completed
+        by re-sending only what is missing. The batch is retried automatically only when the
+        server proves it did nothing (connection refused, 408, 429).
+
+        Raises:
+            PartialBatchError: the server created only some events (500); it carries
+                `created_ids` and the `uncreated` events, ready to re-send.
+        """
+        items = [
+            _with_event_id(_convert(event, CreateEventRequest, f"events[{i}]"))
+            for i, event in enumerate(events)
+        ]
+        if not items:
+            raise ValueError("events must not be empty")
+        props = (
+            None
+            if session_properties is None
+            else _convert(session_properties, SessionProperties, "session_properties")
+        )
+        body = CreateEventBatchRequest(
+            events=items, single_session=single_session, session_properties=props
+        )
+        try:
+            result = await self._call(
+                "POST", "/v1/events/batch", _batch_decoder, body=body, idempotent=False
+            )
+        except InternalServerError as exc:
+            if exc.status != 500:
+                raise
+            raise _partial(exc, items) from exc
+        if not result.success:
+            raise _partial_error(
+                "POST /v1/events/batch answered success=false",
+                status=200,
+                body=msgspec.to_builtins(result),
+                request_id=None,
+                created=list(result.event_ids),
+                items=items,
+            )
+        return result
+
+    async def search(
+        self,
+        *,
+        filters: Sequence[EventFilter | Mapping[str, Any]] | None = None,
+        date_range: DateRangeArg | None = None,
+        limit: int | None = None,
+        page: int | None = None,
+        evaluation_id: str | None = None,
+    ) -> EventsPage:
+        """Fetch one page of events (`POST /v1/events/search`), newest `start_time` first.
+
+        Args:
+            filters: e.g. ``[EventFilter(field="session_id", operator="is", value=sid)]`` or
+                the same as dicts.
+            date_range: `(start, end)` datetimes or ISO strings, inclusive, on `start_time`.
+            limit: Events per page, 1 to 1000 (server default 1000).
+            page: 1-based page number.
+            evaluation_id: Only events of this experiment run.
+        """
+        _check_limit("limit", limit, SEARCH_MAX_LIMIT)
+        _check_limit("page", page, 2**31)
+        body = SearchEventsRequest(
+            filters=_filters(filters, EventFilter),
+            dateRange=_date_range(date_range),
+            limit=limit,
+            page=page,
+            evaluation_id=evaluation_id,
+        )
+        return await self._call("POST", "/v1/events/search", _page_decoder, body=body)
+
+    async def iter(
+        self,
+        *,
+        filters: Sequence[EventFilter | Mapping[str, Any]] | None = None,
+        date_range: DateRangeArg | None = None,
+        page_size: int = SEARCH_MAX_LIMIT,
+        evaluation_id: str | None = None,
+    ) -> AsyncIterator[Event]:
+        """Yield every matching event, page after page.
+
+        An event seen on an earlier page is not yielded again: events arriving while the
+        pages are read shift later pages (the order is newest first).
+        """
+        _check_limit("page_size", page_size, SEARCH_MAX_LIMIT)
+        seen: set[str] = set()
+        page = 1
+        while True:
+            result = await self.search(
+                filters=filters,
+                date_range=date_range,
+                limit=page_size,
+                page=page,
+                evaluation_id=evaluation_id,
+            )
+            for event in result.events:
+                if event.event_id not in seen:
+                    seen.add(event.event_id)
+                    yield event
+            total = result.total
+            if len(result.events) < page_size or (total is not None and page * page_size >= total):
+                return
+            page += 1
+
+    async def export(
+        self,
+        *,
+        filters: Sequence[ExportFilter | Mapping[str, Any]] | None = None,
+        date_range: ExportDateRange | tuple[dt.datetime | str, dt.datetime | str] | None = None,
+        projections: list[str] | None = None,
+        limit: int | None = None,
+        page: int | None = None,
+        ignore_order: bool | None = None,
+        evaluation_id: str | None = None,
+    ) -> EventsPage:
+        """Fetch one page through the legacy `POST /v1/events/export` (up to 7500 a page).
+
+        Filters here need a `type` (``"string"``, ``"number"``, ``"boolean"``, ``"datetime"``).
+        """
+        _check_limit("limit", limit, EXPORT_MAX_LIMIT)
+        _check_limit("page", page, 2**31)
+        export_range: ExportDateRange | None
+        if date_range is None or isinstance(date_range, ExportDateRange):
+            export_range = date_range
+        else:
+            export_range = ExportDateRange(gte=_iso(date_range[0]), lte=_iso(date_range[1]))
+        body = ExportEventsRequest(
+            filters=_filters(filters, ExportFilter),
+            dateRange=export_range,
+            projections=projections,
+            limit=limit,
+            page=page,
+            ignore_order=ignore_order,
+            evaluation_id=evaluation_id,
+        )
+        return await self._call("POST", "/v1/events/export", _page_decoder, body=body)
+
+
+def _filters(values: Sequence[S | Mapping[str, Any]] | None, cls: type[S]) -> list[S] | None:
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, Mapping)):
+        raise TypeError("filters must be a list of filters")
+    return [_convert(value, cls, f"filters[{i}]") for i, value in enumerate(values)]
+
+
+def _with_event_id(event: CreateEventRequest) -> CreateEventRequest:
+    if event.event_id is None:
+        return msgspec.structs.replace(event, event_id=str(uuid.uuid4()))
+    return event
+
+
+def _partial(exc: InternalServerError, items: list[CreateEventRequest]) -> PartialBatchError:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    raw_ids = body.get("event_ids")
+    created = [i for i in raw_ids if isinstance(i, str)] if isinstance(raw_ids, list) else []
+    return _partial_error(
+        exc.message,
+        status=exc.status,
+        body=exc.body,
+        request_id=exc.request_id,
+        created=created,
+        items=items,
+    )
+
+
+def _partial_error(
+    message: str,
+    *,
+    status: int,
+    body: object,
+    request_id: str | None,
+    created: list[str],
+    items: list[CreateEventRequest],
+) -> PartialBatchError:
+    created_set = set(created)
+    uncreated = [e for e in items if e.event_id not in created_set]
+    return PartialBatchError(
+        f"{message}; created {len(items) - len(uncreated)} of {len(items)} events, "
+        f"{len(uncreated)} to re-send (PartialBatchError.uncreated)",
+        method="POST",
+        path="/v1/events/batch",
+        status=status,
+        body=body,
+        request_id=request_id,
+        created_ids=created,
+        uncreated=uncreated,
+    )

@@ -1,0 +1,90 @@
+"""`client.session`: HoneyHive sessions (a session is the root event of a trace)."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from ..models import DeleteSessionResponse, Event, JSONObject, SessionTree, StartSessionRequest
+from ._base import AsyncResource, path_id
+
+__all__ = ["AsyncSessions"]
+
+_event_decoder = msgspec.json.Decoder(Event)
+_tree_decoder = msgspec.json.Decoder(SessionTree)
+_delete_decoder = msgspec.json.Decoder(DeleteSessionResponse)
+
+
+class AsyncSessions(AsyncResource):
+    """Start, read and delete sessions."""
+
+    async def get(self, session_id: str) -> Event:
+        """Retrieve a session: its root event (`GET /session/{session_id}`)."""
+        return await self._call(
+            "GET", f"/session/{path_id('session_id', session_id)}", _event_decoder
+        )
+
+    async def start(
+        self,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        event_name: str | None = None,
+        source: str | None = None,
+        inputs: JSONObject | None = None,
+        outputs: JSONObject | None = None,
+        config: JSONObject | None = None,
+        metadata: JSONObject | None = None,
+        user_properties: JSONObject | None = None,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        duration: float | None = None,
+        children_ids: list[str] | None = None,
+    ) -> Event:
+        """Start a session (`POST /v1/sessions`) and return its session event.
+
+        The client generates `session_id` when none is given: the route is idempotent on it,
+        so a retried start can never create a second session.
+
+        Args:
+            session_id: UUID of the session; generated when omitted.
+            session_name: Display name; also the event name unless `event_name` is given.
+            event_name: Name of the session event.
+            source: Where the session comes from, e.g. ``"production"``.
+            inputs: Inputs of the whole session.
+            outputs: Outputs of the whole session.
+            config: Configuration of the session.
+            metadata: Arbitrary metadata; merged when the session already exists.
+            user_properties: Properties of the end user; merged when the session already exists.
+            start_time: Unix milliseconds.
+            end_time: Unix milliseconds.
+            duration: Milliseconds.
+            children_ids: Ids of the session's direct children.
+        """
+        body = StartSessionRequest(
+            session_id=session_id if session_id is not None else str(uuid.uuid4()),
+            session_name=session_name,
+            event_name=event_name,
+            source=source,
+            inputs=inputs,
+            outputs=outputs,
+            config=config,
+            metadata=metadata,
+            user_properties=user_properties,
+            start_time=start_time,
+            end_time=end_time,
+            duration=duration,
+            children_ids=children_ids,
+        )
+        return await self._call("POST", "/v1/sessions", _event_decoder, body=body)
+
+    async def get_tree(self, session_id: str) -> SessionTree:
+        """Retrieve a session with every event nested under its parent (`GET /v1/sessions/{id}`)."""
+        path = f"/v1/sessions/{path_id('session_id', session_id)}"
+        return await self._call("GET", path, _tree_decoder)
+
+    async def delete(self, session_id: str) -> DeleteSessionResponse:
+        """Delete a session and all its events (`DELETE /v1/sessions/{id}`)."""
+        path = f"/v1/sessions/{path_id('session_id', session_id)}"
+        return await self._call("DELETE", path, _delete_decoder)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from honeyhive_async import AsyncHoneyHive, ClientClosedError, MissingAPIKeyError
+
+SECRET = "hh_supersecretkey_0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HH_API_KEY", "HONEYHIVE_API_KEY", "HH_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_key_and_url_fall_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HONEYHIVE_API_KEY", "second")
+    monkeypatch.setenv("HH_API_URL", "http://127.0.0.1:9/")
+    client = AsyncHoneyHive()
+    assert client._transport._api_key == "second"
+    assert client.base_url == "http://127.0.0.1:9"
+    monkeypatch.setenv("HH_API_KEY", "first")
+    assert AsyncHoneyHive()._transport._api_key == "first"
+    assert AsyncHoneyHive("explicit")._transport._api_key == "explicit"
+
+
+def test_default_base_url_is_the_spec_server() -> None:
+    assert AsyncHoneyHive("k").base_url == "https://api.honeyhive.ai"
+
+
+def test_repr_never_shows_the_key() -> None:
+    client = AsyncHoneyHive(SECRET)
+    assert SECRET not in repr(client)
+    assert SECRET not in repr(client._transport)
+    assert SECRET not in repr(client.with_options(timeout=3))
+
+
+def test_missing_key_is_reported_at_the_first_request_naming_both_variables() -> None:
+    client = AsyncHoneyHive(base_url="http://127.0.0.1:9")  # built fine without a key
+
+    async def call() -> None:
+        try:
+            await client.session.get("s1")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(MissingAPIKeyError, match=r"HH_API_KEY.*HONEYHIVE_API_KEY"):
+        asyncio.run(call())
+
+
+def test_client_can_be_built_outside_a_running_loop_and_used_inside_one() -> None:
+    client = AsyncHoneyHive("k", base_url="http://127.0.0.1:9")
+
+    async def use() -> bool:
+        async with client:
+            return client._transport._get_session() is client._transport._get_session()
+
+    assert asyncio.run(use()) is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"base_url": "api.honeyhive.ai"}, "base_url"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+    ],
+)
+def test_bad_settings_are_named(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AsyncHoneyHive("k", **kwargs)  # type: ignore[arg-type]
+
+
+async def test_with_options_shares_the_pool_and_binds_its_own_resources() -> None:
+    client = AsyncHoneyHive("k", base_url="http://127.0.0.1:9", timeout=30, max_retries=2)
+    view = client.with_options(timeout=aiohttp.ClientTimeout(total=5, connect=1), max_retries=0)
+    try:
+        assert view._transport is client._transport
+        assert view._transport._get_session() is client._transport._get_session()
+        assert view.timeout.total == 5
+        assert view.max_retries == 0
+        assert client.timeout.total == 30
+        assert client.max_retries == 2
+        assert view.session._client is view
+        assert client.session._client is client
+        assert view.events is not client.events
+    finally:
+        await client.aclose()
+    assert view.is_closed
+
+
+async def test_use_after_close_is_refused() -> None:
+    client = AsyncHoneyHive("k", base_url="http://127.0.0.1:9")
+    await client.aclose()
+    with pytest.raises(ClientClosedError):
+        await client.session.get("s1")
+    with pytest.raises(ClientClosedError):
+        await client.with_options(max_retries=0).events.get("e1")
+
+
+async def test_user_agent_names_the_package_and_version() -> None:
+    from honeyhive_async import __version__
+    from honeyhive_async._transport import user_agent
+
+    assert user_agent().startswith(f"honeyhive-async/{__version__} ")
