@@ -160,6 +160,19 @@ class AsyncHoneyHive:
             view.max_retries = max_retries
         return view
 
+    def _copy_with_own_pool(self) -> AsyncHoneyHive:
+        """Return a client with the same settings and a pool of its own (for another loop)."""
+        transport = self._transport
+        clone = AsyncHoneyHive(
+            transport._api_key,
+            base_url=transport.base_url,
+            timeout=self._timeout,
+            max_retries=self.max_retries,
+            default_headers=transport._default_headers,
+            connection_limit=transport._connection_limit,
+        )
+        return clone
+
     async def _request(
         self, method: str, path: str, *, content: bytes | None = None, idempotent: bool = True
     ) -> RawResponse:

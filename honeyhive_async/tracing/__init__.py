@@ -1,0 +1,25 @@
+"""Tracing: `@trace`, `trace_span`, sessions, enrichment and the background exporter."""
+
+from ._capture import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED
+from ._decorator import trace, trace_span
+from ._exporter import ExportReport
+from ._span import Session, Span, current_span, enrich_session, enrich_span
+from ._tracer import ContextExecutor, SessionScope, Tracer, get_default_tracer
+
+__all__ = [
+    "DEFAULT_REDACT_KEYS",
+    "REDACTED",
+    "REDACTION_FAILED",
+    "ContextExecutor",
+    "ExportReport",
+    "Session",
+    "SessionScope",
+    "Span",
+    "Tracer",
+    "current_span",
+    "enrich_session",
+    "enrich_span",
+    "get_default_tracer",
+    "trace",
+    "trace_span",
+]

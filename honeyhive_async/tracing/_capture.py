@@ -1,0 +1,225 @@
+"""Turning a user's arguments and results into bounded, redacted JSON objects.
+
+Binding runs on the caller's path and is kept cheap (a zip for plain signatures). Everything
+else (JSON-safety, size budgets, redaction) runs in the exporter and never raises.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "DEFAULT_REDACT_KEYS",
+    "REDACTED",
+    "REDACTION_FAILED",
+    "Binder",
+    "Sanitizer",
+    "wrap_output",
+]
+
+DEFAULT_REDACT_KEYS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "api-key",
+        "authorization",
+        "password",
+        "passwd",
+        "secret",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "token",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "private_key",
+    }
+)
+REDACTED = "[REDACTED]"
+REDACTION_FAILED = "[REDACTION FAILED]"
+
+RedactHook = Callable[[str, Any], Any]
+"""`hook(field, value) -> value`: field is "inputs", "outputs" or "metadata"."""
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+class Binder:
+    """Maps a call's arguments to parameter names, defaults applied, `self`/`cls` dropped."""
+
+    __slots__ = ("_defaults", "_drop", "_names", "_signature", "_simple")
+
+    def __init__(self, func: Callable[..., Any], *, is_method: bool | None = None) -> None:
+        try:
+            self._signature: inspect.Signature | None = inspect.signature(func)
+        except (TypeError, ValueError):
+            self._signature = None
+        params = list(self._signature.parameters.values()) if self._signature else []
+        first = params[0] if params else None
+        if is_method is None:
+            is_method = (
+                first is not None and first.kind in _POSITIONAL and first.name in ("self", "cls")
+            )
+        self._drop = first.name if is_method and first is not None else None
+        self._names = tuple(p.name for p in params)
+        self._defaults = {p.name: p.default for p in params if p.default is not p.empty}
+        self._simple = self._signature is not None and all(
+            p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params
+        )
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Return ``{parameter: value}`` for a call; never raises."""
+        if self._simple and len(args) <= len(self._names):
+            bound = dict(zip(self._names, args, strict=False))
+            if kwargs:
+                bound.update(kwargs)
+            if len(bound) < len(self._names):
+                for name, default in self._defaults.items():
+                    if name not in bound:
+                        bound[name] = default
+        elif self._signature is not None:
+            try:
+                ba = self._signature.bind(*args, **kwargs)
+            except TypeError:
+                # The call itself will raise; record what was passed.
+                return {"args": list(args), "kwargs": kwargs}
+            ba.apply_defaults()
+            bound = dict(ba.arguments)
+        else:
+            return {"args": list(args), "kwargs": kwargs}
+        if self._drop is not None:
+            bound.pop(self._drop, None)
+        return bound
+
+
+def wrap_output(value: Any) -> dict[str, Any]:
+    """HoneyHive wants `outputs` to be an object: wrap anything else as ``{"result": value}``."""
+    if isinstance(value, dict):
+        return value
+    return {"result": value}
+
+
+class Sanitizer:
+    """Makes a captured value JSON-safe, redacted and within a byte budget; never raises.
+
+    Args:
+        field_budget: Most bytes one field (`inputs`, `outputs`, ...) may take once encoded;
+            larger top-level values are replaced by a marker with the original size.
+        max_string: Longest string kept whole; longer ones are cut with a marker.
+        max_depth: Deepest nesting kept (also what ends a reference cycle).
+        max_items: Most items kept of one list or dict.
+        redact_keys: Keys (case-insensitive) whose values are replaced by ``"[REDACTED]"``.
+        redact: Hook run after key redaction; if it raises, the field becomes a placeholder.
+    """
+
+    def __init__(
+        self,
+        *,
+        field_budget: int = 64 * 1024,
+        max_string: int = 16 * 1024,
+        max_depth: int = 16,
+        max_items: int = 1000,
+        max_repr: int = 512,
+        redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
+        redact: RedactHook | None = None,
+    ) -> None:
+        self.field_budget = field_budget
+        self.max_string = max_string
+        self.max_depth = max_depth
+        self.max_items = max_items
+        self.max_repr = max_repr
+        self.redact_keys = frozenset(k.lower() for k in redact_keys)
+        self.redact = redact
+        self._encoder = msgspec.json.Encoder()
+
+    def field(self, name: str, value: Any) -> msgspec.Raw:
+        """Return a field as encoded JSON (an object when the value is a dict)."""
+        try:
+            clean = self._clean(value, 0)
+        except Exception:  # a user object whose __len__/__iter__ blew up mid-walk
+            clean = self._repr(value)
+        if self.redact is not None:
+            try:
+                clean = self.redact(name, clean)
+            except Exception:
+                # Fail closed: a broken hook must never let the raw value through.
+                return msgspec.Raw(self._encoder.encode({"redaction_failed": REDACTION_FAILED}))
+        try:
+            data = self._encoder.encode(clean)
+        except Exception:
+            data = self._encoder.encode(self._repr(clean))
+        if len(data) > self.field_budget:
+            data = self._shrink(clean, len(data))
+        return msgspec.Raw(data)
+
+    def _shrink(self, value: Any, size: int) -> bytes:
+        marker = {"truncated": True, "original_bytes": size}
+        if isinstance(value, dict) and value:
+            share = max(self.field_budget // (2 * len(value)), 64)
+            kept: dict[str, Any] = {}
+            for key, item in value.items():
+                encoded = self._encoder.encode(item)
+                kept[key] = item if len(encoded) <= share else self._cut(encoded)
+            data = self._encoder.encode(kept)
+            if len(data) <= self.field_budget:
+                return data
+        return self._encoder.encode({"__truncated__": marker})
+
+    def _cut(self, encoded: bytes) -> dict[str, Any]:
+        return {
+            "truncated": True,
+            "original_bytes": len(encoded),
+            "preview": encoded[:256].decode("utf-8", "replace"),
+        }
+
+    def _repr(self, value: Any) -> str:
+        try:
+            text = repr(value)
+        except Exception:
+            return f"<unrepresentable {type(value).__name__}>"
+        if len(text) > self.max_repr:
+            return f"{text[: self.max_repr]}... [truncated, {len(text)} chars]"
+        return text
+
+    def _clean(self, value: Any, depth: int) -> Any:
+        # The common JSON scalars first: this walk runs for every captured field.
+        if value is None or value is True or value is False:
+            return value
+        cls = type(value)
+        if cls is str:
+            if len(value) > self.max_string:
+                return f"{value[: self.max_string]}... [truncated, {len(value)} chars]"
+            return value
+        if cls is int or cls is float:
+            return value
+        if depth >= self.max_depth:
+            return f"[max depth {self.max_depth} reached]"
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            keys = self.redact_keys
+            for i, (key, item) in enumerate(value.items()):
+                if i >= self.max_items:
+                    out["__truncated_items__"] = len(value) - self.max_items
+                    break
+                skey = key if type(key) is str else str(key)
+                out[skey] = REDACTED if skey.lower() in keys else self._clean(item, depth + 1)
+            return out
+        if isinstance(value, (list, tuple)):
+            items = [self._clean(item, depth + 1) for item in value[: self.max_items]]
+            if len(value) > self.max_items:
+                items.append(f"[{len(value) - self.max_items} more items]")
+            return items
+        if isinstance(value, (str, int, float)):
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return self._repr(bytes(value[: self.max_repr]))
+        if isinstance(value, msgspec.Struct):
+            return self._clean(msgspec.structs.asdict(value), depth)
+        if isinstance(value, (set, frozenset)):
+            return self._clean(list(value), depth)
+        return self._repr(value)

@@ -1,0 +1,442 @@
+"""`@trace` and `trace_span`: turn calls and blocks into spans.
+
+One wrapper per kind of callable (sync, coroutine, generator, async generator), each kept
+short: the traced call pays for an id, two clock reads, a contextvar set/reset and an append.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
+
+from ._capture import Binder, wrap_output
+from ._span import Span, _current, _perf_ns
+from ._tracer import Tracer, get_default_tracer
+
+if TYPE_CHECKING:
+    from contextvars import Token
+
+__all__ = ["trace", "trace_span"]
+
+log = logging.getLogger("honeyhive_async.tracing")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+SpanType = Literal["model", "tool", "chain"]
+
+MAX_STREAM_CHUNKS = 10_000
+"""Chunks of a traced generator kept for its outputs; all of them are counted."""
+
+_warned_no_tracer = False
+
+
+def _warn_no_tracer(name: str) -> None:
+    global _warned_no_tracer
+    if not _warned_no_tracer:
+        _warned_no_tracer = True
+        log.warning("honeyhive: %s ran untraced: no Tracer has been created", name)
+
+
+def _open(tracer: Tracer | None, event_type: SpanType, name: str, static: _Static) -> Span | None:
+    parent = _current.get()
+    if parent is None:
+        tracer = tracer or get_default_tracer()
+        if tracer is None:
+            _warn_no_tracer(name)
+            return None
+        parent = tracer._root_parent()
+    span = Span(parent.session, parent, event_type, name)
+    if static.config is not None:
+        span.config = dict(static.config)
+    if static.metadata is not None:
+        span.metadata = dict(static.metadata)
+    return span
+
+
+class _Static:
+    """What the decorator knows before any call."""
+
+    __slots__ = ("config", "metadata")
+
+    def __init__(self, config: dict[str, Any] | None, metadata: dict[str, Any] | None) -> None:
+        self.config = config
+        self.metadata = metadata
+
+
+def _fail(span: Span, exc: BaseException) -> None:
+    span.record_exception(exc)
+    if isinstance(exc, (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt)):
+        span.update(metadata={"cancelled": True})
+
+
+def _set_result(span: Span, result: Any) -> None:
+    # Outputs set with enrich_span inside the call win over the return value's keys.
+    span.outputs = result if span.outputs is None else {**wrap_output(result), **span.outputs}
+
+
+def _stream_outputs(chunks: list[Any]) -> Any:
+    if chunks and all(type(chunk) is str for chunk in chunks):
+        return {"result": "".join(chunks)}
+    return {"result": chunks}
+
+
+def _end_stream(
+    span: Span,
+    chunks: list[Any] | None,
+    count: int,
+    first_ns: int,
+    stopped_early: bool,
+) -> None:
+    if chunks is not None:
+        outputs = _stream_outputs(chunks)
+        if span.outputs is not None:
+            outputs.update(wrap_output(span.outputs))
+        span.outputs = outputs
+    metrics: dict[str, Any] = {"chunk_count": count}
+    if first_ns:
+        metrics["time_to_first_chunk_ms"] = (first_ns - span._t0) / 1e6
+    span.update(metrics=metrics)
+    if stopped_early:
+        span.update(metadata={"stopped_early": True})
+    if chunks is not None and count > len(chunks):
+        span.update(metadata={"chunks_truncated": count - len(chunks)})
+
+
+def _wrap(
+    func: Callable[..., Any],
+    *,
+    tracer: Tracer | None,
+    event_type: SpanType,
+    event_name: str | None,
+    static: _Static,
+    capture_inputs: bool,
+    capture_outputs: bool,
+    is_method: bool | None,
+) -> Callable[..., Any]:
+    name = event_name or getattr(func, "__qualname__", None) or repr(func)
+    binder = Binder(func, is_method=is_method) if capture_inputs else None
+
+    if inspect.isasyncgenfunction(func):
+
+        @functools.wraps(func)
+        def agen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+            span = _open(tracer, event_type, name, static)
+            if span is None:
+                return cast(AsyncGenerator[Any, Any], func(*args, **kwargs))
+            if binder is not None:
+                span.inputs = binder.bind(args, kwargs)
+            return _traced_agen(func(*args, **kwargs), span, capture_outputs)
+
+        return agen_wrapper
+
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            span = _open(tracer, event_type, name, static)
+            if span is None:
+                return cast(Generator[Any, Any, Any], func(*args, **kwargs))
+            if binder is not None:
+                span.inputs = binder.bind(args, kwargs)
+            return _traced_gen(func(*args, **kwargs), span, capture_outputs)
+
+        return gen_wrapper
+
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            span = _open(tracer, event_type, name, static)
+            if span is None:
+                return await func(*args, **kwargs)
+            if binder is not None:
+                span.inputs = binder.bind(args, kwargs)
+            token = _current.set(span)
+            try:
+                result = await func(*args, **kwargs)
+            except BaseException as exc:
+                _fail(span, exc)
+                raise
+            finally:
+                _current.reset(token)
+            if capture_outputs:
+                _set_result(span, result)
+            span.finish()
+            return result
+
+        return async_wrapper
+
+    @functools.wraps(func)
+    def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+        span = _open(tracer, event_type, name, static)
+        if span is None:
+            return func(*args, **kwargs)
+        if binder is not None:
+            span.inputs = binder.bind(args, kwargs)
+        token = _current.set(span)
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            _fail(span, exc)
+            span.finish()
+            raise
+        finally:
+            _current.reset(token)
+        if capture_outputs:
+            _set_result(span, result)
+        span.finish()
+        return result
+
+    return sync_wrapper
+
+
+def _traced_gen(
+    gen: Generator[Any, Any, Any], span: Span, capture: bool
+) -> Generator[Any, Any, Any]:
+    chunks: list[Any] | None = [] if capture else None
+    count = 0
+    first_ns = 0
+    stopped_early = False
+    to_send: Any = None
+    to_throw: BaseException | None = None
+    try:
+        while True:
+            token = _current.set(span)
+            try:
+                if to_throw is None:
+                    item = gen.send(to_send)
+                else:
+                    exc, to_throw = to_throw, None
+                    item = gen.throw(exc)
+            except StopIteration as stop:
+                if capture and stop.value is not None and span.outputs is None:
+                    span.outputs = {"return": stop.value}
+                return stop.value
+            finally:
+                _current.reset(token)
+            count += 1
+            if count == 1:
+                first_ns = _perf_ns()
+            if chunks is not None and count <= MAX_STREAM_CHUNKS:
+                chunks.append(item)
+            try:
+                to_send = yield item
+            except GeneratorExit:
+                stopped_early = True
+                token = _current.set(span)
+                try:
+                    gen.close()
+                finally:
+                    _current.reset(token)
+                raise
+            except BaseException as exc:
+                to_throw = exc
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        _fail(span, exc)
+        raise
+    finally:
+        _end_stream(span, chunks, count, first_ns, stopped_early)
+        span.finish()
+
+
+async def _traced_agen(
+    agen: AsyncGenerator[Any, Any], span: Span, capture: bool
+) -> AsyncGenerator[Any, Any]:
+    chunks: list[Any] | None = [] if capture else None
+    count = 0
+    first_ns = 0
+    stopped_early = False
+    to_send: Any = None
+    to_throw: BaseException | None = None
+    try:
+        while True:
+            token = _current.set(span)
+            try:
+                if to_throw is None:
+                    item = await agen.asend(to_send)
+                else:
+                    exc, to_throw = to_throw, None
+                    item = await agen.athrow(exc)
+            except StopAsyncIteration:
+                return
+            finally:
+                _current.reset(token)
+            count += 1
+            if count == 1:
+                first_ns = _perf_ns()
+            if chunks is not None and count <= MAX_STREAM_CHUNKS:
+                chunks.append(item)
+            try:
+                to_send = yield item
+            except GeneratorExit:
+                stopped_early = True
+                token = _current.set(span)
+                try:
+                    await agen.aclose()
+                finally:
+                    _current.reset(token)
+                raise
+            except BaseException as exc:
+                to_throw = exc
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        _fail(span, exc)
+        raise
+    finally:
+        _end_stream(span, chunks, count, first_ns, stopped_early)
+        span.finish()
+
+
+@overload
+def trace(func: Callable[P, R], /) -> Callable[P, R]: ...
+
+
+@overload
+def trace(
+    *,
+    event_type: SpanType = "tool",
+    event_name: str | None = None,
+    config: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    capture_inputs: bool = True,
+    capture_outputs: bool = True,
+    tracer: Tracer | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
+def trace(
+    func: Callable[P, R] | None = None,
+    /,
+    *,
+    event_type: SpanType = "tool",
+    event_name: str | None = None,
+    config: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    capture_inputs: bool = True,
+    capture_outputs: bool = True,
+    tracer: Tracer | None = None,
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+    """Trace every call of a function as a HoneyHive event; bare or with options.
+
+    Works on functions, coroutine functions, generators, async generators, methods,
+    classmethods and staticmethods, and keeps their signature for type checkers. The call runs
+    exactly once; an exception is recorded (``"TypeName: message"`` plus the traceback in
+    metadata) and re-raised unchanged. A generator's span stays open until it is exhausted,
+    closed or fails; its outputs are the chunks it yielded.
+
+    Args:
+        func: The function, when used bare (``@trace``).
+        event_type: ``"model"``, ``"tool"`` (default) or ``"chain"``.
+        event_name: Defaults to the function's qualified name.
+        config: Static `config` of every event (model, temperature, template, ...).
+        metadata: Static `metadata` of every event.
+        capture_inputs: Record the arguments by parameter name (self/cls dropped, defaults
+            applied).
+        capture_outputs: Record the return value (wrapped as ``{"result": ...}`` unless it is
+            a dict) or the yielded chunks.
+        tracer: The tracer to use for root calls; by default the last `Tracer` created, or
+            the one whose session the call runs in.
+    """
+    if event_type not in ("model", "tool", "chain"):
+        raise ValueError(f"event_type must be 'model', 'tool' or 'chain', got {event_type!r}")
+    static = _Static(config, metadata)
+
+    def decorate(target: Callable[P, R]) -> Callable[P, R]:
+        options: dict[str, Any] = {
+            "tracer": tracer,
+            "event_type": event_type,
+            "event_name": event_name,
+            "static": static,
+            "capture_inputs": capture_inputs,
+            "capture_outputs": capture_outputs,
+        }
+        if isinstance(target, classmethod):
+            inner = _wrap(target.__func__, is_method=True, **options)
+            return cast(Callable[P, R], classmethod(inner))
+        if isinstance(target, staticmethod):
+            inner = _wrap(target.__func__, is_method=False, **options)
+            return cast(Callable[P, R], staticmethod(inner))
+        if not callable(target):
+            raise TypeError(f"@trace needs a callable, got {type(target).__name__}")
+        return cast(Callable[P, R], _wrap(target, is_method=None, **options))
+
+    if func is not None:
+        return decorate(func)
+    return decorate
+
+
+class trace_span:
+    """Trace a block that is not a function: ``with`` or ``async with``.
+
+    Usage::
+
+        with trace_span("retrieve", event_type="tool", inputs={"query": q}) as span:
+            docs = index.search(q)
+            span.update(outputs={"docs": docs})
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        event_type: SpanType = "chain",
+        inputs: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        tracer: Tracer | None = None,
+    ) -> None:
+        if event_type not in ("model", "tool", "chain"):
+            raise ValueError(f"event_type must be 'model', 'tool' or 'chain', got {event_type!r}")
+        self._name = name
+        self._event_type: SpanType = event_type
+        self._inputs = inputs
+        self._static = _Static(config, metadata)
+        self._tracer = tracer
+        self._span: Span | None = None
+        self._token: Token[Span | None] | None = None
+
+    def __enter__(self) -> Span:
+        span = _open(self._tracer, self._event_type, self._name, self._static)
+        if span is None:
+            raise RuntimeError("trace_span needs a Tracer: create one first")
+        if self._inputs is not None:
+            span.inputs = dict(self._inputs)
+        self._span = span
+        self._token = _current.set(span)
+        return span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        span, token = self._span, self._token
+        if span is None or token is None:
+            raise RuntimeError("trace_span was not entered")
+        _current.reset(token)
+        if exc is not None:
+            _fail(span, exc)
+        span.finish()
+
+    async def __aenter__(self) -> Span:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+AsyncCallable = Callable[..., Awaitable[Any]]

@@ -1,0 +1,475 @@
+"""The background exporter: a daemon thread with its own event loop and its own client.
+
+The traced call only appends to a deque (no I/O, no lock, no wait). The thread drains it in
+batches to `POST /v1/events/batch`, makes every field JSON-safe there, and accounts for every
+event: sent, dropped (by reason), or still pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import Counter, deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import msgspec
+from msgspec import UNSET
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from .._retry import backoff_delay
+from ..errors import APIConnectionError, APIStatusError, HoneyHiveError, PartialBatchError
+from ..models import CreateEventRequest
+from ._capture import Sanitizer, wrap_output
+from ._span import Session, Span
+
+if TYPE_CHECKING:
+    from .._client import AsyncHoneyHive
+
+__all__ = ["ExportReport", "Exporter"]
+
+log = logging.getLogger("honeyhive_async.tracing")
+
+_SPAN, _START, _UPDATE, _MARK = 0, 1, 2, 3
+_EVENT_OVERHEAD = 400
+"""Approximate encoded bytes of an event beyond its captured fields."""
+_WARN_EVERY = 10.0
+"""Seconds between two warnings about dropped events."""
+
+DropHook = Callable[[str, Span], None]
+"""`on_drop(reason, span)`: called once for each event the exporter gives up on."""
+
+
+class ExportReport(msgspec.Struct, kw_only=True):
+    """What became of the events handed to a tracer (totals since it started)."""
+
+    sent: int
+    """Events the server acknowledged (sessions included)."""
+    dropped: dict[str, int]
+    """Events given up on, by reason: queue_full, rejected_<status>, export_failed, ..."""
+    pending: int
+    """Events queued or in flight when the report was made."""
+    retried: int
+    """Events sent again after a failed or partial attempt."""
+    timed_out: bool = False
+    """True when a flush returned at its timeout with events still pending."""
+
+    @property
+    def dropped_total(self) -> int:
+        """All dropped events, whatever the reason."""
+        return sum(self.dropped.values())
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (APIConnectionError, PartialBatchError)):
+        return True
+    if isinstance(exc, APIStatusError):
+        return exc.status in (408, 429) or exc.status >= 500
+    return False
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(exc, APIStatusError) and exc.retry_after is not None:
+        return min(exc.retry_after, 60.0)
+    return backoff_delay(state.attempt_number)
+
+
+class Exporter:
+    """Ships finished spans and session starts/updates in background batches."""
+
+    def __init__(
+        self,
+        client_factory: Callable[[], AsyncHoneyHive],
+        sanitizer: Sanitizer,
+        *,
+        source: str,
+        max_queue_size: int = 10_000,
+        max_batch_size: int = 500,
+        max_batch_bytes: int = 4 * 1024 * 1024,
+        flush_interval: float = 1.0,
+        max_attempts: int = 4,
+        on_drop: DropHook | None = None,
+    ) -> None:
+        if max_queue_size < 1 or max_batch_size < 1:
+            raise ValueError("max_queue_size and max_batch_size must be >= 1")
+        self._client_factory = client_factory
+        self._sanitizer = sanitizer
+        self._source = source
+        self.max_queue_size = max_queue_size
+        self._max_batch = max_batch_size
+        self._max_batch_bytes = max_batch_bytes
+        self._interval = flush_interval
+        self._max_attempts = max_attempts
+        self._on_drop = on_drop
+        self._start_lock = threading.Lock()
+        self._drop_lock = threading.Lock()
+        self._reset()
+        _live_exporters.add(self)
+
+    def _reset(self) -> None:
+        self._queue: deque[tuple[int, Any]] = deque()
+        self._capacity = self.max_queue_size
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._wake_pending = False
+        self._stopping = False
+        self._in_flight = 0
+        self._sent = 0
+        self._retried = 0
+        self._dropped: Counter[str] = Counter()
+        self._last_warning = 0.0
+        self._suppressed = 0
+
+    # -- the caller's side: cheap, never blocks, never raises --------------------------------
+
+    def enqueue_span(self, span: Span) -> None:
+        """Queue a finished span; drop it (counted) when the queue is full."""
+        queue = self._queue
+        if len(queue) >= self._capacity:
+            self._drop("tracer_closed" if self._stopping else "queue_full", span)
+            return
+        queue.append((_SPAN, span))
+        if self._thread is None:
+            self._start()
+        elif len(queue) >= self._max_batch and not self._wake_pending:
+            self._poke()
+
+    def enqueue_session_start(self, session: Session) -> None:
+        """Queue `POST /v1/sessions` for a session (it bypasses the size bound: one per session)."""
+        if self._stopping:
+            self._drop("tracer_closed", session)
+            return
+        self._queue.append((_START, session))
+        if self._thread is None:
+            self._start()
+
+    def enqueue_session_update(self, session: Session) -> None:
+        """Queue the `PUT /v1/events/{session_id}` that closes or enriches a session."""
+        if self._stopping:
+            self._drop("tracer_closed", session)
+            return
+        self._queue.append((_UPDATE, session))
+        if self._thread is None:
+            self._start()
+
+    def _drop(self, reason: str, span: Span) -> None:
+        with self._drop_lock:
+            self._dropped[reason] += 1
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_EVERY:
+            extra = f" ({self._suppressed} more since the last warning)" if self._suppressed else ""
+            log.warning("honeyhive: dropped an event (%s)%s", reason, extra)
+            self._last_warning = now
+            self._suppressed = 0
+        else:
+            self._suppressed += 1
+        if self._on_drop is not None:
+            try:
+                self._on_drop(reason, span)
+            except Exception:
+                log.exception("honeyhive: the on_drop callback raised")
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is not None:
+                return
+            ready = threading.Event()
+            thread = threading.Thread(
+                target=self._run, args=(ready,), name="honeyhive-exporter", daemon=True
+            )
+            self._thread = thread
+            thread.start()
+            ready.wait()
+
+    def _poke(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None:
+            return
+        self._wake_pending = True
+        # A RuntimeError means the loop closed under us: the exporter is stopping anyway.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(wake.set)
+
+    # -- flushing and stopping, from any thread ------------------------------------------------
+
+    def request_flush(self) -> concurrent.futures.Future[None]:
+        """Return a future that completes once everything queued before now was handled."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+        if not self._queue and self._in_flight == 0:
+            done.set_result(None)
+            return done
+        self._queue.append((_MARK, done))
+        if self._thread is None:
+            self._start()
+        self._poke()
+        return done
+
+    def report(self, *, timed_out: bool = False) -> ExportReport:
+        """Return the counters as they stand."""
+        pending = sum(1 for kind, _ in list(self._queue) if kind != _MARK) + self._in_flight
+        return ExportReport(
+            sent=self._sent,
+            dropped=dict(self._dropped),
+            pending=pending,
+            retried=self._retried,
+            timed_out=timed_out,
+        )
+
+    def stop(self, timeout: float) -> None:
+        """Stop the thread after at most `timeout` seconds; what is left is dropped as shutdown."""
+        thread = self._thread
+        self._stopping = True
+        self._capacity = 0
+        if thread is not None:
+            self._poke()
+            thread.join(timeout)
+        left = [item for kind, item in list(self._queue) if kind in (_SPAN, _UPDATE, _START)]
+        self._queue.clear()
+        for item in left:
+            self._drop("shutdown", item)
+
+    # -- the exporter thread -------------------------------------------------------------------
+
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main(ready))
+        except BaseException:
+            log.exception("honeyhive: the exporter stopped on an unexpected error")
+        finally:
+            ready.set()
+            loop.close()
+            self._loop = None
+
+    async def _main(self, ready: threading.Event) -> None:
+        self._wake = wake = asyncio.Event()
+        ready.set()
+        client = self._client_factory()
+        try:
+            while True:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(wake.wait(), self._interval)
+                wake.clear()
+                self._wake_pending = False
+                await self._drain(client)
+                if self._stopping and not self._queue:
+                    return
+        finally:
+            await client.aclose()
+
+    async def _drain(self, client: AsyncHoneyHive) -> None:
+        queue = self._queue
+        while queue:
+            starts: list[Session] = []
+            events: list[CreateEventRequest] = []
+            spans: list[Span] = []
+            updates: list[Session] = []
+            marks: list[concurrent.futures.Future[None]] = []
+            size = 0
+            while queue and len(events) < self._max_batch and size < self._max_batch_bytes:
+                kind, item = queue.popleft()
+                if kind == _SPAN:
+                    request = self._event_request(item)
+                    events.append(request)
+                    spans.append(item)
+                    size += _request_size(request)
+                    if len(events) % 64 == 0:
+                        # Let the application's threads have the GIL between slices of work.
+                        time.sleep(0)  # noqa: ASYNC251 - a GIL yield, not a wait
+                elif kind == _START:
+                    starts.append(item)
+                elif kind == _UPDATE:
+                    updates.append(item)
+                else:
+                    marks.append(item)
+                    break
+            self._in_flight = len(events) + len(starts) + len(updates)
+            try:
+                for session in starts:
+                    await self._send_start(client, session)
+                if events:
+                    await self._send_events(client, events, spans)
+                for session in updates:
+                    await self._send_update(client, session)
+            except Exception as exc:
+                # Never let a bug here kill the thread: account for the events and go on.
+                log.exception("honeyhive: unexpected error while exporting")
+                self._give_up("internal_error", events, spans, exc)
+            finally:
+                self._in_flight = 0
+            for mark in marks:
+                if not mark.done():
+                    mark.set_result(None)
+
+    def _event_request(self, span: Span) -> CreateEventRequest:
+        field = self._sanitizer.field
+        raw: Any = cast(Any, field)  # Raw JSON stands in for the dict fields when encoded
+        outputs = span.outputs
+        return CreateEventRequest(
+            event_type=span.event_type,
+            inputs=raw("inputs", span.inputs if span.inputs is not None else {}),
+            event_id=span.event_id,
+            session_id=span.session.event_id,
+            parent_id=span.parent_id or span.session.event_id,
+            children_ids=span.children_ids or None,
+            event_name=span.event_name,
+            source=span.session.source,
+            config=None if span.config is None else raw("config", span.config),
+            outputs=None if outputs is None else raw("outputs", wrap_output(outputs)),
+            error=UNSET if span.error is None else span.error,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            duration=span.duration,
+            metadata=None if span.metadata is None else raw("metadata", span.metadata),
+            metrics=None if span.metrics is None else raw("metrics", span.metrics),
+            feedback=None if span.feedback is None else raw("feedback", span.feedback),
+            user_properties=(
+                None
+                if span.user_properties is None
+                else raw("user_properties", span.user_properties)
+            ),
+        )
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=_wait,
+            retry=retry_if_exception(_transient),
+            reraise=True,
+        )
+
+    async def _send_events(
+        self, client: AsyncHoneyHive, events: list[CreateEventRequest], spans: list[Span]
+    ) -> None:
+        pending = events
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self._retried += len(pending)
+                    try:
+                        await client.events.create_batch(pending)
+                    except PartialBatchError as exc:
+                        self._sent += len(pending) - len(exc.uncreated)
+                        pending = exc.uncreated
+                        raise
+            self._sent += len(pending)
+        except APIStatusError as exc:
+            if exc.status == 413 and len(pending) > 1:
+                # Too large for the server: halve until it fits.
+                half = len(pending) // 2
+                await self._send_events(client, pending[:half], spans)
+                await self._send_events(client, pending[half:], spans)
+                return
+            reason = "export_failed" if _transient(exc) else f"rejected_{exc.status}"
+            self._give_up(reason, pending, spans, exc)
+        except HoneyHiveError as exc:  # connection failures, a missing key, a decode error
+            self._give_up("export_failed", pending, spans, exc)
+
+    def _give_up(
+        self,
+        reason: str,
+        pending: list[CreateEventRequest],
+        spans: list[Span],
+        exc: BaseException,
+    ) -> None:
+        log.warning("honeyhive: giving up on %d events (%s): %s", len(pending), reason, exc)
+        lost = {request.event_id for request in pending}
+        for span in spans:
+            if span.event_id in lost:
+                self._drop(reason, span)
+
+    async def _send_start(self, client: AsyncHoneyHive, session: Session) -> None:
+        field = self._sanitizer.field
+        raw: Any = cast(Any, field)
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    await client.session.start(
+                        session_id=session.event_id,
+                        session_name=session.session_name,
+                        source=session.source,
+                        inputs=None if session.inputs is None else raw("inputs", session.inputs),
+                        config=None if session.config is None else raw("config", session.config),
+                        metadata=None
+                        if session.metadata is None
+                        else raw("metadata", session.metadata),
+                        user_properties=None
+                        if session.user_properties is None
+                        else raw("user_properties", session.user_properties),
+                        start_time=session.start_time,
+                    )
+            self._sent += 1
+        except HoneyHiveError as exc:
+            log.warning("honeyhive: could not start session %s: %s", session.event_id, exc)
+            self._drop("session_start_failed", session)
+
+    async def _send_update(self, client: AsyncHoneyHive, session: Session) -> None:
+        field = self._sanitizer.field
+        raw: Any = cast(Any, field)
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    await client.events.update(
+                        session.event_id,
+                        outputs=UNSET
+                        if session.outputs is None
+                        else raw("outputs", wrap_output(session.outputs)),
+                        metadata=UNSET
+                        if session.metadata is None
+                        else raw("metadata", session.metadata),
+                        metrics=UNSET
+                        if session.metrics is None
+                        else raw("metrics", session.metrics),
+                        feedback=UNSET
+                        if session.feedback is None
+                        else raw("feedback", session.feedback),
+                        config=UNSET if session.config is None else raw("config", session.config),
+                        user_properties=UNSET
+                        if session.user_properties is None
+                        else raw("user_properties", session.user_properties),
+                        children_ids=list(session.children_ids) or UNSET,
+                        end_time=UNSET if session.end_time is None else session.end_time,
+                        duration=UNSET if session.duration is None else session.duration,
+                    )
+        except HoneyHiveError as exc:
+            log.warning("honeyhive: could not update session %s: %s", session.event_id, exc)
+            self._drop("session_update_failed", session)
+
+
+def _request_size(request: CreateEventRequest) -> int:
+    size = _EVENT_OVERHEAD
+    for value in (
+        request.inputs,
+        request.outputs,
+        request.config,
+        request.metadata,
+        request.metrics,
+        request.feedback,
+        request.user_properties,
+    ):
+        if isinstance(value, msgspec.Raw):
+            size += len(value)
+    return size
+
+
+_live_exporters: weakref.WeakSet[Exporter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # The parent's thread did not survive the fork and its queue belongs to the parent.
+    for exporter in list(_live_exporters):
+        exporter._start_lock = threading.Lock()
+        exporter._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,408 @@
+"""`Tracer`: sessions, the default session, flushing, distributed tracing and thread pools."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextvars
+import logging
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote
+
+from .._client import AsyncHoneyHive
+from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
+from ._exporter import DropHook, Exporter, ExportReport
+from ._span import Session, Span, _current
+
+__all__ = ["SessionScope", "Tracer", "get_default_tracer"]
+
+log = logging.getLogger("honeyhive_async.tracing")
+
+T = TypeVar("T")
+
+_BAGGAGE_SESSION = "session_id"
+_BAGGAGE_PARENT = "honeyhive_parent_id"
+_default_tracer: Tracer | None = None
+_default_lock = threading.Lock()
+
+
+def get_default_tracer() -> Tracer | None:
+    """Return the tracer that `@trace` uses outside any session of an explicit tracer."""
+    return _default_tracer
+
+
+def _default_session_name() -> str:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return os.path.basename(path) if path else "python"
+
+
+class Tracer:
+    """Turns traced calls into HoneyHive events and ships them in the background.
+
+    Args:
+        client: Where events go (its key, URL, timeout). The exporter runs on its own thread
+            and event loop, so it opens a pool of its own with the same settings. Built from
+            the environment (`HH_API_KEY`, `HH_API_URL`) when omitted.
+        source: `source` of every session and event (``"dev"``, ``"production"``, ...).
+        session_name: Name of the default session that root calls outside any
+            `tracer.session(...)` go into; defaults to the script's file name.
+        max_queue_size: Finished spans waiting for export; beyond it new spans are dropped
+            (counted, `on_drop` called, a warning logged at a limited rate).
+        max_batch_size: Events per `POST /v1/events/batch`.
+        max_batch_bytes: Encoded bytes per batch.
+        flush_interval: Seconds between background exports when batches are not full.
+        max_export_attempts: Attempts per batch for transient failures (5xx, 429, timeouts).
+        field_budget: Encoded bytes one field (inputs, outputs, ...) may take; larger values
+            are cut with a marker that carries the original size.
+        redact_keys: Keys whose values are replaced by ``"[REDACTED]"`` wherever they appear.
+        redact: ``hook(field, value) -> value`` run on inputs, outputs and metadata (and the
+            other captured fields); if it raises, a placeholder is written, never the value.
+        on_drop: ``on_drop(reason, span)``, called for every event given up on.
+        flush_at_exit: Flush (bounded by `exit_timeout`) when the interpreter exits.
+        exit_timeout: Seconds the exit flush may take.
+        set_default: Make this the tracer bare `@trace` uses.
+    """
+
+    def __init__(
+        self,
+        client: AsyncHoneyHive | None = None,
+        *,
+        source: str = "dev",
+        session_name: str | None = None,
+        max_queue_size: int = 10_000,
+        max_batch_size: int = 500,
+        max_batch_bytes: int = 4 * 1024 * 1024,
+        flush_interval: float = 1.0,
+        max_export_attempts: int = 4,
+        field_budget: int = 64 * 1024,
+        redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
+        redact: RedactHook | None = None,
+        on_drop: DropHook | None = None,
+        flush_at_exit: bool = True,
+        exit_timeout: float = 5.0,
+        set_default: bool = True,
+    ) -> None:
+        template = client if client is not None else AsyncHoneyHive()
+        self.source = source
+        self.session_name = session_name or _default_session_name()
+        self._exit_timeout = exit_timeout
+        self._default_session: Session | None = None
+        self._default_lock = threading.Lock()
+        self._closed = False
+        self._exporter = Exporter(
+            template._copy_with_own_pool,
+            Sanitizer(field_budget=field_budget, redact_keys=redact_keys, redact=redact),
+            source=source,
+            max_queue_size=max_queue_size,
+            max_batch_size=max_batch_size,
+            max_batch_bytes=max_batch_bytes,
+            flush_interval=flush_interval,
+            max_attempts=max_export_attempts,
+            on_drop=on_drop,
+        )
+        if flush_at_exit:
+            _exit_flush.add(self)
+        if set_default:
+            global _default_tracer
+            with _default_lock:
+                _default_tracer = self
+
+    def __repr__(self) -> str:
+        return f"Tracer(source={self.source!r}, session_name={self.session_name!r})"
+
+    # -- spans and sessions ---------------------------------------------------------------------
+
+    def _export_span(self, span: Span) -> None:
+        if type(span) is Session:
+            if not span.remote:
+                self._exporter.enqueue_session_update(span)
+        else:
+            self._exporter.enqueue_span(span)
+
+    def _export_session_update(self, session: Session) -> None:
+        self._exporter.enqueue_session_update(session)
+
+    def _root_parent(self) -> Session:
+        session = self._default_session
+        if session is None:
+            with self._default_lock:
+                session = self._default_session
+                if session is None:
+                    session = Session(self, self.session_name, source=self.source)
+                    self._default_session = session
+                    self._exporter.enqueue_session_start(session)
+        return session
+
+    def session(
+        self,
+        name: str | None = None,
+        *,
+        session_id: str | None = None,
+        inputs: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        user_properties: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> SessionScope:
+        """Open a session for the traced calls inside it: ``async with`` or ``with``.
+
+        The session id is generated here (pass `session_id` to choose it); the start is sent
+        by the exporter, never awaited inline. Closing sends outputs, end time, duration and
+        `children_ids`. Usage::
+
+            async with tracer.session("checkout", inputs={"cart": cart}) as session:
+                await answer(question)
+                session.update(outputs={"status": "ok"})
+        """
+        return SessionScope(
+            self,
+            name or self.session_name,
+            session_id=session_id,
+            inputs=inputs,
+            metadata=metadata,
+            user_properties=user_properties,
+            config=config,
+        )
+
+    # -- flushing and closing -------------------------------------------------------------------
+
+    def _update_default_session(self, *, end: bool) -> None:
+        session = self._default_session
+        if session is None:
+            return
+        if end:
+            session.finish()  # enqueues the closing update
+        else:
+            self._exporter.enqueue_session_update(session)
+
+    async def flush(self, timeout: float | None = 10.0) -> ExportReport:
+        """Wait until every event finished so far is sent or given up on, at most `timeout` s.
+
+        Never blocks the running loop: the export happens on the exporter's thread.
+        """
+        self._update_default_session(end=False)
+        done = asyncio.wrap_future(self._exporter.request_flush())
+        finished, _ = await asyncio.wait({done}, timeout=timeout)
+        if not finished:
+            done.cancel()
+        return self._exporter.report(timed_out=not finished)
+
+    def flush_sync(self, timeout: float | None = 10.0) -> ExportReport:
+        """Blocking `flush`, for code without an event loop (scripts, threads, atexit)."""
+        self._update_default_session(end=False)
+        try:
+            self._exporter.request_flush().result(timeout)
+        except concurrent.futures.TimeoutError:
+            return self._exporter.report(timed_out=True)
+        return self._exporter.report()
+
+    async def aclose(self, timeout: float | None = 10.0) -> ExportReport:
+        """Close the default session, flush for at most `timeout` s, and stop the exporter.
+
+        Events still unsent then are counted as dropped (`shutdown`); later events are dropped
+        as `tracer_closed`.
+        """
+        if self._closed:
+            return self._exporter.report()
+        self._closed = True
+        self._update_default_session(end=True)
+        loop = asyncio.get_running_loop()
+        done = asyncio.wrap_future(self._exporter.request_flush())
+        finished, _ = await asyncio.wait({done}, timeout=timeout)
+        if not finished:
+            done.cancel()
+        await loop.run_in_executor(None, self._exporter.stop, 0.5)
+        _exit_flush.discard(self)
+        return self._exporter.report(timed_out=not finished)
+
+    def close_sync(self, timeout: float | None = 10.0) -> ExportReport:
+        """Blocking `aclose`, for code without an event loop."""
+        if self._closed:
+            return self._exporter.report()
+        self._closed = True
+        self._update_default_session(end=True)
+        report = self.flush_sync(timeout)
+        self._exporter.stop(0.5)
+        _exit_flush.discard(self)
+        return self._exporter.report(timed_out=report.timed_out)
+
+    def stats(self) -> ExportReport:
+        """Return the export counters: sent, dropped by reason, pending, retried."""
+        return self._exporter.report()
+
+    # -- distributed tracing --------------------------------------------------------------------
+
+    def inject(self, headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
+        """Write the current session and parent into `headers` (W3C `baggage`) and return them.
+
+        HoneyHive's own SDK reads `session_id` from baggage; `honeyhive_parent_id` makes the
+        remote service's calls children of the current span. Other baggage entries are kept.
+        """
+        span = _current.get()
+        if span is None:
+            return headers
+        ours = {_BAGGAGE_SESSION: span.session.event_id, _BAGGAGE_PARENT: span.event_id}
+        kept = [
+            item.strip()
+            for item in headers.get("baggage", "").split(",")
+            if item.strip() and item.split("=", 1)[0].strip() not in ours
+        ]
+        kept.extend(f"{key}={quote(value, safe='')}" for key, value in ours.items())
+        headers["baggage"] = ",".join(kept)
+        return headers
+
+    @contextmanager
+    def continue_from(self, headers: Mapping[str, str]) -> Iterator[Span | None]:
+        """Make the calls inside children of the remote span named in `headers` (see `inject`).
+
+        Without HoneyHive baggage the calls go to the tracer's default session as usual.
+        """
+        baggage = _parse_baggage(_header(headers, "baggage"))
+        session_id = baggage.get(_BAGGAGE_SESSION) or baggage.get("honeyhive_session_id")
+        if not session_id:
+            yield None
+            return
+        session = Session(self, "remote", session_id=session_id, source=self.source, remote=True)
+        parent_id = baggage.get(_BAGGAGE_PARENT)
+        parent: Span = session
+        if parent_id and parent_id != session_id:
+            parent = Span(session, None, "chain", "remote parent", event_id=parent_id)
+        token = _current.set(parent)
+        try:
+            yield parent
+        finally:
+            _current.reset(token)
+
+    # -- threads --------------------------------------------------------------------------------
+
+    def wrap_executor(self, executor: concurrent.futures.Executor) -> ContextExecutor:
+        """Return an executor whose tasks run in the submitter's context (spans nest right)."""
+        return ContextExecutor(executor)
+
+
+class ContextExecutor(concurrent.futures.Executor):
+    """Wraps an executor so every task runs in a copy of the context that submitted it."""
+
+    def __init__(self, executor: concurrent.futures.Executor) -> None:
+        self._executor = executor
+
+    def submit(
+        self, fn: Callable[..., T], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[T]:
+        """Schedule `fn(*args, **kwargs)` in a copy of the current context."""
+        context = contextvars.copy_context()
+        return self._executor.submit(context.run, fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the wrapped executor down."""
+        self._executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class SessionScope:
+    """A session opened by `Tracer.session`; a sync and an async context manager."""
+
+    def __init__(
+        self,
+        tracer: Tracer,
+        name: str,
+        *,
+        session_id: str | None,
+        inputs: dict[str, Any] | None,
+        metadata: dict[str, Any] | None,
+        user_properties: dict[str, Any] | None,
+        config: dict[str, Any] | None,
+    ) -> None:
+        self._tracer = tracer
+        self._name = name
+        self._session_id = session_id
+        self._fields = (inputs, metadata, user_properties, config)
+        self._token: contextvars.Token[Span | None] | None = None
+        self.session: Session | None = None
+
+    def __enter__(self) -> Session:
+        tracer = self._tracer
+        session = Session(tracer, self._name, session_id=self._session_id, source=tracer.source)
+        inputs, metadata, user_properties, config = self._fields
+        session.inputs = inputs
+        session.metadata = dict(metadata) if metadata else None
+        session.user_properties = dict(user_properties) if user_properties else None
+        session.config = dict(config) if config else None
+        tracer._exporter.enqueue_session_start(session)
+        self.session = session
+        self._token = _current.set(session)
+        return session
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        if session is None or self._token is None:
+            raise RuntimeError("the session was not entered")
+        _current.reset(self._token)
+        if exc is not None:
+            session.record_exception(exc)
+            # A session update has no `error` field: keep it with the metadata.
+            session.update(metadata={"error": session.error})
+        session.finish()
+
+    async def __aenter__(self) -> Session:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    value = headers.get(name)
+    if value is None:
+        for key, item in headers.items():
+            if key.lower() == name:
+                return item
+        return ""
+    return value
+
+
+def _parse_baggage(value: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in value.split(","):
+        key, sep, rest = item.partition("=")
+        if sep:
+            out[key.strip()] = unquote(rest.split(";", 1)[0].strip())
+    return out
+
+
+_exit_flush: weakref.WeakSet[Tracer] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for tracer in list(_exit_flush):
+        try:
+            report = tracer.close_sync(tracer._exit_timeout)
+        except Exception:
+            log.exception("honeyhive: the exit flush failed")
+            continue
+        if report.pending or report.dropped_total:
+            log.warning(
+                "honeyhive: at exit %d events were sent, %d dropped %s, %d still pending",
+                report.sent,
+                report.dropped_total,
+                report.dropped,
+                report.pending,
+            )
