@@ -203,6 +203,8 @@ class SearchEventsRequest(RequestModel):
     """1 to 1000 (server default 1000)."""
     page: int | None = None
     """1-based."""
+    ignore_order: bool | None = None
+    """Deprecated by HoneyHive: accepted and ignored (results are always newest first)."""
     evaluation_id: str | None = None
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import msgspec
 
 from ..errors import APIResponseDecodeError
+from ..models._decode import decode
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
@@ -44,7 +45,7 @@ class AsyncResource:
         content = encoder.encode(body) if body is not None else None
         raw = await self._client._request(method, path, content=content, idempotent=idempotent)
         try:
-            return decoder.decode(raw.content)
+            return decode(decoder, raw.content)
         except msgspec.DecodeError as exc:
             raise APIResponseDecodeError(
                 method=method, path=path, status=raw.status, body=raw.content, reason=str(exc)

@@ -38,7 +38,10 @@ def test_status_error_carries_server_message_code_and_request_id() -> None:
     assert exc.error_code == "NOT_FOUND"
     assert exc.request_id == "req-9"
     assert exc.body == body
-    assert str(exc) == "GET /v1/events/e1 failed with status 404: NOT_FOUND - Event not found (request id req-9)"
+    assert (
+        str(exc)
+        == "GET /v1/events/e1 failed with status 404: NOT_FOUND - Event not found (request id req-9)"
+    )
 
 
 def test_status_error_with_a_text_body() -> None:

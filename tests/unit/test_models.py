@@ -138,7 +138,9 @@ def test_export_date_range_uses_dollar_keys() -> None:
 
 def test_request_models_reject_unknown_fields_when_decoded() -> None:
     with pytest.raises(msgspec.ValidationError, match="is_single_session"):
-        msgspec.json.decode(b'{"events": [], "is_single_session": true}', type=CreateEventBatchRequest)
+        msgspec.json.decode(
+            b'{"events": [], "is_single_session": true}', type=CreateEventBatchRequest
+        )
 
 
 def test_events_page_total_reads_either_key() -> None:
@@ -156,3 +158,50 @@ def test_session_tree_nests_and_walks_depth_first() -> None:
     )
     assert [node.event_id for node in tree.walk()] == ["s", "a", "a1", "a2", "b"]
     assert tree.children[0].children[1].event_id == "a2"
+
+
+def test_gc_pause_restores_the_gc_even_on_a_decode_error() -> None:
+    import gc
+
+    from honeyhive_async.models._decode import GC_PAUSE_MIN_BYTES, decode
+
+    decoder = msgspec.json.Decoder(EventsPage)
+    big_bad = b'{"events": [' + b'{"event_id": "x"},' * (GC_PAUSE_MIN_BYTES // 10) + b"oops"
+    assert gc.isenabled()
+    with pytest.raises(msgspec.DecodeError):
+        decode(decoder, big_bad)
+    assert gc.isenabled()
+    good = b'{"events": [' + b",".join([b'{"event_id": "x"}'] * (GC_PAUSE_MIN_BYTES // 10)) + b"]}"
+    assert len(decode(decoder, good).events) == GC_PAUSE_MIN_BYTES // 10
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        decode(decoder, good)
+        assert not gc.isenabled(), "a GC the caller turned off must stay off"
+    finally:
+        gc.enable()
+
+
+def test_gc_pause_nests_across_threads() -> None:
+    import gc
+    import threading
+
+    from honeyhive_async.models._decode import gc_paused
+
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with gc_paused():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    inside.wait(5)
+    with gc_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled(), "the other thread's pause is still open"
+    release.set()
+    worker.join(5)
+    assert gc.isenabled()

@@ -1,0 +1,321 @@
+"""The fault switch: make the next matching requests fail, stall, hang or lose their connection.
+
+Tests of the client's retries arm it, in process through `LocalServer.faults` or from outside
+through the admin route ``POST /_faults``. It is off until armed, and each armed fault is used
+up by the requests it matches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import http
+from dataclasses import dataclass, field
+
+import msgspec
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+__all__ = [
+    "ADMIN_PATH",
+    "BATCH_PATH",
+    "Fault",
+    "FaultRequest",
+    "FaultSwitch",
+    "fault_middleware",
+    "status_code_name",
+]
+
+BATCH_PATH = "/v1/events/batch"
+ADMIN_PATH = "/_faults"
+
+_encoder = msgspec.json.Encoder()
+
+
+@dataclass(slots=True)
+class Fault:
+    """One armed fault; see `FaultSwitch.fail_next` for what the fields mean."""
+
+    remaining: int
+    status: int | None = None
+    retry_after: str | None = None
+    retry_after_ms: int | None = None
+    delay: float | None = None
+    drop: bool = False
+    hang: bool = False
+    body: bytes | None = None
+    content_type: str = "application/json"
+    method: str | None = None
+    path: str | None = None
+    partial_batch: int | None = None
+    """Store only this many events of the next batch, then reply 500 "partially created"."""
+    hits: int = 0
+    """How many requests this fault has been applied to."""
+    _hit: asyncio.Event = field(
+        default_factory=asyncio.Event, init=False, repr=False, compare=False
+    )
+
+    async def wait_hit(self) -> None:
+        """Wait until a request has hit this fault (returns at once if one already has)."""
+        await self._hit.wait()
+
+    def matches(self, method: str, path: str) -> bool:
+        """Return whether a request with this method and path is one this fault targets."""
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or fnmatch.fnmatchcase(path, self.path)
+
+
+class FaultRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of ``POST /_faults``: the keywords of `FaultSwitch.fail_next`, or `partial_batch`."""
+
+    n: int = 1
+    status: int | None = None
+    retry_after: str | int | None = None
+    retry_after_ms: int | None = None
+    delay: float | None = None
+    drop: bool = False
+    hang: bool = False
+    body: str | None = None
+    """Sent as UTF-8."""
+    content_type: str = "application/json"
+    method: str | None = None
+    path: str | None = None
+    partial_batch: int | None = None
+    """If set, arm `FaultSwitch.partial_batch(partial_batch)`; the other fields are ignored."""
+
+
+class FaultSwitch:
+    """The faults armed on one server, applied in the order they were armed.
+
+    Attributes:
+        hits: How many requests any fault has been applied to, since start or `clear()`.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing armed."""
+        self._pending: list[Fault] = []
+        self._stopping = asyncio.Event()
+        self.hits = 0
+
+    @property
+    def pending(self) -> tuple[Fault, ...]:
+        """The faults not yet used up, oldest first."""
+        return tuple(self._pending)
+
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int | None = None,
+        *,
+        retry_after: str | None = None,
+        retry_after_ms: int | None = None,
+        delay: float | None = None,
+        drop: bool = False,
+        hang: bool = False,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        method: str | None = None,
+        path: str | None = None,
+    ) -> Fault:
+        """Arm a fault for the next `n` requests matching `method` and `path`.
+
+        Without `status`: `delay` alone means a slow but normal response, `body` alone a 200
+        with that raw body, and nothing at all a 503.
+
+        Args:
+            n: How many matching requests the fault applies to.
+            status: The HTTP status to answer with, instead of handling the request.
+            retry_after: The `Retry-After` header value (seconds or an HTTP date).
+            retry_after_ms: The `retry-after-ms` header value.
+            delay: Seconds to wait before answering (or before handling normally).
+            drop: Close the connection without any response.
+            hang: Never answer; the connection is dropped when the server stops.
+            body: The raw response body, sent as is (e.g. truncated JSON).
+            content_type: The Content-Type of `body`.
+            method: Match only this HTTP method.
+            path: Match only this path; shell wildcards allowed (``/v1/events/*``).
+
+        Returns:
+            The armed fault; its `hits` counts the requests it was applied to.
+
+        Raises:
+            ValueError: a count, status or delay is out of range.
+        """
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        if status is not None and not 100 <= status <= 599:
+            raise ValueError("status must be an HTTP status code (100-599)")
+        if delay is not None and delay < 0:
+            raise ValueError("delay must not be negative")
+        if status is None and body is not None:
+            status = 200
+        elif status is None and delay is None and not drop and not hang:
+            status = 503
+        fault = Fault(
+            remaining=n,
+            status=status,
+            retry_after=retry_after,
+            retry_after_ms=retry_after_ms,
+            delay=delay,
+            drop=drop,
+            hang=hang,
+            body=body,
+            content_type=content_type,
+            method=method,
+            path=path,
+        )
+        self._pending.append(fault)
+        return fault
+
+    def delay_next(
+        self, seconds: float, n: int = 1, *, method: str | None = None, path: str | None = None
+    ) -> Fault:
+        """Answer the next `n` matching requests normally, but only after `seconds`."""
+        return self.fail_next(n, delay=seconds, method=method, path=path)
+
+    def drop_next(self, n: int = 1, *, method: str | None = None, path: str | None = None) -> Fault:
+        """Close the connection of the next `n` matching requests without a response.
+
+        aiohttp's client silently resends an idempotent request (GET, PUT, DELETE, ...) once
+        after a disconnect, so use ``n=2`` to make such a request fail; POST is not resent.
+        """
+        return self.fail_next(n, drop=True, method=method, path=path)
+
+    def hang_next(self, n: int = 1, *, method: str | None = None, path: str | None = None) -> Fault:
+        """Never answer the next `n` matching requests (until the server stops)."""
+        return self.fail_next(n, hang=True, method=method, path=path)
+
+    def partial_batch(self, created: int) -> Fault:
+        """Make the next ``POST /v1/events/batch`` store only its first `created` events.
+
+        The reply is a 500 with ``{"event_ids": [created ids], "errors": [...],
+        "success": false, "message": "Events partially created", "errorCode": "PARTIAL"}``.
+        """
+        if created < 0:
+            raise ValueError("created must not be negative")
+        fault = Fault(remaining=1, method="POST", path=BATCH_PATH, partial_batch=created)
+        self._pending.append(fault)
+        return fault
+
+    def arm(self, req: FaultRequest) -> Fault:
+        """Arm the fault described by an admin-route body."""
+        if req.partial_batch is not None:
+            return self.partial_batch(req.partial_batch)
+        return self.fail_next(
+            req.n,
+            req.status,
+            retry_after=None if req.retry_after is None else str(req.retry_after),
+            retry_after_ms=req.retry_after_ms,
+            delay=req.delay,
+            drop=req.drop,
+            hang=req.hang,
+            body=None if req.body is None else req.body.encode(),
+            content_type=req.content_type,
+            method=req.method,
+            path=req.path,
+        )
+
+    def clear(self) -> None:
+        """Disarm every fault and reset `hits`."""
+        self._pending.clear()
+        self.hits = 0
+
+    def take(self, method: str, path: str, *, partial: bool = False) -> Fault | None:
+        """Use up one application of the first armed fault matching the request, if any.
+
+        Args:
+            method: The request method.
+            path: The request path.
+            partial: Look at partial-batch faults (the batch handler) instead of the others.
+        """
+        for index, fault in enumerate(self._pending):
+            if (fault.partial_batch is not None) == partial and fault.matches(method, path):
+                fault.remaining -= 1
+                fault.hits += 1
+                fault._hit.set()
+                self.hits += 1
+                if fault.remaining <= 0:
+                    del self._pending[index]
+                return fault
+        return None
+
+    def stop(self) -> None:
+        """Release hanging and delayed requests: the server is shutting down."""
+        self._stopping.set()
+
+    async def wait_stopping(self, timeout: float | None) -> bool:
+        """Wait up to `timeout` seconds (None: forever); return whether the server is stopping."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+# Python 3.13 renamed these members (CONTENT_TOO_LARGE, ...); error codes must not change with it.
+_STABLE_NAMES = {
+    413: "PAYLOAD_TOO_LARGE",
+    416: "RANGE_NOT_SATISFIABLE",
+    422: "UNPROCESSABLE_ENTITY",
+}
+
+
+def status_code_name(status: int) -> str:
+    """Return an `errorCode` for a status: ``503`` -> ``"SERVICE_UNAVAILABLE"``."""
+    if status in _STABLE_NAMES:
+        return _STABLE_NAMES[status]
+    try:
+        return http.HTTPStatus(status).name
+    except ValueError:
+        return f"HTTP_{status}"
+
+
+def _drop(request: web.Request) -> web.StreamResponse:
+    if request.transport is not None:
+        request.transport.close()
+    # Nothing reaches the client; 444 (nginx's "no response") keeps the access log honest.
+    return web.Response(status=444)
+
+
+def _fault_response(fault: Fault, status: int) -> web.Response:
+    headers: dict[str, str] = {}
+    if fault.retry_after is not None:
+        headers["Retry-After"] = fault.retry_after
+    if fault.retry_after_ms is not None:
+        headers["retry-after-ms"] = str(fault.retry_after_ms)
+    if fault.body is not None:
+        body = fault.body
+    elif status >= 400:
+        body = _encoder.encode(
+            {"message": f"Injected fault: HTTP {status}", "errorCode": status_code_name(status)}
+        )
+    else:
+        body = b""
+    response = web.Response(status=status, body=body, headers=headers)
+    response.content_type = fault.content_type
+    return response
+
+
+def fault_middleware(faults: FaultSwitch) -> Middleware:
+    """Build the middleware that applies `faults` to every request but the admin route."""
+
+    @web.middleware
+    async def apply_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == ADMIN_PATH:
+            return await handler(request)
+        fault = faults.take(request.method, request.path)
+        if fault is None:
+            return await handler(request)
+        if fault.delay is not None and await faults.wait_stopping(fault.delay):
+            return _drop(request)
+        if fault.hang:
+            await faults.wait_stopping(None)
+            return _drop(request)
+        if fault.drop:
+            return _drop(request)
+        if fault.status is None:
+            return await handler(request)
+        return _fault_response(fault, fault.status)
+
+    return apply_faults
