@@ -42,8 +42,13 @@ def _warn_no_tracer(name: str) -> None:
         log.warning("honeyhive: %s ran untraced: no Tracer has been created", name)
 
 
+_get = _current.get
+_set = _current.set
+_reset = _current.reset
+
+
 def _open(tracer: Tracer | None, event_type: SpanType, name: str, static: _Static) -> Span | None:
-    parent = _current.get()
+    parent = _get()
     if parent is None:
         tracer = tracer or get_default_tracer()
         if tracer is None:
@@ -74,9 +79,9 @@ def _fail(span: Span, exc: BaseException) -> None:
         span.update(metadata={"cancelled": True})
 
 
-def _set_result(span: Span, result: Any) -> None:
+def _merged(result: Any, enriched: Any) -> dict[str, Any]:
     # Outputs set with enrich_span inside the call win over the return value's keys.
-    span.outputs = result if span.outputs is None else {**wrap_output(result), **span.outputs}
+    return {**wrap_output(result), **wrap_output(enriched)}
 
 
 def _stream_outputs(chunks: list[Any]) -> Any:
@@ -129,7 +134,7 @@ def _wrap(
             if span is None:
                 return cast(AsyncGenerator[Any, Any], func(*args, **kwargs))
             if binder is not None:
-                span.inputs = binder.bind(args, kwargs)
+                span._binder, span._args, span._kwargs = binder, args, kwargs
             return _traced_agen(func(*args, **kwargs), span, capture_outputs)
 
         return agen_wrapper
@@ -142,7 +147,7 @@ def _wrap(
             if span is None:
                 return cast(Generator[Any, Any, Any], func(*args, **kwargs))
             if binder is not None:
-                span.inputs = binder.bind(args, kwargs)
+                span._binder, span._args, span._kwargs = binder, args, kwargs
             return _traced_gen(func(*args, **kwargs), span, capture_outputs)
 
         return gen_wrapper
@@ -155,17 +160,18 @@ def _wrap(
             if span is None:
                 return await func(*args, **kwargs)
             if binder is not None:
-                span.inputs = binder.bind(args, kwargs)
-            token = _current.set(span)
+                span._binder, span._args, span._kwargs = binder, args, kwargs
+            token = _set(span)
             try:
                 result = await func(*args, **kwargs)
             except BaseException as exc:
+                _reset(token)
                 _fail(span, exc)
+                span.finish()
                 raise
-            finally:
-                _current.reset(token)
+            _reset(token)
             if capture_outputs:
-                _set_result(span, result)
+                span.outputs = result if span.outputs is None else _merged(result, span.outputs)
             span.finish()
             return result
 
@@ -177,18 +183,18 @@ def _wrap(
         if span is None:
             return func(*args, **kwargs)
         if binder is not None:
-            span.inputs = binder.bind(args, kwargs)
-        token = _current.set(span)
+            span._binder, span._args, span._kwargs = binder, args, kwargs
+        token = _set(span)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
+            _reset(token)
             _fail(span, exc)
             span.finish()
             raise
-        finally:
-            _current.reset(token)
+        _reset(token)
         if capture_outputs:
-            _set_result(span, result)
+            span.outputs = result if span.outputs is None else _merged(result, span.outputs)
         span.finish()
         return result
 

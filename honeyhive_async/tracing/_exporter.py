@@ -36,7 +36,8 @@ __all__ = ["ExportReport", "Exporter"]
 
 log = logging.getLogger("honeyhive_async.tracing")
 
-_SPAN, _START, _UPDATE, _MARK = 0, 1, 2, 3
+_START, _UPDATE, _MARK = 1, 2, 3
+_NEVER = 1 << 62
 _EVENT_OVERHEAD = 400
 """Approximate encoded bytes of an event beyond its captured fields."""
 _WARN_EVERY = 10.0
@@ -114,12 +115,15 @@ class Exporter:
         _live_exporters.add(self)
 
     def _reset(self) -> None:
-        self._queue: deque[tuple[int, Any]] = deque()
+        # Spans go in as they are; sessions and flush marks as (kind, item) tuples.
+        self._queue: deque[Any] = deque()
         self._capacity = self.max_queue_size
+        # The queue length at which the caller's side acts: 0 until the thread runs (the first
+        # span starts it), then a full batch (wake the thread), then never until it drained.
+        self._wake_at = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
-        self._wake_pending = False
         self._stopping = False
         self._in_flight = 0
         self._sent = 0
@@ -133,13 +137,18 @@ class Exporter:
     def enqueue_span(self, span: Span) -> None:
         """Queue a finished span; drop it (counted) when the queue is full."""
         queue = self._queue
-        if len(queue) >= self._capacity:
+        size = len(queue)
+        if size >= self._capacity:
             self._drop("tracer_closed" if self._stopping else "queue_full", span)
             return
-        queue.append((_SPAN, span))
+        queue.append(span)
+        if size >= self._wake_at:
+            self._backlog()
+
+    def _backlog(self) -> None:
         if self._thread is None:
             self._start()
-        elif len(queue) >= self._max_batch and not self._wake_pending:
+        else:
             self._poke()
 
     def enqueue_session_start(self, session: Session) -> None:
@@ -188,12 +197,13 @@ class Exporter:
             self._thread = thread
             thread.start()
             ready.wait()
+            self._wake_at = self._max_batch
 
     def _poke(self) -> None:
         loop, wake = self._loop, self._wake
         if loop is None or wake is None:
             return
-        self._wake_pending = True
+        self._wake_at = _NEVER
         # A RuntimeError means the loop closed under us: the exporter is stopping anyway.
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(wake.set)
@@ -214,7 +224,7 @@ class Exporter:
 
     def report(self, *, timed_out: bool = False) -> ExportReport:
         """Return the counters as they stand."""
-        pending = sum(1 for kind, _ in list(self._queue) if kind != _MARK) + self._in_flight
+        pending = sum(1 for item in list(self._queue) if _is_event(item)) + self._in_flight
         return ExportReport(
             sent=self._sent,
             dropped=dict(self._dropped),
@@ -231,9 +241,13 @@ class Exporter:
         if thread is not None:
             self._poke()
             thread.join(timeout)
-        left = [item for kind, item in list(self._queue) if kind in (_SPAN, _UPDATE, _START)]
+        left = list(self._queue)
         self._queue.clear()
         for item in left:
+            if type(item) is tuple:
+                kind, item = item
+                if kind == _MARK:
+                    continue
             self._drop("shutdown", item)
 
     # -- the exporter thread -------------------------------------------------------------------
@@ -259,8 +273,8 @@ class Exporter:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(wake.wait(), self._interval)
                 wake.clear()
-                self._wake_pending = False
                 await self._drain(client)
+                self._wake_at = self._max_batch
                 if self._stopping and not self._queue:
                     return
         finally:
@@ -276,8 +290,8 @@ class Exporter:
             marks: list[concurrent.futures.Future[None]] = []
             size = 0
             while queue and len(events) < self._max_batch and size < self._max_batch_bytes:
-                kind, item = queue.popleft()
-                if kind == _SPAN:
+                item = queue.popleft()
+                if type(item) is not tuple:
                     request = self._event_request(item)
                     events.append(request)
                     spans.append(item)
@@ -285,7 +299,9 @@ class Exporter:
                     if len(events) % 64 == 0:
                         # Let the application's threads have the GIL between slices of work.
                         time.sleep(0)  # noqa: ASYNC251 - a GIL yield, not a wait
-                elif kind == _START:
+                    continue
+                kind, item = item
+                if kind == _START:
                     starts.append(item)
                 elif kind == _UPDATE:
                     updates.append(item)
@@ -314,21 +330,24 @@ class Exporter:
         field = self._sanitizer.field
         raw: Any = cast(Any, field)  # Raw JSON stands in for the dict fields when encoded
         outputs = span.outputs
+        inputs = span.bound_inputs()
+        start = span._wall_ns / 1e6
+        duration = (span._t1 - span._t0) / 1e6
         return CreateEventRequest(
             event_type=span.event_type,
-            inputs=raw("inputs", span.inputs if span.inputs is not None else {}),
+            inputs=raw("inputs", inputs if inputs is not None else {}),
             event_id=span.event_id,
             session_id=span.session.event_id,
             parent_id=span.parent_id or span.session.event_id,
-            children_ids=span.children_ids or None,
+            children_ids=span._children,
             event_name=span.event_name,
             source=span.session.source,
             config=None if span.config is None else raw("config", span.config),
             outputs=None if outputs is None else raw("outputs", wrap_output(outputs)),
             error=UNSET if span.error is None else span.error,
-            start_time=span.start_time,
-            end_time=span.end_time,
-            duration=span.duration,
+            start_time=start,
+            end_time=start + duration,
+            duration=duration,
             metadata=None if span.metadata is None else raw("metadata", span.metadata),
             metrics=None if span.metrics is None else raw("metrics", span.metrics),
             feedback=None if span.feedback is None else raw("feedback", span.feedback),
@@ -437,13 +456,17 @@ class Exporter:
                         user_properties=UNSET
                         if session.user_properties is None
                         else raw("user_properties", session.user_properties),
-                        children_ids=list(session.children_ids) or UNSET,
+                        children_ids=list(session._children) if session._children else UNSET,
                         end_time=UNSET if session.end_time is None else session.end_time,
                         duration=UNSET if session.duration is None else session.duration,
                     )
         except HoneyHiveError as exc:
             log.warning("honeyhive: could not update session %s: %s", session.event_id, exc)
             self._drop("session_update_failed", session)
+
+
+def _is_event(item: Any) -> bool:
+    return type(item) is not tuple or item[0] != _MARK
 
 
 def _request_size(request: CreateEventRequest) -> int:

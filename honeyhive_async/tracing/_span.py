@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 import traceback
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._ids import new_id
 
 if TYPE_CHECKING:
     from ..models import EventType
+    from ._capture import Binder
     from ._tracer import Tracer
 
 __all__ = ["Session", "Span", "current_span", "enrich_session", "enrich_span"]
@@ -18,36 +19,47 @@ __all__ = ["Session", "Span", "current_span", "enrich_session", "enrich_span"]
 _current: ContextVar[Span | None] = ContextVar("honeyhive_current_span", default=None)
 
 _perf_ns = time.perf_counter_ns
-_now = time.time
+_wall_ns = time.time_ns
+
+_NO_KWARGS: dict[str, Any] = {}  # shared and never written: binding only reads it
+
+MAX_CHILDREN = 10_000
+"""`children_ids` kept per span: a long-lived default session must not grow without bound."""
 
 
 class Span:
     """One traced call or block: a HoneyHive event while it runs.
 
-    Fields hold references to the user's values; they are made JSON-safe, bounded and redacted
-    by the exporter, off the caller's path.
+    Fields hold references to the user's values; binding the arguments, making the values
+    JSON-safe, bounding and redacting them all happen in the exporter, off the caller's path.
     """
 
+    # Hot fields are slots; the rarely set ones (config, metadata, ...) read the class-level
+    # None until set, so an unenriched span never creates its instance dict.
     __slots__ = (
+        "__dict__",
+        "_args",
+        "_binder",
+        "_children",
+        "_kwargs",
         "_t0",
-        "children_ids",
-        "config",
-        "duration",
-        "end_time",
-        "error",
+        "_t1",
+        "_wall_ns",
         "event_id",
         "event_name",
         "event_type",
-        "feedback",
         "inputs",
-        "metadata",
-        "metrics",
         "outputs",
         "parent_id",
         "session",
-        "start_time",
-        "user_properties",
     )
+
+    config: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+    feedback: dict[str, Any] | None = None
+    user_properties: dict[str, Any] | None = None
+    error: str | None = None
 
     def __init__(
         self,
@@ -58,28 +70,34 @@ class Span:
         *,
         event_id: str | None = None,
     ) -> None:
-        self.event_id = new_id() if event_id is None else event_id
+        self.event_id = eid = new_id() if event_id is None else event_id
         self.session = session
         self.event_type = event_type
         self.event_name = event_name
-        self.children_ids: list[str] = []
+        self._children: list[str] | None = None
         self.inputs: Any = None
         self.outputs: Any = None
-        self.config: dict[str, Any] | None = None
-        self.metadata: dict[str, Any] | None = None
-        self.metrics: dict[str, Any] | None = None
-        self.feedback: dict[str, Any] | None = None
-        self.user_properties: dict[str, Any] | None = None
-        self.error: str | None = None
-        self.end_time: float | None = None
-        self.duration: float | None = None
+        # Set by @trace: the call's arguments, bound to parameter names by the exporter.
+        self._binder: Binder | None = None
+        self._args: tuple[Any, ...] = ()
+        self._kwargs: dict[str, Any] = _NO_KWARGS
+        self._t1 = 0
         if parent is None:
             self.parent_id: str | None = None
         else:
             self.parent_id = parent.event_id
-            parent.children_ids.append(self.event_id)
-        self.start_time = _now() * 1000.0
+            siblings = parent._children
+            if siblings is None:
+                parent._children = [eid]
+            elif len(siblings) < MAX_CHILDREN:
+                siblings.append(eid)
+        self._wall_ns = _wall_ns()
         self._t0 = _perf_ns()
+
+    @property
+    def children_ids(self) -> list[str]:
+        """Ids of the spans started inside this one so far."""
+        return list(self._children or ())
 
     @property
     def session_id(self) -> str:
@@ -89,7 +107,22 @@ class Span:
     @property
     def ended(self) -> bool:
         """True once the span has finished."""
-        return self.end_time is not None
+        return self._t1 != 0
+
+    @property
+    def start_time(self) -> float:
+        """Unix milliseconds."""
+        return self._wall_ns / 1e6
+
+    @property
+    def duration(self) -> float | None:
+        """Milliseconds, once the span has finished."""
+        return (self._t1 - self._t0) / 1e6 if self._t1 else None
+
+    @property
+    def end_time(self) -> float | None:
+        """Unix milliseconds, once the span has finished."""
+        return self._wall_ns / 1e6 + (self._t1 - self._t0) / 1e6 if self._t1 else None
 
     def __repr__(self) -> str:
         return (
@@ -97,25 +130,36 @@ class Span:
             f"event_id={self.event_id!r}, parent_id={self.parent_id!r})"
         )
 
+    def bound_inputs(self) -> dict[str, Any] | None:
+        """The inputs: bound call arguments merged with what `update(inputs=...)` added."""
+        binder = self._binder
+        if binder is None:
+            return cast("dict[str, Any] | None", self.inputs)
+        bound = binder.bind(self._args, self._kwargs)
+        if self.inputs:
+            bound.update(self.inputs)
+        return bound
+
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error, with its structured traceback in metadata."""
         self.error = f"{type(exc).__name__}: {exc}"
         frames = traceback.extract_tb(exc.__traceback__)
-        meta = self.metadata if self.metadata is not None else {}
-        meta["error_type"] = type(exc).__qualname__
-        meta["error_traceback"] = [
-            {"filename": f.filename, "lineno": f.lineno, "name": f.name, "line": f.line}
-            for f in frames
-        ]
-        self.metadata = meta
+        self.update(
+            metadata={
+                "error_type": type(exc).__qualname__,
+                "error_traceback": [
+                    {"filename": f.filename, "lineno": f.lineno, "name": f.name, "line": f.line}
+                    for f in frames
+                ],
+            }
+        )
 
     def finish(self) -> None:
         """End the span and hand it to the exporter; a second call does nothing."""
-        if self.end_time is not None:
+        if self._t1:
             return
-        self.duration = (_perf_ns() - self._t0) / 1e6
-        self.end_time = self.start_time + self.duration
-        self.session.tracer._export_span(self)
+        self._t1 = _perf_ns()
+        self.session.tracer._exporter.enqueue_span(self)
 
     def update(
         self,
@@ -130,7 +174,8 @@ class Span:
         error: str | None = None,
         event_name: str | None = None,
     ) -> None:
-        """Merge values into the span (dicts are merged key by key; `outputs` too)."""
+        """Merge values into the span, key by key (`outputs` too)."""
+        # New dicts rather than in-place updates: the exporter thread may be reading the old.
         if inputs:
             self.inputs = {**(self.inputs or {}), **inputs}
         if outputs:
@@ -172,6 +217,14 @@ class Session(Span):
         self.remote = remote
         """A session owned by another process (distributed tracing): never started or closed here."""
         super().__init__(self, None, "session", session_name, event_id=session_id)
+
+    def finish(self) -> None:
+        """Close the session: its closing update goes to the exporter (not for a remote one)."""
+        if self._t1:
+            return
+        self._t1 = _perf_ns()
+        if not self.remote:
+            self.tracer._exporter.enqueue_session_update(self)
 
 
 def current_span() -> Span | None:
@@ -239,5 +292,5 @@ def enrich_session(
         user_properties=user_properties,
     )
     if session.ended:
-        session.tracer._export_session_update(session)
+        session.tracer._exporter.enqueue_session_update(session)
     return True

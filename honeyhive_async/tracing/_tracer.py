@@ -121,16 +121,6 @@ class Tracer:
 
     # -- spans and sessions ---------------------------------------------------------------------
 
-    def _export_span(self, span: Span) -> None:
-        if type(span) is Session:
-            if not span.remote:
-                self._exporter.enqueue_session_update(span)
-        else:
-            self._exporter.enqueue_span(span)
-
-    def _export_session_update(self, session: Session) -> None:
-        self._exporter.enqueue_session_update(session)
-
     def _root_parent(self) -> Session:
         session = self._default_session
         if session is None:
