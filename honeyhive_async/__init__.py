@@ -32,6 +32,15 @@ from .models import (
     ExportFilter,
     SessionTree,
 )
+from .tracing import (
+    ExportReport,
+    Tracer,
+    current_span,
+    enrich_session,
+    enrich_span,
+    trace,
+    trace_span,
+)
 
 __all__ = [
     "NOT_GIVEN",
@@ -52,6 +61,7 @@ __all__ = [
     "EventType",
     "EventsPage",
     "ExportFilter",
+    "ExportReport",
     "HoneyHiveError",
     "InternalServerError",
     "MissingAPIKeyError",
@@ -61,8 +71,14 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "SessionTree",
+    "Tracer",
     "UnprocessableEntityError",
     "__version__",
+    "current_span",
+    "enrich_session",
+    "enrich_span",
     "errors",
     "models",
+    "trace",
+    "trace_span",
 ]

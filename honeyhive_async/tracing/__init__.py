@@ -4,7 +4,13 @@ from ._capture import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED
 from ._decorator import trace, trace_span
 from ._exporter import ExportReport
 from ._span import Session, Span, current_span, enrich_session, enrich_span
-from ._tracer import ContextExecutor, SessionScope, Tracer, get_default_tracer
+from ._tracer import (
+    ContextExecutor,
+    SessionScope,
+    Tracer,
+    get_default_tracer,
+    set_default_tracer,
+)
 
 __all__ = [
     "DEFAULT_REDACT_KEYS",
@@ -20,6 +26,7 @@ __all__ = [
     "enrich_session",
     "enrich_span",
     "get_default_tracer",
+    "set_default_tracer",
     "trace",
     "trace_span",
 ]

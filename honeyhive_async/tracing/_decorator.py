@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overlo
 
 from ._capture import Binder, wrap_output
 from ._span import Span, _current, _perf_ns
-from ._tracer import Tracer, get_default_tracer
+from ._tracer import Tracer, detached_session, get_default_tracer
 
 if TYPE_CHECKING:
     from contextvars import Token
@@ -47,7 +47,7 @@ _set = _current.set
 _reset = _current.reset
 
 
-def _open(tracer: Tracer | None, event_type: SpanType, name: str, static: _Static) -> Span | None:
+def _parent(tracer: Tracer | None, name: str) -> Span | None:
     parent = _get()
     if parent is None:
         tracer = tracer or get_default_tracer()
@@ -55,12 +55,55 @@ def _open(tracer: Tracer | None, event_type: SpanType, name: str, static: _Stati
             _warn_no_tracer(name)
             return None
         parent = tracer._root_parent()
+    return parent
+
+
+def _child(parent: Span, event_type: SpanType, name: str, static: _Static) -> Span:
     span = Span(parent.session, parent, event_type, name)
     if static.config is not None:
         span.config = dict(static.config)
     if static.metadata is not None:
         span.metadata = dict(static.metadata)
     return span
+
+
+def _open(tracer: Tracer | None, event_type: SpanType, name: str, static: _Static) -> Span | None:
+    parent = _parent(tracer, name)
+    return None if parent is None else _child(parent, event_type, name, static)
+
+
+class _Opener:
+    """What a generator needs to open its span when it is first iterated.
+
+    The parent is taken when the generator function is called; the span starts at the first
+    `next()`: a generator that is never iterated runs no code and makes no event.
+    """
+
+    __slots__ = ("args", "binder", "event_type", "kwargs", "name", "parent", "static")
+
+    def __init__(
+        self,
+        parent: Span,
+        event_type: SpanType,
+        name: str,
+        static: _Static,
+        binder: Binder | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        self.parent = parent
+        self.event_type: SpanType = event_type
+        self.name = name
+        self.static = static
+        self.binder = binder
+        self.args = args
+        self.kwargs = kwargs
+
+    def open(self) -> Span:
+        span = _child(self.parent, self.event_type, self.name, self.static)
+        if self.binder is not None:
+            span._binder, span._args, span._kwargs = self.binder, self.args, self.kwargs
+        return span
 
 
 class _Static:
@@ -130,12 +173,12 @@ def _wrap(
 
         @functools.wraps(func)
         def agen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-            span = _open(tracer, event_type, name, static)
-            if span is None:
-                return cast(AsyncGenerator[Any, Any], func(*args, **kwargs))
-            if binder is not None:
-                span._binder, span._args, span._kwargs = binder, args, kwargs
-            return _traced_agen(func(*args, **kwargs), span, capture_outputs)
+            agen = func(*args, **kwargs)
+            parent = _parent(tracer, name)
+            if parent is None:
+                return cast(AsyncGenerator[Any, Any], agen)
+            opener = _Opener(parent, event_type, name, static, binder, args, kwargs)
+            return _traced_agen(agen, opener, capture_outputs)
 
         return agen_wrapper
 
@@ -143,12 +186,12 @@ def _wrap(
 
         @functools.wraps(func)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-            span = _open(tracer, event_type, name, static)
-            if span is None:
-                return cast(Generator[Any, Any, Any], func(*args, **kwargs))
-            if binder is not None:
-                span._binder, span._args, span._kwargs = binder, args, kwargs
-            return _traced_gen(func(*args, **kwargs), span, capture_outputs)
+            gen = func(*args, **kwargs)
+            parent = _parent(tracer, name)
+            if parent is None:
+                return cast(Generator[Any, Any, Any], gen)
+            opener = _Opener(parent, event_type, name, static, binder, args, kwargs)
+            return _traced_gen(gen, opener, capture_outputs)
 
         return gen_wrapper
 
@@ -202,8 +245,9 @@ def _wrap(
 
 
 def _traced_gen(
-    gen: Generator[Any, Any, Any], span: Span, capture: bool
+    gen: Generator[Any, Any, Any], opener: _Opener, capture: bool
 ) -> Generator[Any, Any, Any]:
+    span = opener.open()
     chunks: list[Any] | None = [] if capture else None
     count = 0
     first_ns = 0
@@ -253,8 +297,9 @@ def _traced_gen(
 
 
 async def _traced_agen(
-    agen: AsyncGenerator[Any, Any], span: Span, capture: bool
+    agen: AsyncGenerator[Any, Any], opener: _Opener, capture: bool
 ) -> AsyncGenerator[Any, Any]:
+    span = opener.open()
     chunks: list[Any] | None = [] if capture else None
     count = 0
     first_ns = 0
@@ -412,7 +457,8 @@ class trace_span:
     def __enter__(self) -> Span:
         span = _open(self._tracer, self._event_type, self._name, self._static)
         if span is None:
-            raise RuntimeError("trace_span needs a Tracer: create one first")
+            # No tracer: the block still runs, with a span that goes nowhere.
+            span = _child(detached_session(), self._event_type, self._name, self._static)
         if self._inputs is not None:
             span.inputs = dict(self._inputs)
         self._span = span

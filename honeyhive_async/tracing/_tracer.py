@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote, unquote
 
 from .._client import AsyncHoneyHive
@@ -22,7 +22,14 @@ from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
 from ._exporter import DropHook, Exporter, ExportReport
 from ._span import Session, Span, _current
 
-__all__ = ["SessionScope", "Tracer", "get_default_tracer"]
+__all__ = [
+    "ContextExecutor",
+    "SessionScope",
+    "Tracer",
+    "detached_session",
+    "get_default_tracer",
+    "set_default_tracer",
+]
 
 log = logging.getLogger("honeyhive_async.tracing")
 
@@ -37,6 +44,36 @@ _default_lock = threading.Lock()
 def get_default_tracer() -> Tracer | None:
     """Return the tracer that `@trace` uses outside any session of an explicit tracer."""
     return _default_tracer
+
+
+def set_default_tracer(tracer: Tracer | None) -> Tracer | None:
+    """Make `tracer` the one bare `@trace` uses; return the previous one."""
+    global _default_tracer
+    with _default_lock:
+        previous, _default_tracer = _default_tracer, tracer
+    return previous
+
+
+class _Discard:
+    """An exporter for spans that have no tracer: it keeps nothing."""
+
+    def enqueue_span(self, span: Span) -> None:
+        pass
+
+    def enqueue_session_start(self, session: Session) -> None:
+        pass
+
+    def enqueue_session_update(self, session: Session) -> None:
+        pass
+
+
+class _NoTracer:
+    _exporter = _Discard()
+
+
+def detached_session() -> Session:
+    """Return a session whose spans are discarded (for `trace_span` with no tracer)."""
+    return Session(cast(Tracer, _NoTracer()), "untraced", source="none")
 
 
 def _default_session_name() -> str:
@@ -112,9 +149,7 @@ class Tracer:
         if flush_at_exit:
             _exit_flush.add(self)
         if set_default:
-            global _default_tracer
-            with _default_lock:
-                _default_tracer = self
+            set_default_tracer(self)
 
     def __repr__(self) -> str:
         return f"Tracer(source={self.source!r}, session_name={self.session_name!r})"

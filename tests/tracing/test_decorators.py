@@ -1,0 +1,324 @@
+"""Every decorator kind, traced to the local server and read back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import pytest
+
+from honeyhive_async import AsyncHoneyHive, Event
+from honeyhive_async.tracing import Tracer, current_span, enrich_span, trace
+
+from .conftest import events_of, tree_of
+
+
+async def _flushed(tracer: Tracer) -> None:
+    report = await tracer.flush(timeout=5)
+    assert report.pending == 0, report
+    assert report.dropped == {}, report
+
+
+def _by_name(events: list[Event]) -> dict[str, Event]:
+    return {e.event_name or "": e for e in events}
+
+
+async def test_sync_function_becomes_an_event_with_bound_inputs_and_wrapped_output(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    calls = []
+
+    @trace(event_type="model", config={"model": "m1"}, metadata={"team": "a"})
+    def complete(prompt: str, temperature: float = 0.5, *, n: int = 1) -> str:
+        calls.append(prompt)
+        return f"echo {prompt}"
+
+    async with tracer.session("s", inputs={"question": "q"}) as session:
+        assert complete("hi", n=2) == "echo hi"
+    await _flushed(tracer)
+
+    assert calls == ["hi"]
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert event.event_type == "model"
+    assert event.event_name.endswith("complete")  # type: ignore[union-attr]
+    assert event.inputs == {"prompt": "hi", "temperature": 0.5, "n": 2}
+    assert event.outputs == {"result": "echo hi"}
+    assert event.config == {"model": "m1"}
+    assert event.metadata == {"team": "a"}
+    assert event.session_id == session.event_id
+    assert event.parent_id == session.event_id
+    assert event.source == "dev"
+    assert event.error is None
+    assert isinstance(event.start_time, float)
+    assert event.duration is not None
+    assert event.duration >= 0
+    assert event.end_time == pytest.approx(event.start_time + event.duration)
+
+
+async def test_dict_results_are_the_outputs_and_enriched_outputs_win(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace
+    def plain() -> dict[str, int]:
+        return {"a": 1}
+
+    @trace
+    def enriched() -> int:
+        enrich_span(outputs={"extra": True}, metrics={"score": 0.5})
+        return 3
+
+    async with tracer.session("s") as session:
+        plain()
+        enriched()
+    await _flushed(tracer)
+    events = _by_name(await events_of(client, session.event_id))
+    assert events[plain.__qualname__].outputs == {"a": 1}
+    assert events[enriched.__qualname__].outputs == {"result": 3, "extra": True}
+    assert events[enriched.__qualname__].metrics == {"score": 0.5}
+
+
+async def test_nested_async_calls_build_the_tree_with_exact_children_ids(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace(event_type="tool")
+    async def leaf(i: int) -> int:
+        return i
+
+    @trace(event_type="chain", event_name="middle")
+    async def middle() -> int:
+        return await leaf(1) + await leaf(2)
+
+    @trace(event_type="chain", event_name="root")
+    async def root() -> int:
+        return await middle()
+
+    async with tracer.session("nested") as session:
+        assert await root() == 3
+    await _flushed(tracer)
+
+    tree = await tree_of(client, session.event_id)
+    (root_node,) = tree["children"]
+    (middle_node,) = root_node["children"]
+    leaves = middle_node["children"]
+    assert root_node["event_name"] == "root"
+    assert middle_node["event_name"] == "middle"
+    assert [n["inputs"] for n in leaves] == [{"i": 1}, {"i": 2}]
+    assert tree["children_ids"] == [root_node["event_id"]]
+    assert root_node["children_ids"] == [middle_node["event_id"]]
+    assert middle_node["children_ids"] == [n["event_id"] for n in leaves]
+    assert all(n["parent_id"] == middle_node["event_id"] for n in leaves)
+
+
+class Assistant:
+    @trace
+    def method(self, x: int) -> int:
+        return x
+
+    @trace
+    @classmethod
+    def outer_classmethod(cls, x: int) -> int:
+        return x
+
+    @classmethod
+    @trace
+    def inner_classmethod(cls, x: int) -> int:
+        return x
+
+    @trace
+    @staticmethod
+    def outer_staticmethod(x: int) -> int:
+        return x
+
+    @staticmethod
+    @trace
+    def inner_staticmethod(x: int) -> int:
+        return x
+
+
+async def test_methods_classmethods_and_staticmethods_drop_self_and_cls(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    async with tracer.session("methods") as session:
+        a = Assistant()
+        assert a.method(1) == 1
+        assert Assistant.outer_classmethod(2) == 2
+        assert a.inner_classmethod(3) == 3
+        assert Assistant.outer_staticmethod(4) == 4
+        assert a.inner_staticmethod(5) == 5
+    await _flushed(tracer)
+    events = await events_of(client, session.event_id)
+    inputs = sorted(e.inputs["x"] for e in events if e.inputs and "x" in e.inputs)
+    assert inputs == [1, 2, 3, 4, 5]
+    names = {e.event_name for e in events}
+    assert "Assistant.method" in names
+    assert "Assistant.outer_classmethod" in names
+    assert all(set(e.inputs or {}) <= {"x"} for e in events if e.event_type != "session")
+
+
+async def test_an_exception_is_recorded_once_and_reraised_unchanged(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    calls = 0
+    boom = ValueError("boom")
+
+    @trace
+    async def failing() -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        raise boom
+
+    async with tracer.session("errors") as session:
+        with pytest.raises(ValueError) as info:
+            await failing()
+    assert info.value is boom
+    assert calls == 1
+    await _flushed(tracer)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert event.error == "ValueError: boom"
+    assert event.metadata is not None
+    assert event.metadata["error_type"] == "ValueError"
+    frames = event.metadata["error_traceback"]
+    assert frames[-1]["name"] == "failing"
+    assert frames[-1]["line"] == "raise boom"
+
+
+async def test_cancellation_ends_the_span_as_cancelled(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    started = asyncio.Event()
+
+    @trace
+    async def slow() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    async with tracer.session("cancel") as session:
+        task = asyncio.create_task(slow())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await _flushed(tracer)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert event.error is not None
+    assert event.error.startswith("CancelledError")
+    assert event.metadata is not None
+    assert event.metadata["cancelled"] is True
+    assert event.end_time is not None
+
+
+async def test_sync_generator_streams_chunks_and_metrics(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace(event_type="model")
+    def stream(n: int) -> Any:
+        for i in range(n):
+            yield f"t{i} "
+
+    @trace
+    def numbers() -> Any:
+        yield 1
+        yield {"two": 2}
+
+    async with tracer.session("gen") as session:
+        assert "".join(stream(3)) == "t0 t1 t2 "
+        assert list(numbers()) == [1, {"two": 2}]
+    await _flushed(tracer)
+    events = _by_name(await events_of(client, session.event_id))
+    s = events[stream.__qualname__]
+    assert s.outputs == {"result": "t0 t1 t2 "}
+    assert s.metrics is not None
+    assert s.metrics["chunk_count"] == 3
+    assert s.metrics["time_to_first_chunk_ms"] >= 0
+    assert s.inputs == {"n": 3}
+    assert events[numbers.__qualname__].outputs == {"result": [1, {"two": 2}]}
+
+
+async def test_a_consumer_that_stops_early_gives_partial_output_not_an_error(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace
+    def sync_stream() -> Any:
+        for i in range(100):
+            yield str(i)
+
+    @trace
+    async def async_stream() -> Any:
+        for i in range(100):
+            yield str(i)
+
+    async with tracer.session("early") as session:
+        for chunk in sync_stream():
+            if chunk == "2":
+                break
+        agen = async_stream()
+        async with contextlib.aclosing(agen):
+            async for chunk in agen:
+                if chunk == "1":
+                    break
+    await _flushed(tracer)
+    events = _by_name(await events_of(client, session.event_id))
+    for name, output in ((sync_stream.__qualname__, "012"), (async_stream.__qualname__, "01")):
+        event = events[name]
+        assert event.outputs == {"result": output}
+        assert event.error is None
+        assert event.metadata == {"stopped_early": True}
+
+
+async def test_a_generator_that_fails_midway_records_the_error(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace
+    async def broken() -> Any:
+        yield "a"
+        raise RuntimeError("stream broke")
+
+    async with tracer.session("broken") as session:
+        got = []
+        with pytest.raises(RuntimeError, match="stream broke"):
+            async for chunk in broken():
+                got.append(chunk)
+    assert got == ["a"]
+    await _flushed(tracer)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert event.error == "RuntimeError: stream broke"
+    assert event.outputs == {"result": "a"}
+
+
+async def test_a_generator_never_iterated_makes_no_event(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace
+    def never() -> Any:
+        yield 1
+
+    async with tracer.session("lazy") as session:
+        gen = never()
+        del gen
+    await _flushed(tracer)
+    assert [e.event_type for e in await events_of(client, session.event_id)] == ["session"]
+
+
+async def test_spans_inside_a_generator_nest_under_it(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace
+    async def tool() -> str:
+        return "t"
+
+    @trace(event_name="agen")
+    async def agen() -> Any:
+        yield await tool()
+        yield await tool()
+
+    async with tracer.session("inner") as session:
+        assert [c async for c in agen()] == ["t", "t"]
+        assert current_span() is session
+    await _flushed(tracer)
+    tree = await tree_of(client, session.event_id)
+    (gen_node,) = tree["children"]
+    assert gen_node["event_name"] == "agen"
+    assert len(gen_node["children"]) == 2
+    assert gen_node["children_ids"] == [c["event_id"] for c in gen_node["children"]]
