@@ -125,7 +125,10 @@ class Exporter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
-        self._in_flight = 0
+        self._busy = False
+        self._starts_left = 0
+        self._unacked: set[str] = set()
+        self._main_task: asyncio.Task[None] | None = None
         self._sent = 0
         self._retried = 0
         self._dropped: Counter[str] = Counter()
@@ -213,7 +216,7 @@ class Exporter:
     def request_flush(self) -> concurrent.futures.Future[None]:
         """Return a future that completes once everything queued before now was handled."""
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        if not self._queue and self._in_flight == 0:
+        if not self._queue and not self._busy:
             done.set_result(None)
             return done
         self._queue.append((_MARK, done))
@@ -224,7 +227,8 @@ class Exporter:
 
     def report(self, *, timed_out: bool = False) -> ExportReport:
         """Return the counters as they stand."""
-        pending = sum(1 for item in list(self._queue) if _is_event(item)) + self._in_flight
+        queued = sum(1 for item in list(self._queue) if _is_event(item))
+        pending = queued + len(self._unacked) + self._starts_left
         return ExportReport(
             sent=self._sent,
             dropped=dict(self._dropped),
@@ -241,6 +245,12 @@ class Exporter:
         if thread is not None:
             self._poke()
             thread.join(timeout)
+            loop, task = self._loop, self._main_task
+            if thread.is_alive() and loop is not None and task is not None:
+                # The server hangs: abandon the in-flight requests (counted as shutdown).
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(task.cancel)
+                thread.join(2.0)
         left = list(self._queue)
         self._queue.clear()
         for item in left:
@@ -256,7 +266,10 @@ class Exporter:
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
-            loop.run_until_complete(self._main(ready))
+            self._main_task = loop.create_task(self._main(ready))
+            loop.run_until_complete(self._main_task)
+        except asyncio.CancelledError:
+            pass
         except BaseException:
             log.exception("honeyhive: the exporter stopped on an unexpected error")
         finally:
@@ -308,20 +321,35 @@ class Exporter:
                 else:
                     marks.append(item)
                     break
-            self._in_flight = len(events) + len(starts) + len(updates)
+            self._busy = True
+            self._starts_left = len(starts)
+            self._unacked = {request.event_id for request in events if request.event_id}
+            started = updated = 0
             try:
                 for session in starts:
                     await self._send_start(client, session)
+                    started += 1
+                    self._starts_left -= 1
                 if events:
                     await self._send_events(client, events, spans)
                 for session in updates:
                     await self._send_update(client, session)
+                    updated += 1
+            except asyncio.CancelledError:
+                for item in (*starts[started:], *updates[updated:]):
+                    self._drop("shutdown", item)
+                for span in spans:
+                    if span.event_id in self._unacked:
+                        self._drop("shutdown", span)
+                raise
             except Exception as exc:
                 # Never let a bug here kill the thread: account for the events and go on.
                 log.exception("honeyhive: unexpected error while exporting")
                 self._give_up("internal_error", events, spans, exc)
             finally:
-                self._in_flight = 0
+                self._busy = False
+                self._starts_left = 0
+                self._unacked = set()
             for mark in marks:
                 if not mark.done():
                     mark.set_result(None)
@@ -378,10 +406,10 @@ class Exporter:
                     try:
                         await client.events.create_batch(pending)
                     except PartialBatchError as exc:
-                        self._sent += len(pending) - len(exc.uncreated)
+                        self._acknowledge(pending, exc.uncreated)
                         pending = exc.uncreated
                         raise
-            self._sent += len(pending)
+            self._acknowledge(pending, [])
         except APIStatusError as exc:
             if exc.status == 413 and len(pending) > 1:
                 # Too large for the server: halve until it fits.
@@ -394,6 +422,14 @@ class Exporter:
         except HoneyHiveError as exc:  # connection failures, a missing key, a decode error
             self._give_up("export_failed", pending, spans, exc)
 
+    def _acknowledge(
+        self, pending: list[CreateEventRequest], uncreated: list[CreateEventRequest]
+    ) -> None:
+        left = {request.event_id for request in uncreated}
+        done = {request.event_id for request in pending} - left
+        self._sent += len(done)
+        self._unacked -= done
+
     def _give_up(
         self,
         reason: str,
@@ -403,6 +439,7 @@ class Exporter:
     ) -> None:
         log.warning("honeyhive: giving up on %d events (%s): %s", len(pending), reason, exc)
         lost = {request.event_id for request in pending}
+        self._unacked -= lost
         for span in spans:
             if span.event_id in lost:
                 self._drop(reason, span)
@@ -466,7 +503,8 @@ class Exporter:
 
 
 def _is_event(item: Any) -> bool:
-    return type(item) is not tuple or item[0] != _MARK
+    """Spans and session starts are events; session updates and flush marks are not."""
+    return type(item) is not tuple or item[0] == _START
 
 
 def _request_size(request: CreateEventRequest) -> int:

@@ -1,0 +1,162 @@
+"""The background exporter against the local server: batching, failures and accounting."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from honeyhive_async import AsyncHoneyHive
+from honeyhive_async.server import LocalServer
+from honeyhive_async.tracing import Span, trace
+
+from .conftest import events_of
+
+BATCH = "/v1/events/batch"
+
+
+def _run(n: int) -> None:
+    @trace(event_name="unit")
+    def unit(i: int) -> int:
+        return i
+
+    for i in range(n):
+        unit(i)
+
+
+async def test_batches_respect_the_size_limit(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    tracer = tracer_factory(max_batch_size=7)
+    _run(20)
+    report = await tracer.flush(5)
+    assert report.sent == 21  # 20 events and the default session
+    assert report.pending == 0
+    sizes = [len(r.json()["events"]) for r in honeyhive_server.requests if r.path == BATCH]
+    assert sum(sizes) == 20
+    assert max(sizes) <= 7
+
+
+async def test_a_full_queue_drops_new_events_counts_them_and_calls_on_drop(
+    tracer_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    dropped: list[tuple[str, Span]] = []
+    tracer = tracer_factory(
+        max_queue_size=5,
+        max_batch_size=1000,
+        flush_interval=3600,
+        on_drop=lambda reason, span: dropped.append((reason, span)),
+    )
+    with caplog.at_level(logging.WARNING, logger="honeyhive_async.tracing"):
+        _run(20)
+    # One slot holds the default session's start; four events fit after it.
+    assert [reason for reason, _ in dropped] == ["queue_full"] * 16
+    assert all(span.event_name == "unit" for _, span in dropped)
+    warnings = [r for r in caplog.records if "dropped an event" in r.getMessage()]
+    assert len(warnings) == 1, "the warning is rate-limited"
+    stats = tracer.stats()
+    assert stats.dropped == {"queue_full": 16}
+    assert stats.pending == 5
+    report = await tracer.flush(5)
+    assert report.sent == 5
+    assert report.pending == 0
+
+
+async def test_flush_returns_at_its_timeout_when_the_server_hangs(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    tracer = tracer_factory()
+    hang = honeyhive_server.faults.hang_next(path=BATCH)
+    _run(3)
+    started = time.monotonic()
+    report = await tracer.flush(timeout=0.3)
+    elapsed = time.monotonic() - started
+    assert hang.hits == 1
+    assert report.timed_out is True
+    assert report.pending == 3
+    assert 0.25 <= elapsed < 2.0
+    closing = time.monotonic()
+    final = await tracer.aclose(timeout=0.2)
+    assert time.monotonic() - closing < 5.0
+    assert final.pending == 0
+    assert final.dropped.get("shutdown", 0) >= 3
+
+
+async def test_a_partial_batch_resends_only_the_uncreated_events(
+    tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
+) -> None:
+    tracer = tracer_factory()
+    honeyhive_server.faults.partial_batch(created=2)
+    _run(5)
+    report = await tracer.flush(10)
+    assert report.dropped == {}
+    assert report.sent == 6
+    assert report.retried == 3
+    batches = [r.json()["events"] for r in honeyhive_server.requests if r.path == BATCH]
+    assert [len(b) for b in batches] == [5, 3]
+    assert {e["event_id"] for e in batches[1]} == {e["event_id"] for e in batches[0][2:]}
+    session = tracer._default_session
+    events = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert len(events) == 5
+    assert len({e.event_id for e in events}) == 5
+
+
+@pytest.mark.parametrize(("status", "reason"), [(400, "rejected_400"), (422, "rejected_422")])
+async def test_a_4xx_that_will_not_change_is_dropped_and_counted_not_retried(
+    tracer_factory: Any, honeyhive_server: LocalServer, status: int, reason: str
+) -> None:
+    dropped: list[str] = []
+    tracer = tracer_factory(on_drop=lambda r, _s: dropped.append(r))
+    fault = honeyhive_server.faults.fail_next(1, status, path=BATCH)
+    _run(4)
+    report = await tracer.flush(5)
+    assert fault.hits == 1
+    assert report.dropped == {reason: 4}
+    assert dropped == [reason] * 4
+    assert report.sent == 1  # the session
+    assert [r.path for r in honeyhive_server.requests].count(BATCH) == 1
+
+
+async def test_transient_failures_are_retried_honouring_retry_after(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    tracer = tracer_factory()
+    fault = honeyhive_server.faults.fail_next(2, 503, retry_after_ms=20, path=BATCH)
+    _run(3)
+    report = await tracer.flush(10)
+    assert fault.hits == 2
+    assert report.dropped == {}
+    assert report.sent == 4
+    assert report.retried == 6
+
+
+async def test_a_413_splits_the_batch(tracer_factory: Any, honeyhive_server: LocalServer) -> None:
+    tracer = tracer_factory()
+    honeyhive_server.faults.fail_next(1, 413, path=BATCH)
+    _run(6)
+    report = await tracer.flush(10)
+    assert report.dropped == {}
+    assert report.sent == 7
+    sizes = [len(r.json()["events"]) for r in honeyhive_server.requests if r.path == BATCH]
+    assert sizes == [6, 3, 3]
+
+
+async def test_giving_up_after_the_attempts_counts_export_failed(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    tracer = tracer_factory(max_export_attempts=2)
+    honeyhive_server.faults.fail_next(2, 500, retry_after="0", path=BATCH)
+    _run(2)
+    report = await tracer.flush(10)
+    # A plain 500 on a batch reads as "partially created, none created": retried, then lost.
+    assert report.dropped == {"export_failed": 2}
+
+
+async def test_events_after_close_are_dropped_as_tracer_closed(tracer_factory: Any) -> None:
+    tracer = tracer_factory()
+    _run(1)
+    await tracer.aclose(5)
+    _run(2)
+    assert tracer.stats().dropped == {"tracer_closed": 2}
