@@ -149,6 +149,9 @@ class Sanitizer:
             except Exception:
                 # Fail closed: a broken hook must never let the raw value through.
                 return msgspec.Raw(self._encoder.encode({"redaction_failed": REDACTION_FAILED}))
+        if not isinstance(clean, dict):
+            # Every captured field is an object on the wire.
+            clean = {"value": clean}
         try:
             data = self._encoder.encode(clean)
         except Exception:

@@ -146,6 +146,7 @@ class Tracer:
             max_attempts=max_export_attempts,
             on_drop=on_drop,
         )
+        _live_tracers.add(self)
         if flush_at_exit:
             _exit_flush.add(self)
         if set_default:
@@ -413,6 +414,18 @@ def _parse_baggage(value: str) -> dict[str, str]:
 
 
 _exit_flush: weakref.WeakSet[Tracer] = weakref.WeakSet()
+_live_tracers: weakref.WeakSet[Tracer] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # The parent's default session start may still sit unsent in the parent's queue: a child
+    # that updated it would race the parent. The child opens a default session of its own.
+    for tracer in list(_live_tracers):
+        tracer._default_session = None
+        tracer._default_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @atexit.register

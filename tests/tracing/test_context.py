@@ -44,7 +44,7 @@ async def test_gather_and_create_task_children_land_under_their_parent(
 
     async with tracer.session("fan") as session:
         results = await asyncio.gather(fan_out(), other())
-    assert results == [[1, 2, 3, 4], 9]
+    assert list(results) == [[1, 2, 3, 4], 9]
     await tracer.flush(5)
     tree = await tree_of(client, session.event_id)
     nodes = {n["event_name"]: n for n in tree["children"]}
