@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_serve(subparsers)
+    _add_demo(subparsers)
+    _add_show(subparsers)
     return parser
 
 
@@ -136,6 +138,103 @@ async def _wait_for_stop_signal() -> None:
         with contextlib.suppress(NotImplementedError):
             for sig in signals:
                 loop.remove_signal_handler(sig)
+
+
+# -- demo and show ------------------------------------------------------------------------
+
+
+def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="trace a small fake LLM app into an embedded local server and print the session",
+        description=(
+            "Start the local server in-process, run a traced fake LLM app (streaming model, "
+            "tools, a chain, parallel calls, a caught error), flush, read the session back "
+            "and print it as a waterfall. No network, no key."
+        ),
+    )
+    parser.add_argument(
+        "--db", default=":memory:", metavar="PATH", help="keep the events in this SQLite file"
+    )
+    parser.add_argument(
+        "--question", default="How does HoneyHive group tracing sessions?", help="the question"
+    )
+    parser.set_defaults(handler=_demo)
+
+
+def _add_show(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "show",
+        help="print a session as a waterfall",
+        description="Read a session tree from a HoneyHive API (or the local server) and print it.",
+    )
+    parser.add_argument("session_id", help="the session id")
+    parser.add_argument("--base-url", default=None, help="API root (default: $HH_API_URL)")
+    parser.add_argument("--api-key", default=None, help="API key (default: $HH_API_KEY)")
+    parser.set_defaults(handler=_show)
+
+
+def _unicode_ok() -> bool:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower()
+    return encoding.replace("-", "").startswith("utf")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    return asyncio.run(_run_demo(args.db, args.question))
+
+
+async def _run_demo(db: str, question: str) -> int:
+    from ._client import AsyncHoneyHive
+    from .demo import answer_question
+    from .render import render_waterfall
+    from .tracing import Tracer
+
+    async with LocalServer(db=db) as server:
+        print(f"Local HoneyHive-compatible server on {server.url}")
+        client = AsyncHoneyHive(server.api_key, base_url=server.url)
+        tracer = Tracer(client, source="demo", flush_at_exit=False)
+        try:
+            async with tracer.session(
+                "demo-chat", inputs={"question": question}, user_properties={"user": "demo"}
+            ) as session:
+                result = await answer_question(question)
+                session.update(outputs={"answer": result["answer"]})
+            report = await tracer.aclose(timeout=10)
+            tree = await client.session.get_tree(session.event_id)
+        finally:
+            await tracer.aclose(timeout=1)
+            await client.aclose()
+    print(f"Answer: {result['answer']}\n")
+    print(render_waterfall(tree, unicode=_unicode_ok()))
+    dropped = f", dropped {report.dropped}" if report.dropped else ""
+    print(
+        f"\nSession {tree.event_id}: {len(tree.walk())} events; exporter sent {report.sent}{dropped}"
+    )
+    if db != ":memory:":
+        print(
+            f"Kept in {db}: `honeyhive-async serve --db {shlex.quote(db)}`, then "
+            f"`honeyhive-async show {tree.event_id}`"
+        )
+    return 0 if not report.dropped and not report.pending else 1
+
+
+def _show(args: argparse.Namespace) -> int:
+    return asyncio.run(_run_show(args.session_id, args.base_url, args.api_key))
+
+
+async def _run_show(session_id: str, base_url: str | None, api_key: str | None) -> int:
+    from ._client import AsyncHoneyHive
+    from .errors import HoneyHiveError
+    from .render import render_waterfall
+
+    try:
+        async with AsyncHoneyHive(api_key, base_url=base_url) as client:
+            tree = await client.session.get_tree(session_id)
+    except (HoneyHiveError, ValueError) as exc:
+        print(f"honeyhive-async show: {exc}", file=sys.stderr)
+        return 1
+    print(render_waterfall(tree, unicode=_unicode_ok()))
+    return 0
 
 
 if __name__ == "__main__":

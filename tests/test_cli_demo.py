@@ -1,0 +1,145 @@
+"""`honeyhive-async demo` and `show`, and the waterfall they print."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from honeyhive_async import SessionTree
+from honeyhive_async.render import render_waterfall
+from honeyhive_async.server import LocalServer
+
+
+def _tree() -> SessionTree:
+    return msgspec.convert(
+        {
+            "event_id": "s",
+            "event_type": "session",
+            "event_name": "chat",
+            "start_time": 1000.0,
+            "end_time": 1100.0,
+            "duration": 100.0,
+            "children": [
+                {
+                    "event_id": "b",
+                    "event_type": "tool",
+                    "event_name": "late",
+                    "start_time": 1050.0,
+                    "end_time": 1100.0,
+                    "duration": 50.0,
+                    "error": "ValueError: x",
+                },
+                {
+                    "event_id": "a",
+                    "event_type": "chain",
+                    "event_name": "early",
+                    "start_time": 1000.0,
+                    "end_time": 1050.0,
+                    "duration": 50.0,
+                    "children": [
+                        {
+                            "event_id": "c",
+                            "event_type": "model",
+                            "event_name": "m",
+                            "start_time": "1970-01-01 00:00:01",
+                            "end_time": 1010.0,
+                            "duration": 10.0,
+                        }
+                    ],
+                },
+            ],
+        },
+        SessionTree,
+    )
+
+
+def test_waterfall_orders_children_by_start_and_draws_bars() -> None:
+    lines = render_waterfall(_tree(), unicode=False).splitlines()
+    assert [line.split("[")[0].rstrip() for line in lines] == [
+        "session chat",
+        "|- chain early",
+        "|  `- model m",
+        "`- tool late",
+    ]
+    bars = [line.split("[")[1].split("]")[0] for line in lines]
+    assert bars[0] == "#" * 32
+    assert bars[1] == "#" * 16 + "." * 16
+    assert bars[3] == "." * 16 + "#" * 16
+    assert all(len(bar) == 32 for bar in bars)
+    assert lines[3].endswith("ERROR ValueError: x")
+    assert "100.0 ms" in lines[0]
+
+
+def test_demo_runs_offline_and_prints_the_session(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "honeyhive_async.cli", "demo", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "", "PYTHONIOENCODING": "utf-8", "HH_API_URL": "http://127.0.0.1:9"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for name in ("session demo-chat", "chain answer_question", "tool search_docs", "fake_model"):
+        assert name in out
+    assert out.count("model fake_model") == 2
+    assert "ERROR TimeoutError" in out
+    match = re.search(r"Session ([0-9a-f-]{36}): 9 events; exporter sent 9\n", out)
+    assert match, out
+
+    async def show() -> str:
+        async with LocalServer(db=str(db)) as server:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "honeyhive_async.cli",
+                "show",
+                match.group(1),
+                "--base-url",
+                server.url,
+                "--api-key",
+                server.api_key,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            stdout, stderr = await asyncio.wait_for(child.communicate(), 30)
+            assert child.returncode == 0, stderr
+            return stdout.decode()
+
+    shown = asyncio.run(show())
+    assert "chain answer_question" in shown
+    assert shown.count("\n") == 9
+
+
+@pytest.mark.parametrize("session_id", ["no-such-session"])
+def test_show_reports_a_missing_session(session_id: str) -> None:
+    async def run() -> subprocess.CompletedProcess[str]:
+        async with LocalServer() as server:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "honeyhive_async.cli",
+                "show",
+                session_id,
+                "--base-url",
+                server.url,
+                "--api-key",
+                server.api_key,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(child.communicate(), 30)
+            assert child.returncode is not None
+            return subprocess.CompletedProcess([], child.returncode, out.decode(), err.decode())
+
+    result = asyncio.run(run())
+    assert result.returncode == 1
+    assert "404" in result.stderr
+    assert "local-dev-key" not in result.stderr
