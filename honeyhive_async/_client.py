@@ -160,18 +160,19 @@ class AsyncHoneyHive:
             view.max_retries = max_retries
         return view
 
-    def _copy_with_own_pool(self) -> AsyncHoneyHive:
-        """Return a client with the same settings and a pool of its own (for another loop)."""
+    def _copy_with_own_pool(
+        self, *, timeout: Timeout | NotGiven = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
+    ) -> AsyncHoneyHive:
+        """Return a client with the same key and URL and a pool of its own (for another loop)."""
         transport = self._transport
-        clone = AsyncHoneyHive(
+        return AsyncHoneyHive(
             transport._api_key,
             base_url=transport.base_url,
-            timeout=self._timeout,
-            max_retries=self.max_retries,
+            timeout=self._timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
             default_headers=transport._default_headers,
             connection_limit=transport._connection_limit,
         )
-        return clone
 
     async def _request(
         self, method: str, path: str, *, content: bytes | None = None, idempotent: bool = True

@@ -6,6 +6,7 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextvars
+import functools
 import logging
 import os
 import sys
@@ -97,6 +98,7 @@ class Tracer:
         max_batch_size: Events per `POST /v1/events/batch`.
         max_batch_bytes: Encoded bytes per batch.
         flush_interval: Seconds between background exports when batches are not full.
+        export_timeout: Seconds one export request may take.
         max_export_attempts: Attempts per batch for transient failures (5xx, 429, timeouts).
         field_budget: Encoded bytes one field (inputs, outputs, ...) may take; larger values
             are cut with a marker that carries the original size.
@@ -119,6 +121,7 @@ class Tracer:
         max_batch_size: int = 500,
         max_batch_bytes: int = 4 * 1024 * 1024,
         flush_interval: float = 1.0,
+        export_timeout: float = 15.0,
         max_export_attempts: int = 4,
         field_budget: int = 64 * 1024,
         redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
@@ -133,10 +136,12 @@ class Tracer:
         self.session_name = session_name or _default_session_name()
         self._exit_timeout = exit_timeout
         self._default_session: Session | None = None
+        self._default_children_sent = 0
         self._default_lock = threading.Lock()
         self._closed = False
         self._exporter = Exporter(
-            template._copy_with_own_pool,
+            # The exporter retries with its own policy; the client must not multiply it.
+            functools.partial(template._copy_with_own_pool, timeout=export_timeout, max_retries=0),
             Sanitizer(field_budget=field_budget, redact_keys=redact_keys, redact=redact),
             source=source,
             max_queue_size=max_queue_size,
@@ -206,7 +211,11 @@ class Tracer:
             return
         if end:
             session.finish()  # enqueues the closing update
-        else:
+            return
+        children = len(session._children or ())
+        if children != self._default_children_sent:
+            # A flush sends the default session's children so far, once per change.
+            self._default_children_sent = children
             self._exporter.enqueue_session_update(session)
 
     async def flush(self, timeout: float | None = 10.0) -> ExportReport:
@@ -422,6 +431,7 @@ def _after_fork_in_child() -> None:
     # that updated it would race the parent. The child opens a default session of its own.
     for tracer in list(_live_tracers):
         tracer._default_session = None
+        tracer._default_children_sent = 0
         tracer._default_lock = threading.Lock()
 
 
