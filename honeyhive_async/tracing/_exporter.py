@@ -36,7 +36,7 @@ __all__ = ["ExportReport", "Exporter"]
 
 log = logging.getLogger("honeyhive_async.tracing")
 
-_START, _UPDATE, _MARK = 1, 2, 3
+_SPAN, _START, _UPDATE, _MARK = 0, 1, 2, 3
 _NEVER = 1 << 62
 _EVENT_OVERHEAD = 400
 """Approximate encoded bytes of an event beyond its captured fields."""
@@ -94,6 +94,7 @@ class Exporter:
         max_queue_size: int = 10_000,
         max_batch_size: int = 500,
         max_batch_bytes: int = 4 * 1024 * 1024,
+        max_buffer_bytes: int = 64 * 1024 * 1024,
         flush_interval: float = 1.0,
         max_attempts: int = 4,
         on_drop: DropHook | None = None,
@@ -106,6 +107,7 @@ class Exporter:
         self.max_queue_size = max_queue_size
         self._max_batch = max_batch_size
         self._max_batch_bytes = max_batch_bytes
+        self._max_buffer_bytes = max_buffer_bytes
         self._interval = flush_interval
         self._max_attempts = max_attempts
         self._on_drop = on_drop
@@ -125,6 +127,9 @@ class Exporter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        # Encoded spans (and session work, flush marks) waiting for a send, in queue order.
+        self._ready: deque[tuple[int, Any, CreateEventRequest | None, int]] = deque()
+        self._ready_bytes = 0
         self._busy = False
         self._starts_left = 0
         self._unacked: set[str] = set()
@@ -216,7 +221,7 @@ class Exporter:
     def request_flush(self) -> concurrent.futures.Future[None]:
         """Return a future that completes once everything queued before now was handled."""
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        if not self._queue and not self._busy:
+        if not self._queue and not self._ready and not self._busy:
             done.set_result(None)
             return done
         self._queue.append((_MARK, done))
@@ -228,7 +233,8 @@ class Exporter:
     def report(self, *, timed_out: bool = False) -> ExportReport:
         """Return the counters as they stand."""
         queued = sum(1 for item in list(self._queue) if _is_event(item))
-        pending = queued + len(self._unacked) + self._starts_left
+        ready = sum(1 for item in list(self._ready) if item[0] in (_SPAN, _START))
+        pending = queued + ready + len(self._unacked) + self._starts_left
         return ExportReport(
             sent=self._sent,
             dropped=dict(self._dropped),
@@ -251,14 +257,14 @@ class Exporter:
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(task.cancel)
                 thread.join(2.0)
-        left = list(self._queue)
+        left = [(item[0], item[1]) for item in self._ready]
+        left.extend(item if type(item) is tuple else (_SPAN, item) for item in self._queue)
+        self._ready.clear()
+        self._ready_bytes = 0
         self._queue.clear()
-        for item in left:
-            if type(item) is tuple:
-                kind, item = item
-                if kind == _MARK:
-                    continue
-            self._drop("shutdown", item)
+        for kind, item in left:
+            if kind != _MARK:
+                self._drop("shutdown", item)
 
     # -- the exporter thread -------------------------------------------------------------------
 
@@ -288,71 +294,109 @@ class Exporter:
                 wake.clear()
                 await self._drain(client)
                 self._wake_at = self._max_batch
-                if self._stopping and not self._queue:
+                if self._stopping and not self._queue and not self._ready:
                     return
         finally:
             await client.aclose()
 
-    async def _drain(self, client: AsyncHoneyHive) -> None:
-        queue = self._queue
+    def _encode_backlog(self) -> None:
+        """Move everything queued to the ready buffer, encoding spans and freeing their payloads.
+
+        This runs while sends are slow or failing too, so the references a span holds on the
+        caller's values are let go early and the ready buffer's byte bound holds.
+        """
+        queue, ready = self._queue, self._ready
+        encoded = 0
         while queue:
-            starts: list[Session] = []
-            events: list[CreateEventRequest] = []
-            spans: list[Span] = []
-            updates: list[Session] = []
-            marks: list[concurrent.futures.Future[None]] = []
-            size = 0
-            while queue and len(events) < self._max_batch and size < self._max_batch_bytes:
-                item = queue.popleft()
-                if type(item) is not tuple:
-                    request = self._event_request(item)
-                    events.append(request)
-                    spans.append(item)
-                    size += _request_size(request)
-                    if len(events) % 64 == 0:
-                        # Let the application's threads have the GIL between slices of work.
-                        time.sleep(0)  # noqa: ASYNC251 - a GIL yield, not a wait
-                    continue
-                kind, item = item
-                if kind == _START:
-                    starts.append(item)
-                elif kind == _UPDATE:
-                    updates.append(item)
-                else:
-                    marks.append(item)
-                    break
-            self._busy = True
-            self._starts_left = len(starts)
-            self._unacked = {request.event_id for request in events if request.event_id}
-            started = updated = 0
+            item = queue.popleft()
+            if type(item) is tuple:
+                kind, obj = item
+                ready.append((kind, obj, None, 0))
+                continue
+            request = self._event_request(item)
+            size = _request_size(request)
+            if self._ready_bytes + size > self._max_buffer_bytes:
+                self._drop("buffer_full", item)
+                continue
+            item._release()
+            self._ready_bytes += size
+            ready.append((_SPAN, item, request, size))
+            encoded += 1
+            if encoded % 64 == 0:
+                # Let the application's threads have the GIL between slices of work.
+                time.sleep(0)
+
+    def _next_chunk(self) -> _Chunk:
+        chunk = _Chunk()
+        ready = self._ready
+        size = 0
+        while ready and len(chunk.events) < self._max_batch and size < self._max_batch_bytes:
+            kind, obj, request, item_size = ready.popleft()
+            if request is not None:  # a span
+                chunk.events.append(request)
+                chunk.spans.append(obj)
+                size += item_size
+                self._ready_bytes -= item_size
+            elif kind == _START:
+                chunk.starts.append(obj)
+            elif kind == _UPDATE:
+                chunk.updates.append(obj)
+            else:
+                chunk.marks.append(obj)
+                break
+        return chunk
+
+    async def _drain(self, client: AsyncHoneyHive) -> None:
+        while True:
+            self._encode_backlog()
+            if not self._ready:
+                return
+            chunk = self._next_chunk()
+            sending = asyncio.ensure_future(self._send_chunk(client, chunk))
             try:
-                for session in starts:
-                    await self._send_start(client, session)
-                    started += 1
-                    self._starts_left -= 1
-                if events:
-                    await self._send_events(client, events, spans)
-                for session in updates:
-                    await self._send_update(client, session)
-                    updated += 1
+                while not sending.done():
+                    await asyncio.wait({sending}, timeout=0.05)
+                    self._encode_backlog()
             except asyncio.CancelledError:
-                for item in (*starts[started:], *updates[updated:]):
-                    self._drop("shutdown", item)
-                for span in spans:
-                    if span.event_id in self._unacked:
-                        self._drop("shutdown", span)
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sending
                 raise
-            except Exception as exc:
-                # Never let a bug here kill the thread: account for the events and go on.
-                log.exception("honeyhive: unexpected error while exporting")
-                self._give_up("internal_error", events, spans, exc)
-            finally:
-                self._busy = False
-                self._starts_left = 0
-                self._unacked = set()
-            for mark in marks:
+            for mark in chunk.marks:
                 if not mark.done():
                     mark.set_result(None)
+
+    async def _send_chunk(self, client: AsyncHoneyHive, chunk: _Chunk) -> None:
+        starts, events, spans, updates = chunk.starts, chunk.events, chunk.spans, chunk.updates
+        self._busy = True
+        self._starts_left = len(starts)
+        self._unacked = {request.event_id for request in events if request.event_id}
+        started = updated = 0
+        try:
+            for session in starts:
+                await self._send_start(client, session)
+                started += 1
+                self._starts_left -= 1
+            if events:
+                await self._send_events(client, events, spans)
+            for session in updates:
+                await self._send_update(client, session)
+                updated += 1
+        except asyncio.CancelledError:
+            for item in (*starts[started:], *updates[updated:]):
+                self._drop("shutdown", item)
+            for span in spans:
+                if span.event_id in self._unacked:
+                    self._drop("shutdown", span)
+            raise
+        except Exception as exc:
+            # Never let a bug here kill the thread: account for the events and go on.
+            log.exception("honeyhive: unexpected error while exporting")
+            self._give_up("internal_error", events, spans, exc)
+        finally:
+            self._busy = False
+            self._starts_left = 0
+            self._unacked = set()
 
     def _event_request(self, span: Span) -> CreateEventRequest:
         field = self._sanitizer.field
@@ -500,6 +544,19 @@ class Exporter:
         except HoneyHiveError as exc:
             log.warning("honeyhive: could not update session %s: %s", session.event_id, exc)
             self._drop("session_update_failed", session)
+
+
+class _Chunk:
+    """One round of sends: session starts, then one batch of events, then session updates."""
+
+    __slots__ = ("events", "marks", "spans", "starts", "updates")
+
+    def __init__(self) -> None:
+        self.starts: list[Session] = []
+        self.events: list[CreateEventRequest] = []
+        self.spans: list[Span] = []
+        self.updates: list[Session] = []
+        self.marks: list[concurrent.futures.Future[None]] = []
 
 
 def _is_event(item: Any) -> bool:

@@ -140,6 +140,13 @@ class Span:
             bound.update(self.inputs)
         return bound
 
+    def _release(self) -> None:
+        # Called by the exporter once the span is encoded: let go of the caller's values.
+        self.inputs = self.outputs = None
+        self._binder = None
+        self._args = ()
+        self._kwargs = _NO_KWARGS
+
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error, with its structured traceback in metadata."""
         self.error = f"{type(exc).__name__}: {exc}"

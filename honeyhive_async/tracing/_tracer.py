@@ -97,6 +97,9 @@ class Tracer:
             (counted, `on_drop` called, a warning logged at a limited rate).
         max_batch_size: Events per `POST /v1/events/batch`.
         max_batch_bytes: Encoded bytes per batch.
+        max_buffer_bytes: Encoded events waiting for export (e.g. while the server is down);
+            beyond it new events are dropped as `buffer_full`. Spans are encoded, and let go
+            of the values they captured, as soon as they reach the exporter.
         flush_interval: Seconds between background exports when batches are not full.
         export_timeout: Seconds one export request may take.
         max_export_attempts: Attempts per batch for transient failures (5xx, 429, timeouts).
@@ -120,6 +123,7 @@ class Tracer:
         max_queue_size: int = 10_000,
         max_batch_size: int = 500,
         max_batch_bytes: int = 4 * 1024 * 1024,
+        max_buffer_bytes: int = 64 * 1024 * 1024,
         flush_interval: float = 1.0,
         export_timeout: float = 15.0,
         max_export_attempts: int = 4,
@@ -147,6 +151,7 @@ class Tracer:
             max_queue_size=max_queue_size,
             max_batch_size=max_batch_size,
             max_batch_bytes=max_batch_bytes,
+            max_buffer_bytes=max_buffer_bytes,
             flush_interval=flush_interval,
             max_attempts=max_export_attempts,
             on_drop=on_drop,

@@ -10,7 +10,7 @@ import pytest
 
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
-from honeyhive_async.tracing import Span, trace
+from honeyhive_async.tracing import Span, Tracer, current_span, trace
 
 from .conftest import events_of
 
@@ -160,3 +160,50 @@ async def test_events_after_close_are_dropped_as_tracer_closed(tracer_factory: A
     await tracer.aclose(5)
     _run(2)
     assert tracer.stats().dropped == {"tracer_closed": 2}
+
+
+async def test_the_encoded_buffer_is_bounded_in_bytes_while_the_server_hangs(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    dropped: list[str] = []
+    tracer = tracer_factory(
+        max_buffer_bytes=20_000, max_batch_size=1, on_drop=lambda r, _s: dropped.append(r)
+    )
+    honeyhive_server.faults.hang_next(path=BATCH)
+
+    @trace(event_name="big")
+    def big(text: str) -> None: ...
+
+    for _ in range(10):
+        big("x" * 5000)
+    report = await tracer.flush(timeout=0.5)
+    assert report.timed_out
+    # One event hangs in flight; about three 5 KB events fit the 20 KB buffer; the rest drop.
+    assert 4 <= dropped.count("buffer_full") <= 7
+    assert set(dropped) == {"buffer_full"}
+    assert report.sent + report.pending + report.dropped_total == 11  # + the default session
+
+
+async def test_a_span_lets_go_of_captured_values_once_exported(tracer: Tracer) -> None:
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    kept: list[Any] = []
+
+    @trace
+    def consume(payload: Payload) -> Payload:
+        kept.append(current_span())  # the span outlives the call
+        return payload
+
+    payload = Payload()
+    ref = weakref.ref(payload)
+    async with tracer.session("release"):
+        consume(payload)
+    del payload
+    await tracer.flush(5)
+    gc.collect()
+    assert kept[0].ended
+    assert ref() is None
