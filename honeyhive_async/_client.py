@@ -267,4 +267,12 @@ def _remaining(
             f"{method} {path}: the call's deadline passed before a retry", method=method, path=path
         )
     connect = timeout.connect if timeout.connect is None else min(timeout.connect, left)
-    return aiohttp.ClientTimeout(total=left, connect=connect)
+    # Keep the caller's per-read and per-socket-connect limits: a retry stalls no longer
+    # than the first attempt may.
+    return aiohttp.ClientTimeout(
+        total=left,
+        connect=connect,
+        sock_read=timeout.sock_read,
+        sock_connect=timeout.sock_connect,
+        ceil_threshold=timeout.ceil_threshold,
+    )

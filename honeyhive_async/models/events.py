@@ -132,7 +132,8 @@ class UpdateEventRequest(RequestModel):
     """Body of `PUT /v1/events/{event_id}`: only the updatable fields.
 
     A field left `UNSET` is not sent; an explicit `None` is sent as null (for `outputs`, null
-    keeps the stored outputs). `metadata`, `feedback`, `metrics`, `config` and
+    keeps the stored outputs; the spec types the other fields as non-null, so HoneyHive may
+    answer 400 to a null there). `metadata`, `feedback`, `metrics`, `config` and
     `user_properties` are merged by the server; `outputs` is replaced.
     """
 

@@ -12,6 +12,7 @@ from ..models._decode import decode
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
+    from .._transport import RawResponse
 
 __all__ = ["AsyncResource", "encoder", "path_id"]
 
@@ -33,6 +34,17 @@ class AsyncResource:
     def __init__(self, client: AsyncHoneyHive) -> None:
         self._client = client
 
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: msgspec.Struct | None = None,
+        idempotent: bool = True,
+    ) -> RawResponse:
+        content = encoder.encode(body) if body is not None else None
+        return await self._client._request(method, path, content=content, idempotent=idempotent)
+
     async def _call(
         self,
         method: str,
@@ -42,8 +54,7 @@ class AsyncResource:
         body: msgspec.Struct | None = None,
         idempotent: bool = True,
     ) -> T:
-        content = encoder.encode(body) if body is not None else None
-        raw = await self._client._request(method, path, content=content, idempotent=idempotent)
+        raw = await self._send(method, path, body=body, idempotent=idempotent)
         try:
             return decode(decoder, raw.content)
         except msgspec.DecodeError as exc:

@@ -1,0 +1,398 @@
+"""The bodies the client sends conform to HoneyHive's OpenAPI spec, and its decoders read the spec's examples.
+
+The spec is `shared/honeyhive-openapi.yaml`, next to the repository. The client's bodies are
+captured by the local server from real calls, then validated against the request schema of
+their route with `$ref`s resolved inside the spec document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from honeyhive_async import AsyncHoneyHive, EventFilter, ExportFilter
+from honeyhive_async.models import (
+    CreateEventBatchRequest,
+    CreateEventBatchResponse,
+    CreateEventRequest,
+    CreateEventResponse,
+    DateRange,
+    Event,
+    EventsPage,
+    ExportDateRange,
+    ExportEventsRequest,
+    SearchEventsRequest,
+    SessionProperties,
+    StartSessionRequest,
+    UpdateEventRequest,
+)
+from honeyhive_async.server import LocalServer, RecordedRequest
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "honeyhive-openapi.yaml"
+SPEC_URI = "urn:honeyhive:openapi"
+DEFINITIONS = "#/components/schemas/"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    schema: str
+    """The request body schema under `components/schemas`."""
+    request: type[msgspec.Struct]
+    response: type[Any]
+    """What the client decodes the 2xx body into."""
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", self.template) + "$")
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+ROUTES = [
+    Route("POST", "/v1/sessions", "StartSessionRequest", StartSessionRequest, Event),
+    Route("POST", "/v1/events", "PostEventRequest", CreateEventRequest, CreateEventResponse),
+    Route("PUT", "/v1/events/{event_id}", "UpdateEventRequest", UpdateEventRequest, object),
+    Route(
+        "POST",
+        "/v1/events/batch",
+        "PostEventBatchRequest",
+        CreateEventBatchRequest,
+        CreateEventBatchResponse,
+    ),
+    Route("POST", "/v1/events/search", "SearchEventsRequest", SearchEventsRequest, EventsPage),
+    Route(
+        "POST", "/v1/events/export", "LegacyExportEventsRequest", ExportEventsRequest, EventsPage
+    ),
+]
+
+STRUCT_SCHEMAS = [
+    *((route.request, route.schema) for route in ROUTES),
+    (SessionProperties, "SessionProperties"),
+    (EventFilter, "EventSearchFilter"),
+    (DateRange, "SearchEventsRequestDateRange"),
+    (ExportFilter, "SingleFilter"),
+    (ExportDateRange, "LegacyExportEventsRequestDateRange"),
+]
+
+EXAMPLES = [
+    ("POST", "/v1/events", "response"),
+    ("POST", "/v1/events/batch", "response"),
+    ("PUT", "/v1/events/{event_id}", "request"),
+]
+"""Every `example:` the spec gives for the routes above; kept exhaustive by a test."""
+
+
+# -- the spec ----------------------------------------------------------------------------------
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# JSON has no timestamps: keep unquoted dates in examples as the strings the API sends.
+_JSONLoader: Any = type(
+    "_JSONLoader",
+    (_BaseLoader,),
+    {
+        "yaml_implicit_resolvers": {
+            first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    if not SPEC_PATH.is_file():
+        pytest.skip(
+            f"HoneyHive OpenAPI spec not found at {SPEC_PATH} "
+            "(the `shared/` folder beside the repository); spec conformance not checked"
+        )
+    with SPEC_PATH.open(encoding="utf-8") as f:
+        loaded: dict[str, Any] = yaml.load(f, Loader=_JSONLoader)
+    return loaded
+
+
+def _is_rfc3339(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    # `fromisoformat` takes "Z" only from Python 3.11; RFC 3339 also needs "T" and an offset.
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return "T" in value.upper() and parsed.tzinfo is not None
+
+
+_FORMATS = FormatChecker(formats=())
+_FORMATS.checks("date-time", raises=ValueError)(_is_rfc3339)
+
+
+@pytest.fixture(scope="module")
+def registry(spec: dict[str, Any]) -> Registry[Any]:
+    resource: Resource[Any] = Resource.from_contents(spec, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
+
+
+def _validator(registry: Registry[Any], schema: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        {"$ref": f"{SPEC_URI}{DEFINITIONS}{schema}"}, registry=registry, format_checker=_FORMATS
+    )
+
+
+def _violations(registry: Registry[Any], schema: str, body: object) -> list[str]:
+    errors = _validator(registry, schema).iter_errors(body)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors]
+
+
+def _component(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = spec["components"]["schemas"][name]
+    return schema
+
+
+def _json_content(part: dict[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = part.get("content", {}).get("application/json", {})
+    return content
+
+
+def _examples(spec: dict[str, Any], route: Route, kind: str) -> Iterator[Any]:
+    operation = spec["paths"][route.template][route.method.lower()]
+    if kind == "request":
+        parts = [operation.get("requestBody", {})]
+    else:
+        parts = [r for code, r in operation["responses"].items() if str(code).startswith("2")]
+    for part in parts:
+        content = _json_content(part)
+        if "example" in content:
+            yield content["example"]
+        for named in content.get("examples", {}).values():
+            yield named["value"]
+
+
+def _route(method: str, template: str) -> Route:
+    return next(r for r in ROUTES if (r.method, r.template) == (method, template))
+
+
+# -- exercising the client ---------------------------------------------------------------------
+
+
+async def _exercise(client: AsyncHoneyHive) -> None:
+    """Call every client method with every optional field it can send."""
+    session = await client.session.start(
+        session_name="conformance",
+        event_name="session-event",
+        source="tests",
+        inputs={"q": "hi"},
+        outputs={"a": "hello"},
+        config={"model": "m"},
+        metadata={"env": "test"},
+        user_properties={"user": "u1"},
+        start_time=1_700_000_000_000,
+        end_time=1_700_000_001_000,
+        duration=1000,
+        children_ids=[],
+    )
+    sid = session.event_id
+    full = await client.events.create(
+        event_type="model",
+        inputs={"prompt": "hi"},
+        event_name="completion",
+        session_id=sid,
+        parent_id=sid,
+        children_ids=[],
+        source="tests",
+        config={"model": "m"},
+        outputs={"text": "hello"},
+        error=None,
+        start_time=1_700_000_000_100,
+        end_time=1_700_000_000_200,
+        duration=100,
+        metadata={"cost": 0.1},
+        feedback={"rating": 5},
+        metrics={"score": 1},
+        user_properties={"user": "u1"},
+    )
+    await client.events.create(event_type="tool", inputs={}, error="boom")
+    await client.events.update(
+        full.event_id,
+        metadata={"tokens": 3},
+        feedback={"ok": True},
+        metrics={"m": 2},
+        outputs=None,
+        config={"t": 0.2},
+        user_properties={"tier": "pro"},
+        duration=150,
+        end_time=1_700_000_000_250,
+        children_ids=[str(uuid.uuid4())],
+    )
+    await client.events.update(full.event_id, outputs={"text": "bye"})
+    await client.events.create_batch(
+        [
+            {"event_type": "tool", "inputs": {"i": 0}, "event_name": "a"},
+            CreateEventRequest(event_type="chain", inputs={"i": 1}, error=None),
+        ],
+        single_session=True,
+        session_properties={
+            "session_name": "batch",
+            "start_time": 1_700_000_000_000,
+            "user_properties": {"user": "u2"},
+            "metadata": {"env": "test"},
+        },
+    )
+    await client.events.create_batch(
+        [{"event_type": "model", "inputs": {}, "session_id": sid}], single_session=False
+    )
+    await client.events.search(
+        filters=[
+            EventFilter(field="session_id", operator="is", value=sid),
+            EventFilter(field="error", operator="is", value=None),
+            EventFilter(field="metadata.cost", operator="greater than", value=0, type="number"),
+            {"field": "event_type", "operator": "is not", "value": "chain", "type": "string"},
+            {"field": "metadata.flag", "operator": "exists", "value": None},
+        ],
+        date_range=(dt.datetime(2023, 1, 1), "2030-01-01T00:00:00.000Z"),
+        limit=10,
+        page=1,
+        evaluation_id="run-1",
+    )
+    _ = [event async for event in client.events.iter(page_size=2)]
+    await client.events.export(
+        filters=[ExportFilter(field="session_id", operator="is", value=sid, type="string")],
+        date_range=(dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2030, 1, 1)),
+        projections=["event_name", "metadata.cost"],
+        limit=7500,
+        page=1,
+        ignore_order=True,
+        evaluation_id="run-1",
+    )
+    await client.session.get(sid)
+    await client.session.get_tree(sid)
+    await client.events.get(full.event_id)
+    await client.session.delete(sid)
+
+
+async def _captured(server: LocalServer) -> list[RecordedRequest]:
+    async with AsyncHoneyHive(server.api_key, base_url=server.url, max_retries=0) as client:
+        await _exercise(client)
+    return list(server.requests)
+
+
+# -- tests -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+def test_the_route_map_matches_the_spec(spec: dict[str, Any], route: Route) -> None:
+    operation = spec["paths"][route.template][route.method.lower()]
+    schema = _json_content(operation["requestBody"])["schema"]
+    assert schema == {"$ref": DEFINITIONS + route.schema}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.id)
+async def test_every_body_the_client_sends_matches_the_request_schema(
+    spec: dict[str, Any],
+    registry: Registry[Any],
+    honeyhive_server: LocalServer,
+    route: Route,
+) -> None:
+    requests = await _captured(honeyhive_server)
+    bodies = [
+        r.json() for r in requests if r.method == route.method and route.pattern.match(r.path)
+    ]
+
+    assert bodies, f"the exercise never called {route.id}"
+    for body in bodies:
+        assert _violations(registry, route.schema, body) == [], body
+
+
+async def test_every_request_is_json_or_bodiless(honeyhive_server: LocalServer) -> None:
+    requests = await _captured(honeyhive_server)
+
+    assert {r.method for r in requests} == {"GET", "POST", "PUT", "DELETE"}
+    for r in requests:
+        if r.method in ("GET", "DELETE"):
+            assert (r.body, r.headers.get("Content-Type")) == (b"", None), r.path
+        else:
+            assert r.body, r.path
+            assert r.headers["Content-Type"] == "application/json", r.path
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param({"metadata": {"k": 1}, "unknown": 1}, "unknown fields", id="extra-field"),
+        pytest.param({"events": [{"event_type": "tool"}]}, "inputs", id="event-without-inputs"),
+        pytest.param({"events": [], "is_single_session": True}, "legacy", id="legacy-alias"),
+    ],
+)
+def test_the_validator_rejects_what_strict_routes_reject(
+    registry: Registry[Any], body: dict[str, Any], reason: str
+) -> None:
+    # The positive tests above are worth something only if the validator can say no.
+    schema = "StartSessionRequest" if "metadata" in body else "PostEventBatchRequest"
+    assert _violations(registry, schema, body), reason
+
+
+def test_the_date_time_format_is_checked(registry: Registry[Any]) -> None:
+    good = {"dateRange": {"start_time": "2024-01-01T00:00:00Z", "end_time": "2024-01-02T00:00:00Z"}}
+    bad = {"dateRange": {"start_time": "2024-01-01", "end_time": "yesterday"}}
+    assert _violations(registry, "SearchEventsRequest", good) == []
+    assert len(_violations(registry, "SearchEventsRequest", bad)) == 2
+
+
+@pytest.mark.parametrize(
+    ("struct", "schema"), STRUCT_SCHEMAS, ids=lambda v: getattr(v, "__name__", v)
+)
+def test_every_request_struct_field_is_a_spec_property(
+    spec: dict[str, Any], struct: type[msgspec.Struct], schema: str
+) -> None:
+    component = _component(spec, schema)
+    properties = set(component["properties"])
+    fields = msgspec.structs.fields(struct)
+
+    assert sorted({f.encode_name for f in fields} - properties) == []
+    # And what the spec requires, the Struct cannot leave out.
+    required = {f.encode_name for f in fields if f.required}
+    assert set(component.get("required", [])) <= required
+
+
+def test_every_spec_example_of_the_clients_routes_is_checked(spec: dict[str, Any]) -> None:
+    found = {
+        (route.method, route.template, kind)
+        for route in ROUTES
+        for kind in ("request", "response")
+        if any(True for _ in _examples(spec, route, kind))
+    }
+    assert found == set(EXAMPLES)
+
+
+@pytest.mark.parametrize(("method", "template", "kind"), EXAMPLES)
+def test_the_client_reads_and_writes_the_spec_examples(
+    spec: dict[str, Any], registry: Registry[Any], method: str, template: str, kind: str
+) -> None:
+    route = _route(method, template)
+    examples = list(_examples(spec, route, kind))
+    assert examples
+
+    for example in examples:
+        encoded = msgspec.json.encode(example)
+        if kind == "request":
+            assert _violations(registry, route.schema, example) == []
+            body = msgspec.json.decode(encoded, type=route.request)
+            assert msgspec.json.decode(msgspec.json.encode(body)) == example
+        else:
+            decoded = msgspec.json.decode(encoded, type=route.response)
+            names = {f.encode_name: f.name for f in msgspec.structs.fields(route.response)}
+            assert set(example) <= set(names)
+            for key, value in example.items():
+                assert getattr(decoded, names[key]) == value
