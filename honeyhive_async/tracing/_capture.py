@@ -6,8 +6,9 @@ else (JSON-safety, size budgets, redaction) runs in the exporter and never raise
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -38,6 +39,7 @@ DEFAULT_REDACT_KEYS = frozenset(
         "set-cookie",
         "x-api-key",
         "private_key",
+        "secret_key",
     }
 )
 REDACTED = "[REDACTED]"
@@ -111,9 +113,14 @@ class Sanitizer:
         field_budget: Most bytes one field (`inputs`, `outputs`, ...) may take once encoded;
             larger top-level values are replaced by a marker with the original size.
         max_string: Longest string kept whole; longer ones are cut with a marker.
-        max_depth: Deepest nesting kept (also what ends a reference cycle).
+        max_depth: Deepest nesting kept.
         max_items: Most items kept of one list or dict.
-        redact_keys: Keys (case-insensitive) whose values are replaced by ``"[REDACTED]"``.
+        max_nodes: Most values walked in one field, whatever the shape (a wide self-nesting
+            list must not keep the exporter busy for ever).
+        max_repr: Longest `repr` kept for an object that is not JSON.
+        redact_keys: Keys whose values become ``"[REDACTED]"``. Matching ignores case,
+            surrounding blanks and ``-``/``_``, and also catches suffixes: ``api_key`` covers
+            ``openai_api_key``; ``password`` covers ``db_password``.
         redact: Hook run after key redaction; if it raises, the field becomes a placeholder.
     """
 
@@ -124,6 +131,7 @@ class Sanitizer:
         max_string: int = 16 * 1024,
         max_depth: int = 16,
         max_items: int = 1000,
+        max_nodes: int = 10_000,
         max_repr: int = 512,
         redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
         redact: RedactHook | None = None,
@@ -132,17 +140,21 @@ class Sanitizer:
         self.max_string = max_string
         self.max_depth = max_depth
         self.max_items = max_items
+        self.max_nodes = max_nodes
         self.max_repr = max_repr
-        self.redact_keys = frozenset(k.lower() for k in redact_keys)
+        self.redact_keys = frozenset(_normal_key(k) for k in redact_keys)
+        self._suffixes = tuple("_" + k for k in self.redact_keys)
+        self._secret_cache: dict[str, bool] = {}
         self.redact = redact
         self._encoder = msgspec.json.Encoder()
 
     def field(self, name: str, value: Any) -> msgspec.Raw:
-        """Return a field as encoded JSON (an object when the value is a dict)."""
+        """Return a field as encoded JSON, always an object (a non-dict is ``{"value": ...}``)."""
         try:
-            clean = self._clean(value, 0)
-        except Exception:  # a user object whose __len__/__iter__ blew up mid-walk
-            clean = self._repr(value)
+            clean = _Walk(self).clean(value, 0)
+        except Exception:  # a user object whose __len__/__iter__/items() blew up mid-walk
+            # Never fall back to the raw value: it may hold what redaction would have hidden.
+            clean = f"[capture failed: {type(value).__name__}]"
         if self.redact is not None:
             try:
                 clean = self.redact(name, clean)
@@ -154,11 +166,32 @@ class Sanitizer:
             clean = {"value": clean}
         try:
             data = self._encoder.encode(clean)
-        except Exception:
-            data = self._encoder.encode(self._repr(clean))
+        except Exception:  # a hook returned something that is not JSON
+            data = self._encoder.encode({"value": self.repr(clean)})
         if len(data) > self.field_budget:
             data = self._shrink(clean, len(data))
         return msgspec.Raw(data)
+
+    def text(self, name: str, value: str) -> str:
+        """Bound a free-text field (an error message) and run the redaction hook on it."""
+        if len(value) > self.max_string:
+            value = f"{value[: self.max_string]}... [truncated, {len(value)} chars]"
+        if self.redact is None:
+            return value
+        try:
+            return str(self.redact(name, value))
+        except Exception:
+            return REDACTION_FAILED
+
+    def is_secret(self, key: str) -> bool:
+        """Tell whether values under `key` are redacted."""
+        known = self._secret_cache.get(key)
+        if known is None:
+            norm = _normal_key(key)
+            known = norm in self.redact_keys or norm.endswith(self._suffixes)
+            if len(self._secret_cache) < 10_000:
+                self._secret_cache[key] = known
+        return known
 
     def _shrink(self, value: Any, size: int) -> bytes:
         marker = {"truncated": True, "original_bytes": size}
@@ -180,7 +213,8 @@ class Sanitizer:
             "preview": encoded[:256].decode("utf-8", "replace"),
         }
 
-    def _repr(self, value: Any) -> str:
+    def repr(self, value: Any) -> str:
+        """Return a bounded `repr` of `value`; never raises."""
         try:
             text = repr(value)
         except Exception:
@@ -189,40 +223,86 @@ class Sanitizer:
             return f"{text[: self.max_repr]}... [truncated, {len(text)} chars]"
         return text
 
-    def _clean(self, value: Any, depth: int) -> Any:
+
+def _normal_key(key: str) -> str:
+    return key.strip().lower().replace("-", "_")
+
+
+class _Walk:
+    """One walk over one field: counts the values it visits and the containers on its path."""
+
+    __slots__ = ("nodes", "on_path", "s")
+
+    def __init__(self, sanitizer: Sanitizer) -> None:
+        self.s = sanitizer
+        self.nodes = 0
+        self.on_path: set[int] = set()
+
+    def clean(self, value: Any, depth: int) -> Any:
         # The common JSON scalars first: this walk runs for every captured field.
         if value is None or value is True or value is False:
             return value
+        s = self.s
         cls = type(value)
         if cls is str:
-            if len(value) > self.max_string:
-                return f"{value[: self.max_string]}... [truncated, {len(value)} chars]"
+            if len(value) > s.max_string:
+                return f"{value[: s.max_string]}... [truncated, {len(value)} chars]"
             return value
         if cls is int or cls is float:
             return value
-        if depth >= self.max_depth:
-            return f"[max depth {self.max_depth} reached]"
-        if isinstance(value, dict):
-            out: dict[str, Any] = {}
-            keys = self.redact_keys
-            for i, (key, item) in enumerate(value.items()):
-                if i >= self.max_items:
-                    out["__truncated_items__"] = len(value) - self.max_items
-                    break
-                skey = key if type(key) is str else str(key)
-                out[skey] = REDACTED if skey.lower() in keys else self._clean(item, depth + 1)
-            return out
-        if isinstance(value, (list, tuple)):
-            items = [self._clean(item, depth + 1) for item in value[: self.max_items]]
-            if len(value) > self.max_items:
-                items.append(f"[{len(value) - self.max_items} more items]")
-            return items
-        if isinstance(value, (str, int, float)):
+        self.nodes += 1
+        if self.nodes > s.max_nodes:
+            return f"[truncated: more than {s.max_nodes} values]"
+        if depth >= s.max_depth:
+            return f"[max depth {s.max_depth} reached]"
+        if isinstance(value, (str, int, float)):  # subclasses: enums, numpy scalars, ...
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):
-            return self._repr(bytes(value[: self.max_repr]))
-        if isinstance(value, msgspec.Struct):
-            return self._clean(msgspec.structs.asdict(value), depth)
+            return s.repr(bytes(value[: s.max_repr]))
+        ident = id(value)
+        if ident in self.on_path:
+            return "[cycle]"
+        self.on_path.add(ident)
+        try:
+            return self._container(value, depth)
+        finally:
+            self.on_path.discard(ident)
+
+    def _container(self, value: Any, depth: int) -> Any:
+        s = self.s
+        if isinstance(value, Mapping):
+            return self._mapping(value.items(), len(value), depth)
+        if isinstance(value, (list, tuple)):
+            if len(value) == 2 and type(value[0]) is str and s.is_secret(value[0]):
+                return [value[0], REDACTED]  # ("Authorization", "Bearer ...") pairs
+            items = [self.clean(item, depth + 1) for item in value[: s.max_items]]
+            if len(value) > s.max_items:
+                items.append(f"[{len(value) - s.max_items} more items]")
+            return items
         if isinstance(value, (set, frozenset)):
-            return self._clean(list(value), depth)
-        return self._repr(value)
+            return self._container(list(value), depth)
+        if isinstance(value, msgspec.Struct):
+            return self._container(msgspec.structs.asdict(value), depth)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = dataclasses.fields(value)
+            pairs = ((f.name, getattr(value, f.name)) for f in fields)
+            return self._mapping(pairs, len(fields), depth)
+        dump = getattr(type(value), "model_dump", None)  # pydantic models
+        if callable(dump):
+            try:
+                dumped = value.model_dump()
+            except Exception:
+                return f"[capture failed: {type(value).__name__}]"
+            return self._container(dumped, depth)
+        return s.repr(value)
+
+    def _mapping(self, pairs: Iterable[tuple[Any, Any]], size: int, depth: int) -> dict[str, Any]:
+        s = self.s
+        out: dict[str, Any] = {}
+        for i, (key, item) in enumerate(pairs):
+            if i >= s.max_items:
+                out["__truncated_items__"] = size - s.max_items
+                break
+            skey = key if type(key) is str else str(key)
+            out[skey] = REDACTED if s.is_secret(skey) else self.clean(item, depth + 1)
+        return out

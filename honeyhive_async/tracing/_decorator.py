@@ -68,42 +68,13 @@ def _child(parent: Span, event_type: SpanType, name: str, static: _Static) -> Sp
 
 
 def _open(tracer: Tracer | None, event_type: SpanType, name: str, static: _Static) -> Span | None:
-    parent = _parent(tracer, name)
-    return None if parent is None else _child(parent, event_type, name, static)
-
-
-class _Opener:
-    """What a generator needs to open its span when it is first iterated.
-
-    The parent is taken when the generator function is called; the span starts at the first
-    `next()`: a generator that is never iterated runs no code and makes no event.
-    """
-
-    __slots__ = ("args", "binder", "event_type", "kwargs", "name", "parent", "static")
-
-    def __init__(
-        self,
-        parent: Span,
-        event_type: SpanType,
-        name: str,
-        static: _Static,
-        binder: Binder | None,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> None:
-        self.parent = parent
-        self.event_type: SpanType = event_type
-        self.name = name
-        self.static = static
-        self.binder = binder
-        self.args = args
-        self.kwargs = kwargs
-
-    def open(self) -> Span:
-        span = _child(self.parent, self.event_type, self.name, self.static)
-        if self.binder is not None:
-            span._binder, span._args, span._kwargs = self.binder, self.args, self.kwargs
-        return span
+    """Start a span under the current one, or None when there is no tracer or opening fails."""
+    try:
+        parent = _parent(tracer, name)
+        return None if parent is None else _child(parent, event_type, name, static)
+    except Exception:  # tracing must never break the call it wraps
+        log.exception("honeyhive: could not open a span for %s; running it untraced", name)
+        return None
 
 
 class _Static:
@@ -116,10 +87,35 @@ class _Static:
         self.metadata = metadata
 
 
+def _snapshot(value: Any) -> Any:
+    # A caller that mutates a list or dict after the call (`messages.append(reply)`) must not
+    # change what was recorded: top-level containers are copied, shallowly, at call time.
+    cls = type(value)
+    return value.copy() if cls is list or cls is dict else value
+
+
+def _snapshot_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    for arg in args:
+        cls = type(arg)
+        if cls is list or cls is dict:
+            return tuple(map(_snapshot, args))
+    return args
+
+
+def _bind(span: Span, binder: Binder, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    span._binder = binder
+    span._args = _snapshot_args(args)
+    span._kwargs = {k: _snapshot(v) for k, v in kwargs.items()} if kwargs else kwargs
+
+
 def _fail(span: Span, exc: BaseException) -> None:
-    span.record_exception(exc)
-    if isinstance(exc, (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt)):
-        span.update(metadata={"cancelled": True})
+    # Runs on the caller's error path: whatever goes wrong here, the user's exception wins.
+    try:
+        span.record_exception(exc)
+        if isinstance(exc, (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt)):
+            span.update(metadata={"cancelled": True})
+    except Exception:
+        span.error = type(exc).__name__
 
 
 def _merged(result: Any, enriched: Any) -> dict[str, Any]:
@@ -170,15 +166,60 @@ def _wrap(
     binder = Binder(func, is_method=is_method) if capture_inputs else None
 
     if inspect.isasyncgenfunction(func):
+        # The wrappers of generator functions are generator functions themselves (so that
+        # inspect, FastAPI and pytest still see one); their span opens at the first iteration.
 
         @functools.wraps(func)
-        def agen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        async def agen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+            span = _open(tracer, event_type, name, static)
+            if span is not None and binder is not None:
+                _bind(span, binder, args, kwargs)
             agen = func(*args, **kwargs)
-            parent = _parent(tracer, name)
-            if parent is None:
-                return cast(AsyncGenerator[Any, Any], agen)
-            opener = _Opener(parent, event_type, name, static, binder, args, kwargs)
-            return _traced_agen(agen, opener, capture_outputs)
+            chunks: list[Any] | None = [] if capture_outputs and span is not None else None
+            count = first_ns = 0
+            stopped_early = False
+            to_send: Any = None
+            to_throw: BaseException | None = None
+            try:
+                while True:
+                    token = _set(span)
+                    try:
+                        if to_throw is None:
+                            item = await agen.asend(to_send)
+                        else:
+                            exc, to_throw = to_throw, None
+                            item = await agen.athrow(exc)
+                    except StopAsyncIteration:
+                        return
+                    finally:
+                        _reset(token)
+                    count += 1
+                    if count == 1:
+                        first_ns = _perf_ns()
+                    if chunks is not None and count <= MAX_STREAM_CHUNKS:
+                        chunks.append(_snapshot(item))
+                    try:
+                        to_send = yield item
+                    except GeneratorExit:
+                        stopped_early = True
+                        token = _set(span)
+                        try:
+                            await agen.aclose()
+                        finally:
+                            _reset(token)
+                        raise
+                    except BaseException as exc:
+                        to_throw = exc
+            except GeneratorExit:
+                raise
+            except BaseException as exc:
+                if span is not None:
+                    _fail(span, exc)
+                raise
+            finally:
+                if span is not None:
+                    _end_stream(span, chunks, count, first_ns, stopped_early)
+                    span.finish()
 
         return agen_wrapper
 
@@ -186,12 +227,13 @@ def _wrap(
 
         @functools.wraps(func)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            span = _open(tracer, event_type, name, static)
             gen = func(*args, **kwargs)
-            parent = _parent(tracer, name)
-            if parent is None:
-                return cast(Generator[Any, Any, Any], gen)
-            opener = _Opener(parent, event_type, name, static, binder, args, kwargs)
-            return _traced_gen(gen, opener, capture_outputs)
+            if span is None:
+                return (yield from gen)
+            if binder is not None:
+                _bind(span, binder, args, kwargs)
+            return (yield from _traced_gen(gen, span, capture_outputs))
 
         return gen_wrapper
 
@@ -203,7 +245,7 @@ def _wrap(
             if span is None:
                 return await func(*args, **kwargs)
             if binder is not None:
-                span._binder, span._args, span._kwargs = binder, args, kwargs
+                _bind(span, binder, args, kwargs)
             token = _set(span)
             try:
                 result = await func(*args, **kwargs)
@@ -214,7 +256,10 @@ def _wrap(
                 raise
             _reset(token)
             if capture_outputs:
-                span.outputs = result if span.outputs is None else _merged(result, span.outputs)
+                result_copy = _snapshot(result)
+                span.outputs = (
+                    result_copy if span.outputs is None else _merged(result_copy, span.outputs)
+                )
             span.finish()
             return result
 
@@ -226,7 +271,7 @@ def _wrap(
         if span is None:
             return func(*args, **kwargs)
         if binder is not None:
-            span._binder, span._args, span._kwargs = binder, args, kwargs
+            _bind(span, binder, args, kwargs)
         token = _set(span)
         try:
             result = func(*args, **kwargs)
@@ -237,7 +282,10 @@ def _wrap(
             raise
         _reset(token)
         if capture_outputs:
-            span.outputs = result if span.outputs is None else _merged(result, span.outputs)
+            result_copy = _snapshot(result)
+            span.outputs = (
+                result_copy if span.outputs is None else _merged(result_copy, span.outputs)
+            )
         span.finish()
         return result
 
@@ -245,9 +293,8 @@ def _wrap(
 
 
 def _traced_gen(
-    gen: Generator[Any, Any, Any], opener: _Opener, capture: bool
+    gen: Generator[Any, Any, Any], span: Span, capture: bool
 ) -> Generator[Any, Any, Any]:
-    span = opener.open()
     chunks: list[Any] | None = [] if capture else None
     count = 0
     first_ns = 0
@@ -256,7 +303,7 @@ def _traced_gen(
     to_throw: BaseException | None = None
     try:
         while True:
-            token = _current.set(span)
+            token = _set(span)
             try:
                 if to_throw is None:
                     item = gen.send(to_send)
@@ -268,71 +315,21 @@ def _traced_gen(
                     span.outputs = {"return": stop.value}
                 return stop.value
             finally:
-                _current.reset(token)
+                _reset(token)
             count += 1
             if count == 1:
                 first_ns = _perf_ns()
             if chunks is not None and count <= MAX_STREAM_CHUNKS:
-                chunks.append(item)
+                chunks.append(_snapshot(item))
             try:
                 to_send = yield item
             except GeneratorExit:
                 stopped_early = True
-                token = _current.set(span)
+                token = _set(span)
                 try:
                     gen.close()
                 finally:
-                    _current.reset(token)
-                raise
-            except BaseException as exc:
-                to_throw = exc
-    except GeneratorExit:
-        raise
-    except BaseException as exc:
-        _fail(span, exc)
-        raise
-    finally:
-        _end_stream(span, chunks, count, first_ns, stopped_early)
-        span.finish()
-
-
-async def _traced_agen(
-    agen: AsyncGenerator[Any, Any], opener: _Opener, capture: bool
-) -> AsyncGenerator[Any, Any]:
-    span = opener.open()
-    chunks: list[Any] | None = [] if capture else None
-    count = 0
-    first_ns = 0
-    stopped_early = False
-    to_send: Any = None
-    to_throw: BaseException | None = None
-    try:
-        while True:
-            token = _current.set(span)
-            try:
-                if to_throw is None:
-                    item = await agen.asend(to_send)
-                else:
-                    exc, to_throw = to_throw, None
-                    item = await agen.athrow(exc)
-            except StopAsyncIteration:
-                return
-            finally:
-                _current.reset(token)
-            count += 1
-            if count == 1:
-                first_ns = _perf_ns()
-            if chunks is not None and count <= MAX_STREAM_CHUNKS:
-                chunks.append(item)
-            try:
-                to_send = yield item
-            except GeneratorExit:
-                stopped_early = True
-                token = _current.set(span)
-                try:
-                    await agen.aclose()
-                finally:
-                    _current.reset(token)
+                    _reset(token)
                 raise
             except BaseException as exc:
                 to_throw = exc

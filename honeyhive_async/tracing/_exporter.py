@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import linecache
 import logging
 import os
 import threading
@@ -405,6 +406,9 @@ class Exporter:
         inputs = span.bound_inputs()
         start = span._wall_ns / 1e6
         duration = (span._t1 - span._t0) / 1e6
+        metadata = span.metadata
+        if span._traceback is not None:
+            metadata = {**(metadata or {}), "error_traceback": _frames(span._traceback)}
         return CreateEventRequest(
             event_type=span.event_type,
             inputs=raw("inputs", inputs if inputs is not None else {}),
@@ -416,11 +420,11 @@ class Exporter:
             source=span.session.source,
             config=None if span.config is None else raw("config", span.config),
             outputs=None if outputs is None else raw("outputs", wrap_output(outputs)),
-            error=UNSET if span.error is None else span.error,
+            error=UNSET if span.error is None else self._sanitizer.text("error", span.error),
             start_time=start,
             end_time=start + duration,
             duration=duration,
-            metadata=None if span.metadata is None else raw("metadata", span.metadata),
+            metadata=None if metadata is None else raw("metadata", metadata),
             metrics=None if span.metrics is None else raw("metrics", span.metrics),
             feedback=None if span.feedback is None else raw("feedback", span.feedback),
             user_properties=(
@@ -557,6 +561,13 @@ class _Chunk:
         self.spans: list[Span] = []
         self.updates: list[Session] = []
         self.marks: list[concurrent.futures.Future[None]] = []
+
+
+def _frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
+    return [
+        {"filename": f, "lineno": n, "name": name, "line": linecache.getline(f, n).strip()}
+        for f, n, name in frames
+    ]
 
 
 def _is_event(item: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections import deque
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,6 +23,9 @@ _perf_ns = time.perf_counter_ns
 _wall_ns = time.time_ns
 
 _NO_KWARGS: dict[str, Any] = {}  # shared and never written: binding only reads it
+
+MAX_FRAMES = 32
+"""Innermost traceback frames recorded with an error."""
 
 MAX_CHILDREN = 10_000
 """`children_ids` kept per span: a long-lived default session must not grow without bound."""
@@ -60,6 +64,7 @@ class Span:
     feedback: dict[str, Any] | None = None
     user_properties: dict[str, Any] | None = None
     error: str | None = None
+    _traceback: list[tuple[str, int, str]] | None = None
 
     def __init__(
         self,
@@ -148,18 +153,18 @@ class Span:
         self._kwargs = _NO_KWARGS
 
     def record_exception(self, exc: BaseException) -> None:
-        """Record `exc` as this span's error, with its structured traceback in metadata."""
-        self.error = f"{type(exc).__name__}: {exc}"
-        frames = traceback.extract_tb(exc.__traceback__)
-        self.update(
-            metadata={
-                "error_type": type(exc).__qualname__,
-                "error_traceback": [
-                    {"filename": f.filename, "lineno": f.lineno, "name": f.name, "line": f.line}
-                    for f in frames
-                ],
-            }
-        )
+        """Record `exc` as this span's error; its traceback goes to metadata on export."""
+        try:
+            message = str(exc)
+        except Exception:  # an exception whose __str__ fails must not replace the user's
+            message = "<unprintable message>"
+        self.error = f"{type(exc).__name__}: {message}"
+        # Frames only, no source lines: reading files is the exporter's job, off this path.
+        self._traceback = [
+            (frame.f_code.co_filename, lineno, frame.f_code.co_name)
+            for frame, lineno in deque(traceback.walk_tb(exc.__traceback__), maxlen=MAX_FRAMES)
+        ]
+        self.update(metadata={"error_type": type(exc).__qualname__})
 
     def finish(self) -> None:
         """End the span and hand it to the exporter; a second call does nothing."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import UserDict
 from typing import Any
 
 import msgspec
 import pytest
+from multidict import CIMultiDict
 
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
@@ -58,10 +61,49 @@ def test_objects_are_captured_by_a_bounded_repr() -> None:
     assert out["arr"].endswith("[truncated, 25007 chars]")
 
 
-def test_a_reference_cycle_ends_at_the_depth_limit() -> None:
-    out = _field(Sanitizer(max_depth=4), {"c": _cycle()})
-    assert out["c"]["self"]["self"]["name"] == "loop"
-    assert out["c"]["self"]["self"]["self"] == "[max depth 4 reached]"
+def test_a_reference_cycle_is_cut_where_it_closes() -> None:
+    out = _field(Sanitizer(), {"c": _cycle()})
+    assert out == {"c": {"name": "loop", "self": "[cycle]"}}
+
+
+def test_shared_but_acyclic_values_are_kept_twice() -> None:
+    shared = {"k": 1}
+    assert _field(Sanitizer(), {"a": shared, "b": shared}) == {"a": {"k": 1}, "b": {"k": 1}}
+
+
+def test_deep_nesting_stops_at_the_depth_limit() -> None:
+    deep: Any = "leaf"
+    for _ in range(10):
+        deep = [deep]
+    out = _field(Sanitizer(max_depth=3), {"d": deep})
+    assert out == {"d": [["[max depth 3 reached]"]]}
+
+
+def test_a_wide_shared_structure_is_bounded_in_work() -> None:
+    import time
+
+    leaf = list(range(100))
+    y = [leaf] * 1000
+    z = [y] * 1000  # a million lists, shared (not a cycle): all would be walked
+    started = time.monotonic()
+    out = _field(Sanitizer(max_nodes=5000), {"z": z})
+    assert time.monotonic() - started < 2.0
+    # Walked in full this would encode to ~300 MB; the walk stopped after 5000 values.
+    assert out["z"]["truncated"] is True
+    assert out["z"]["original_bytes"] < 2_000_000
+    assert "more than 5000 values" in msgspec.json.encode(
+        _field(Sanitizer(max_nodes=5000, field_budget=10**9), {"z": z})
+    ).decode()
+
+
+class BrokenMapping(dict[str, Any]):
+    def items(self) -> Any:
+        raise RuntimeError("items() exploded")
+
+
+def test_a_walk_that_fails_never_falls_back_to_the_raw_value() -> None:
+    out = _field(Sanitizer(), BrokenMapping(password="hunter2"))
+    assert out == {"value": "[capture failed: BrokenMapping]"}
 
 
 def test_a_long_string_is_cut_with_its_original_size() -> None:
@@ -86,10 +128,84 @@ def test_a_field_that_cannot_shrink_becomes_a_marker_with_its_size() -> None:
     assert out["__truncated__"]["original_bytes"] > 5000
 
 
-@pytest.mark.parametrize("key", ["api_key", "API_KEY", "Authorization", "password", "token"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "api_key",
+        "API_KEY",
+        "Authorization",
+        "password",
+        "token",
+        "OPENAI_API_KEY",
+        "db_password",
+        " password ",
+        "X-Api-Key",
+        "refresh-token",
+    ],
+)
 def test_secret_keys_are_redacted_at_any_depth(key: str) -> None:
     out = _field(Sanitizer(), {"config": {"nested": [{key: "s3cr3t", "keep": 1}]}})
     assert out == {"config": {"nested": [{key: REDACTED, "keep": 1}]}}
+
+
+@pytest.mark.parametrize("key", ["prompt_tokens", "max_tokens", "keyword", "passage", "tokenizer"])
+def test_ordinary_keys_are_kept(key: str) -> None:
+    assert _field(Sanitizer(), {key: 7}) == {key: 7}
+
+
+@dataclasses.dataclass
+class Settings:
+    model: str
+    api_key: str
+
+
+class PydanticLike:
+    def __init__(self, **fields: Any) -> None:
+        self._fields = fields
+
+    def model_dump(self) -> dict[str, Any]:
+        return dict(self._fields)
+
+    def __repr__(self) -> str:
+        return f"PydanticLike({self._fields!r})"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            CIMultiDict(Authorization="Bearer sk-1", Accept="json"),
+            {"Authorization": REDACTED, "Accept": "json"},
+        ),
+        (UserDict(api_key="sk-2", user="u"), {"api_key": REDACTED, "user": "u"}),
+        (Settings(model="m", api_key="sk-3"), {"model": "m", "api_key": REDACTED}),
+        (PydanticLike(token="sk-4", n=1), {"token": REDACTED, "n": 1}),
+        (
+            [("Authorization", "Bearer sk-5"), ("Accept", "json")],
+            [
+                ["Authorization", REDACTED],
+                ["Accept", "json"],
+            ],
+        ),
+    ],
+)
+def test_secrets_inside_mappings_dataclasses_models_and_header_pairs(
+    value: Any, expected: Any
+) -> None:
+    out = _field(Sanitizer(), {"v": value})
+    assert out == {"v": expected}
+    assert "sk-" not in msgspec.json.encode(out).decode()
+
+
+def test_error_text_is_bounded_and_goes_through_the_hook() -> None:
+    sanitizer = Sanitizer(max_string=20, redact=lambda field, v: v.replace("sk-9", "***"))
+    assert sanitizer.text("error", "bad key sk-9") == "bad key ***"
+    assert sanitizer.text("error", "x" * 50).endswith("[truncated, 50 chars]")
+
+    def broken(field: str, value: Any) -> Any:
+        raise ValueError
+
+    assert Sanitizer(redact=broken).text("error", "sk-9") == REDACTION_FAILED
 
 
 def test_the_redaction_hook_sees_each_field_and_can_rewrite_it() -> None:
