@@ -161,11 +161,15 @@ class AsyncHoneyHive:
         return view
 
     def _copy_with_own_pool(
-        self, *, timeout: Timeout | NotGiven = NOT_GIVEN, max_retries: int | NotGiven = NOT_GIVEN
+        self,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        inline_dns: bool = False,
     ) -> AsyncHoneyHive:
         """Return a client with the same key and URL and a pool of its own (for another loop)."""
         transport = self._transport
-        return AsyncHoneyHive(
+        clone = AsyncHoneyHive(
             transport._api_key,
             base_url=transport.base_url,
             timeout=self._timeout if isinstance(timeout, NotGiven) else timeout,
@@ -173,6 +177,8 @@ class AsyncHoneyHive:
             default_headers=transport._default_headers,
             connection_limit=transport._connection_limit,
         )
+        clone._transport._inline_dns = inline_dns
+        return clone
 
     async def _request(
         self, method: str, path: str, *, content: bytes | None = None, idempotent: bool = True

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import platform
-from typing import NamedTuple
+import socket
+from typing import Any, NamedTuple, cast
 
 import aiohttp
+import aiohttp.abc
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -33,6 +35,25 @@ def user_agent() -> str:
         f"honeyhive-async/{__version__} (Python {platform.python_version()}; "
         f"aiohttp {aiohttp.__version__})"
     )
+
+
+class _InlineDNS:
+    """Stands in for the event loop in aiohttp's ThreadedResolver: resolves on this thread.
+
+    The default resolver needs the loop's thread pool, which the interpreter shuts down before
+    `atexit` handlers run; the tracer's exit flush would then fail to resolve any host name.
+    A blocking lookup is fine on the exporter's own thread.
+    """
+
+    async def getaddrinfo(self, host: str, port: int, **kwargs: Any) -> Any:
+        return socket.getaddrinfo(host, port, **kwargs)
+
+    async def getnameinfo(self, sockaddr: Any, flags: int = 0) -> tuple[str, str]:
+        return socket.getnameinfo(sockaddr, flags)
+
+
+def _inline_resolver() -> aiohttp.abc.AbstractResolver:
+    return aiohttp.ThreadedResolver(loop=cast(asyncio.AbstractEventLoop, _InlineDNS()))
 
 
 class RawResponse(NamedTuple):
@@ -66,11 +87,13 @@ class Transport:
         api_key: str | None,
         connection_limit: int,
         default_headers: dict[str, str] | None = None,
+        inline_dns: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._connection_limit = connection_limit
         self._default_headers = dict(default_headers or {})
+        self._inline_dns = inline_dns
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
@@ -99,7 +122,10 @@ class Transport:
             "Authorization": f"Bearer {self._api_key}",
         }
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._connection_limit),
+            connector=aiohttp.TCPConnector(
+                limit=self._connection_limit,
+                resolver=_inline_resolver() if self._inline_dns else None,
+            ),
             headers=headers,
             # Errors are built from the full response; aiohttp must not raise on its own.
             raise_for_status=False,

@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
@@ -25,7 +25,13 @@ from msgspec import UNSET
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from .._retry import backoff_delay
-from ..errors import APIConnectionError, APIStatusError, HoneyHiveError, PartialBatchError
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    HoneyHiveError,
+    MissingAPIKeyError,
+    PartialBatchError,
+)
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, wrap_output
 from ._span import Session, Span
@@ -59,6 +65,8 @@ class ExportReport(msgspec.Struct, kw_only=True):
     """Events queued or in flight when the report was made."""
     retried: int
     """Events sent again after a failed or partial attempt."""
+    failed_updates: int = 0
+    """Session updates (closing outputs, enrichments) that could not be delivered."""
     timed_out: bool = False
     """True when a flush returned at its timeout with events still pending."""
 
@@ -121,9 +129,10 @@ class Exporter:
         # Spans go in as they are; sessions and flush marks as (kind, item) tuples.
         self._queue: deque[Any] = deque()
         self._capacity = self.max_queue_size
-        # The queue length at which the caller's side acts: 0 until the thread runs (the first
-        # span starts it), then a full batch (wake the thread), then never until it drained.
+        # The queue length at which the caller's side acts: 0 while no thread runs (the next
+        # span starts one), then a batch's worth (wake the thread), then never until it drained.
         self._wake_at = 0
+        self._wake_threshold = max(1, min(self._max_batch, self.max_queue_size // 2))
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -132,11 +141,13 @@ class Exporter:
         self._ready: deque[tuple[int, Any, CreateEventRequest | None, int]] = deque()
         self._ready_bytes = 0
         self._busy = False
+        self._in_hand = 0
         self._starts_left = 0
         self._unacked: set[str] = set()
         self._main_task: asyncio.Task[None] | None = None
         self._sent = 0
         self._retried = 0
+        self._failed_updates = 0
         self._dropped: Counter[str] = Counter()
         self._last_warning = 0.0
         self._suppressed = 0
@@ -155,40 +166,56 @@ class Exporter:
             self._backlog()
 
     def _backlog(self) -> None:
-        if self._thread is None:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
             self._start()
         else:
             self._poke()
 
     def enqueue_session_start(self, session: Session) -> None:
-        """Queue `POST /v1/sessions` for a session (it bypasses the size bound: one per session)."""
-        if self._stopping:
-            self._drop("tracer_closed", session)
+        """Queue `POST /v1/sessions` for a session; it counts against the queue bound."""
+        queue = self._queue
+        size = len(queue)
+        if size >= self._capacity:
+            self._drop("tracer_closed" if self._stopping else "queue_full", session)
             return
-        self._queue.append((_START, session))
-        if self._thread is None:
-            self._start()
+        queue.append((_START, session))
+        if size >= self._wake_at:
+            self._backlog()
 
     def enqueue_session_update(self, session: Session) -> None:
         """Queue the `PUT /v1/events/{session_id}` that closes or enriches a session."""
-        if self._stopping:
-            self._drop("tracer_closed", session)
+        queue = self._queue
+        size = len(queue)
+        if size >= self._capacity:
+            self._failed_update("tracer_closed" if self._stopping else "queue_full", session)
             return
-        self._queue.append((_UPDATE, session))
-        if self._thread is None:
-            self._start()
+        queue.append((_UPDATE, session))
+        if size >= self._wake_at:
+            self._backlog()
 
-    def _drop(self, reason: str, span: Span) -> None:
+    def _failed_update(
+        self, reason: str, session: Session, exc: BaseException | None = None
+    ) -> None:
         with self._drop_lock:
-            self._dropped[reason] += 1
+            self._failed_updates += 1
+        self._warn(f"could not update session {session.event_id} ({reason}): {exc or reason}")
+
+    def _warn(self, message: str) -> None:
+        """Log a warning, at most one per `_WARN_EVERY` seconds (a dead API must not flood logs)."""
         now = time.monotonic()
         if now - self._last_warning >= _WARN_EVERY:
-            extra = f" ({self._suppressed} more since the last warning)" if self._suppressed else ""
-            log.warning("honeyhive: dropped an event (%s)%s", reason, extra)
+            extra = f" ({self._suppressed} similar since the last one)" if self._suppressed else ""
+            log.warning("honeyhive: %s%s", message, extra)
             self._last_warning = now
             self._suppressed = 0
         else:
             self._suppressed += 1
+
+    def _drop(self, reason: str, span: Span) -> None:
+        with self._drop_lock:
+            self._dropped[reason] += 1
+        self._warn(f"dropped an event ({reason})")
         if self._on_drop is not None:
             try:
                 self._on_drop(reason, span)
@@ -197,16 +224,24 @@ class Exporter:
 
     def _start(self) -> None:
         with self._start_lock:
-            if self._thread is not None:
+            current = self._thread
+            if current is not None and current.is_alive():
+                return
+            if self._stopping:
                 return
             ready = threading.Event()
             thread = threading.Thread(
                 target=self._run, args=(ready,), name="honeyhive-exporter", daemon=True
             )
+            try:
+                thread.start()
+            except RuntimeError as exc:  # thread limit, interpreter shutting down, ...
+                # The events stay queued (pending); the next batch's worth tries again.
+                self._warn(f"could not start the exporter thread: {exc}")
+                return
             self._thread = thread
-            thread.start()
             ready.wait()
-            self._wake_at = self._max_batch
+            self._wake_at = self._wake_threshold
 
     def _poke(self) -> None:
         loop, wake = self._loop, self._wake
@@ -222,25 +257,29 @@ class Exporter:
     def request_flush(self) -> concurrent.futures.Future[None]:
         """Return a future that completes once everything queued before now was handled."""
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
-        if not self._queue and not self._ready and not self._busy:
+        idle = not (self._queue or self._ready or self._busy or self._in_hand)
+        if idle or (self._stopping and not self._alive()):
             done.set_result(None)
             return done
         self._queue.append((_MARK, done))
-        if self._thread is None:
-            self._start()
-        self._poke()
+        self._backlog()
         return done
+
+    def _alive(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
 
     def report(self, *, timed_out: bool = False) -> ExportReport:
         """Return the counters as they stand."""
         queued = sum(1 for item in list(self._queue) if _is_event(item))
         ready = sum(1 for item in list(self._ready) if item[0] in (_SPAN, _START))
-        pending = queued + ready + len(self._unacked) + self._starts_left
+        pending = queued + ready + self._in_hand + len(self._unacked) + self._starts_left
         return ExportReport(
             sent=self._sent,
             dropped=dict(self._dropped),
             pending=pending,
             retried=self._retried,
+            failed_updates=self._failed_updates,
             timed_out=timed_out,
         )
 
@@ -258,13 +297,21 @@ class Exporter:
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(task.cancel)
                 thread.join(2.0)
+            if thread.is_alive():
+                # Stuck in synchronous code (a redaction hook?): leave its buffers alone.
+                log.warning("honeyhive: the exporter thread did not stop; its events stay pending")
+                return
         left = [(item[0], item[1]) for item in self._ready]
         left.extend(item if type(item) is tuple else (_SPAN, item) for item in self._queue)
         self._ready.clear()
         self._ready_bytes = 0
         self._queue.clear()
         for kind, item in left:
-            if kind != _MARK:
+            if kind == _MARK:
+                _resolve(item)
+            elif kind == _UPDATE:
+                self._failed_update("shutdown", item)
+            else:
                 self._drop("shutdown", item)
 
     # -- the exporter thread -------------------------------------------------------------------
@@ -283,6 +330,8 @@ class Exporter:
             ready.set()
             loop.close()
             self._loop = None
+            if not self._stopping:
+                self._wake_at = 0  # the next event starts a new thread
 
     async def _main(self, ready: threading.Event) -> None:
         self._wake = wake = asyncio.Event()
@@ -293,8 +342,13 @@ class Exporter:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(wake.wait(), self._interval)
                 wake.clear()
-                await self._drain(client)
-                self._wake_at = self._max_batch
+                try:
+                    await self._drain(client)
+                except Exception:
+                    # Never let a bug here kill the thread: the next round goes on.
+                    log.exception("honeyhive: unexpected error in the exporter")
+                    self._busy = False
+                self._wake_at = self._wake_threshold
                 if self._stopping and not self._queue and not self._ready:
                     return
         finally:
@@ -309,25 +363,37 @@ class Exporter:
         queue, ready = self._queue, self._ready
         encoded = 0
         while queue:
+            self._in_hand = 1  # counted as pending from before it leaves the queue
             item = queue.popleft()
-            if type(item) is tuple:
-                kind, obj = item
-                ready.append((kind, obj, None, 0))
-                continue
-            request = self._event_request(item)
-            size = _request_size(request)
-            if self._ready_bytes + size > self._max_buffer_bytes:
-                self._drop("buffer_full", item)
-                continue
-            item._release()
-            self._ready_bytes += size
-            ready.append((_SPAN, item, request, size))
+            try:
+                if type(item) is tuple:
+                    kind, obj = item
+                    ready.append((kind, obj, None, 0))
+                    continue
+                try:
+                    request = self._event_request(item)
+                except Exception:
+                    log.exception("honeyhive: could not encode event %s", item.event_id)
+                    self._drop("encode_failed", item)
+                    continue
+                size = _request_size(request)
+                if self._ready_bytes + size > self._max_buffer_bytes:
+                    self._drop("buffer_full", item)
+                    continue
+                item._release()
+                self._ready_bytes += size
+                ready.append((_SPAN, item, request, size))
+            finally:
+                self._in_hand = 0
             encoded += 1
             if encoded % 64 == 0:
                 # Let the application's threads have the GIL between slices of work.
                 time.sleep(0)
 
     def _next_chunk(self) -> _Chunk:
+        # Set before anything leaves `_ready`, so that a flush or a report never sees the
+        # chunk in neither place.
+        self._busy = True
         chunk = _Chunk()
         ready = self._ready
         size = 0
@@ -345,6 +411,8 @@ class Exporter:
             else:
                 chunk.marks.append(obj)
                 break
+        self._starts_left = len(chunk.starts)
+        self._unacked = {request.event_id for request in chunk.events if request.event_id}
         return chunk
 
     async def _drain(self, client: AsyncHoneyHive) -> None:
@@ -363,37 +431,37 @@ class Exporter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await sending
                 raise
-            for mark in chunk.marks:
-                if not mark.done():
-                    mark.set_result(None)
+            finally:
+                for mark in chunk.marks:
+                    _resolve(mark)
 
     async def _send_chunk(self, client: AsyncHoneyHive, chunk: _Chunk) -> None:
         starts, events, spans, updates = chunk.starts, chunk.events, chunk.spans, chunk.updates
-        self._busy = True
-        self._starts_left = len(starts)
-        self._unacked = {request.event_id for request in events if request.event_id}
-        started = updated = 0
+        started: set[int] = set()
+        updated: set[int] = set()
         try:
-            for session in starts:
-                await self._send_start(client, session)
-                started += 1
-                self._starts_left -= 1
+            # Sessions are independent of each other: send them concurrently, a few at a time.
+            await _gather_limited(
+                [self._send_start(client, session, started) for session in starts]
+            )
             if events:
                 await self._send_events(client, events, spans)
+            await _gather_limited(
+                [self._send_update(client, session, updated) for session in updates]
+            )
+        except BaseException as exc:
+            reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
+            if reason == "internal_error":
+                log.exception("honeyhive: unexpected error while exporting")
+            for session in starts:
+                if id(session) not in started:
+                    self._drop(reason, session)
             for session in updates:
-                await self._send_update(client, session)
-                updated += 1
-        except asyncio.CancelledError:
-            for item in (*starts[started:], *updates[updated:]):
-                self._drop("shutdown", item)
-            for span in spans:
-                if span.event_id in self._unacked:
-                    self._drop("shutdown", span)
-            raise
-        except Exception as exc:
-            # Never let a bug here kill the thread: account for the events and go on.
-            log.exception("honeyhive: unexpected error while exporting")
-            self._give_up("internal_error", events, spans, exc)
+                if id(session) not in updated:
+                    self._failed_update(reason, session)
+            self._give_up(reason, [e for e in events if e.event_id in self._unacked], spans, exc)
+            if reason == "shutdown":
+                raise
         finally:
             self._busy = False
             self._starts_left = 0
@@ -456,7 +524,8 @@ class Exporter:
                     except PartialBatchError as exc:
                         self._acknowledge(pending, exc.uncreated)
                         pending = exc.uncreated
-                        raise
+                        if pending:
+                            raise
             self._acknowledge(pending, [])
         except APIStatusError as exc:
             if exc.status == 413 and len(pending) > 1:
@@ -467,7 +536,9 @@ class Exporter:
                 return
             reason = "export_failed" if _transient(exc) else f"rejected_{exc.status}"
             self._give_up(reason, pending, spans, exc)
-        except HoneyHiveError as exc:  # connection failures, a missing key, a decode error
+        except MissingAPIKeyError as exc:
+            self._give_up("missing_api_key", pending, spans, exc)
+        except HoneyHiveError as exc:  # connection failures, a decode error
             self._give_up("export_failed", pending, spans, exc)
 
     def _acknowledge(
@@ -485,14 +556,16 @@ class Exporter:
         spans: list[Span],
         exc: BaseException,
     ) -> None:
-        log.warning("honeyhive: giving up on %d events (%s): %s", len(pending), reason, exc)
+        if not pending:
+            return
+        self._warn(f"giving up on {len(pending)} events ({reason}): {exc}")
         lost = {request.event_id for request in pending}
         self._unacked -= lost
         for span in spans:
             if span.event_id in lost:
                 self._drop(reason, span)
 
-    async def _send_start(self, client: AsyncHoneyHive, session: Session) -> None:
+    async def _send_start(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
         field = self._sanitizer.field
         raw: Any = cast(Any, field)
         try:
@@ -514,10 +587,13 @@ class Exporter:
                     )
             self._sent += 1
         except HoneyHiveError as exc:
-            log.warning("honeyhive: could not start session %s: %s", session.event_id, exc)
+            self._warn(f"could not start session {session.event_id}: {exc}")
             self._drop("session_start_failed", session)
+        finally:
+            done.add(id(session))
+            self._starts_left -= 1
 
-    async def _send_update(self, client: AsyncHoneyHive, session: Session) -> None:
+    async def _send_update(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
         field = self._sanitizer.field
         raw: Any = cast(Any, field)
         try:
@@ -546,8 +622,9 @@ class Exporter:
                         duration=UNSET if session.duration is None else session.duration,
                     )
         except HoneyHiveError as exc:
-            log.warning("honeyhive: could not update session %s: %s", session.event_id, exc)
-            self._drop("session_update_failed", session)
+            self._failed_update("rejected", session, exc)
+        finally:
+            done.add(id(session))
 
 
 class _Chunk:
@@ -561,6 +638,28 @@ class _Chunk:
         self.spans: list[Span] = []
         self.updates: list[Session] = []
         self.marks: list[concurrent.futures.Future[None]] = []
+
+
+_SESSION_CONCURRENCY = 8
+
+
+async def _gather_limited(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    if not jobs:
+        return
+    gate = asyncio.Semaphore(_SESSION_CONCURRENCY)
+
+    async def run(job: Coroutine[Any, Any, None]) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(run(job) for job in jobs))
+
+
+def _resolve(mark: concurrent.futures.Future[None]) -> None:
+    # A flush that timed out cancels its future; resolving it then must not raise.
+    with contextlib.suppress(concurrent.futures.InvalidStateError):
+        if not mark.done():
+            mark.set_result(None)
 
 
 def _frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
@@ -598,6 +697,7 @@ def _after_fork_in_child() -> None:
     # The parent's thread did not survive the fork and its queue belongs to the parent.
     for exporter in list(_live_exporters):
         exporter._start_lock = threading.Lock()
+        exporter._drop_lock = threading.Lock()
         exporter._reset()
 
 

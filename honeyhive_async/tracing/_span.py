@@ -228,6 +228,10 @@ class Session(Span):
         self.source = source
         self.remote = remote
         """A session owned by another process (distributed tracing): never started or closed here."""
+        if session_id is not None:
+            session_id = str(session_id)  # a uuid.UUID is welcome too
+            if not session_id.strip():
+                raise ValueError("session_id must be a non-empty string")
         super().__init__(self, None, "session", session_name, event_id=session_id)
 
     def finish(self) -> None:

@@ -145,7 +145,13 @@ class Tracer:
         self._closed = False
         self._exporter = Exporter(
             # The exporter retries with its own policy; the client must not multiply it.
-            functools.partial(template._copy_with_own_pool, timeout=export_timeout, max_retries=0),
+            # Its own thread resolves DNS itself: it must work during interpreter exit too.
+            functools.partial(
+                template._copy_with_own_pool,
+                timeout=export_timeout,
+                max_retries=0,
+                inline_dns=True,
+            ),
             Sanitizer(field_budget=field_budget, redact_keys=redact_keys, redact=redact),
             source=source,
             max_queue_size=max_queue_size,
@@ -212,7 +218,7 @@ class Tracer:
 
     def _update_default_session(self, *, end: bool) -> None:
         session = self._default_session
-        if session is None:
+        if session is None or session.ended:
             return
         if end:
             session.finish()  # enqueues the closing update
@@ -252,7 +258,6 @@ class Tracer:
         """
         if self._closed:
             return self._exporter.report()
-        self._closed = True
         self._update_default_session(end=True)
         loop = asyncio.get_running_loop()
         done = asyncio.wrap_future(self._exporter.request_flush())
@@ -260,6 +265,8 @@ class Tracer:
         if not finished:
             done.cancel()
         await loop.run_in_executor(None, self._exporter.stop, 0.5)
+        # Only now: an aclose cancelled half-way leaves the exit flush in place.
+        self._closed = True
         _exit_flush.discard(self)
         return self._exporter.report(timed_out=not finished)
 
@@ -267,12 +274,16 @@ class Tracer:
         """Blocking `aclose`, for code without an event loop."""
         if self._closed:
             return self._exporter.report()
-        self._closed = True
         self._update_default_session(end=True)
-        report = self.flush_sync(timeout)
+        try:
+            self._exporter.request_flush().result(timeout)
+            timed_out = False
+        except concurrent.futures.TimeoutError:
+            timed_out = True
         self._exporter.stop(0.5)
+        self._closed = True
         _exit_flush.discard(self)
-        return self._exporter.report(timed_out=report.timed_out)
+        return self._exporter.report(timed_out=timed_out)
 
     def stats(self) -> ExportReport:
         """Return the export counters: sent, dropped by reason, pending, retried."""

@@ -91,9 +91,12 @@ def test_a_wide_shared_structure_is_bounded_in_work() -> None:
     # Walked in full this would encode to ~300 MB; the walk stopped after 5000 values.
     assert out["z"]["truncated"] is True
     assert out["z"]["original_bytes"] < 2_000_000
-    assert "more than 5000 values" in msgspec.json.encode(
-        _field(Sanitizer(max_nodes=5000, field_budget=10**9), {"z": z})
-    ).decode()
+    assert (
+        "more than 5000 values"
+        in msgspec.json.encode(
+            _field(Sanitizer(max_nodes=5000, field_budget=10**9), {"z": z})
+        ).decode()
+    )
 
 
 class BrokenMapping(dict[str, Any]):

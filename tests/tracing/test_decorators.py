@@ -326,3 +326,75 @@ async def test_spans_inside_a_generator_nest_under_it(
     assert gen_node["event_name"] == "agen"
     assert len(gen_node["children"]) == 2
     assert gen_node["children_ids"] == [c["event_id"] for c in gen_node["children"]]
+
+
+async def test_what_a_call_saw_is_recorded_even_if_the_caller_mutates_it_later(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    @trace(event_name="chat")
+    def chat(messages: list[str], options: dict[str, int]) -> list[str]:
+        return [*messages, "reply"]
+
+    messages = ["hi"]
+    options = {"n": 1}
+    async with tracer.session("mutation") as session:
+        reply = chat(messages, options=options)
+        messages.append("later")
+        options["n"] = 2
+        reply.append("changed")
+    await _flushed(tracer)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert event.inputs == {"messages": ["hi"], "options": {"n": 1}}
+    assert event.outputs == {"result": ["hi", "reply"]}
+
+
+async def test_an_exception_whose_str_fails_still_reaches_the_caller(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    class ApiError(Exception):
+        def __str__(self) -> str:
+            raise KeyError("broken __str__")
+
+    @trace
+    def call() -> None:
+        raise ApiError
+
+    async with tracer.session("badstr") as session:
+        with pytest.raises(ApiError):
+            call()
+    await _flushed(tracer)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
+    assert event.error == "ApiError: <unprintable message>"
+
+
+def test_traced_functions_keep_their_kind_for_introspection() -> None:
+    import inspect
+
+    @trace
+    def gen() -> Any:
+        yield 1
+
+    @trace
+    async def agen() -> Any:
+        yield 1
+
+    @trace
+    async def coro() -> None: ...
+
+    assert inspect.isgeneratorfunction(gen)
+    assert inspect.isasyncgenfunction(agen)
+    assert inspect.iscoroutinefunction(coro)
+    assert gen.__name__ == "gen"
+    assert gen.__wrapped__ is not None  # type: ignore[attr-defined]
+
+
+async def test_a_session_id_may_be_a_uuid(tracer: Tracer, client: AsyncHoneyHive) -> None:
+    import uuid
+
+    sid = uuid.uuid4()
+    async with tracer.session("uuid", session_id=sid) as session:  # type: ignore[arg-type]
+        pass
+    report = await tracer.flush(5)
+    assert report.failed_updates == 0
+    assert session.event_id == str(sid)
+    assert (await client.session.get(str(sid))).event_name == "uuid"

@@ -207,3 +207,107 @@ async def test_a_span_lets_go_of_captured_values_once_exported(tracer: Tracer) -
     gc.collect()
     assert kept[0].ended
     assert ref() is None
+
+
+async def test_a_partial_reply_that_lists_every_event_as_created_is_a_success(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    dropped: list[str] = []
+    tracer = tracer_factory(on_drop=lambda r, _s: dropped.append(r))
+    honeyhive_server.faults.partial_batch(created=100)
+    _run(3)
+    report = await tracer.flush(5)
+    assert (report.sent, report.dropped, report.retried) == (4, {}, 0)
+    assert dropped == []
+    assert [r.path for r in honeyhive_server.requests].count(BATCH) == 1
+
+
+async def test_a_flush_that_timed_out_does_not_break_the_exporter(tracer_factory: Any) -> None:
+    tracer = tracer_factory()
+    _run(2)
+    first = await tracer.flush(timeout=0)  # gives up at once and cancels its wait
+    assert first.timed_out
+    report = await tracer.flush(5)
+    assert (report.sent, report.pending, report.timed_out) == (3, 0, False)
+    assert tracer._exporter._alive()
+
+
+async def test_an_event_that_cannot_be_encoded_is_dropped_and_the_rest_go_on(
+    tracer_factory: Any,
+) -> None:
+    tracer = tracer_factory()
+
+    @trace
+    def corrupt() -> None:
+        span = current_span()
+        assert span is not None
+        span.inputs = "not a dict"  # merging it into the bound arguments fails on export
+
+    corrupt()
+    _run(2)
+    report = await tracer.flush(5)
+    assert report.dropped == {"encode_failed": 1}
+    assert report.sent == 3
+    assert tracer._exporter._alive()
+
+
+async def test_flush_after_close_returns_at_once(tracer_factory: Any) -> None:
+    tracer = tracer_factory()
+    _run(1)
+    await tracer.aclose(5)
+    report = tracer.flush_sync(timeout=None)
+    assert report.pending == 0
+
+
+async def test_a_missing_key_is_its_own_drop_reason(honeyhive_server: LocalServer) -> None:
+    from honeyhive_async.tracing import Tracer as TracerClass
+
+    client = AsyncHoneyHive(base_url=honeyhive_server.url)
+    client._transport._api_key = None
+    tracer = TracerClass(client, flush_interval=0.05, flush_at_exit=False, set_default=False)
+
+    @trace(tracer=tracer)
+    def unit() -> None: ...
+
+    unit()
+    report = await tracer.flush(5)
+    await tracer.aclose(1)
+    assert report.dropped == {"session_start_failed": 1, "missing_api_key": 1}
+
+
+@pytest.mark.parametrize(
+    ("queue", "batch", "threshold"), [(10_000, 500, 500), (200, 500, 100), (1, 500, 1)]
+)
+def test_the_exporter_wakes_before_the_queue_can_fill(
+    queue: int, batch: int, threshold: int
+) -> None:
+    from honeyhive_async.tracing._capture import Sanitizer
+    from honeyhive_async.tracing._exporter import Exporter
+
+    exporter = Exporter(
+        lambda: AsyncHoneyHive("k"),
+        Sanitizer(),
+        source="t",
+        max_queue_size=queue,
+        max_batch_size=batch,
+    )
+    assert exporter._wake_threshold == threshold
+
+
+async def test_a_cancelled_aclose_leaves_the_exit_flush_in_place(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    import asyncio
+
+    from honeyhive_async.tracing._tracer import _exit_flush
+
+    tracer = tracer_factory(flush_at_exit=True)
+    hang = honeyhive_server.faults.hang_next(path=BATCH)
+    _run(1)
+    closing = asyncio.create_task(tracer.aclose(timeout=30))
+    await hang.wait_hit()
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    assert tracer in _exit_flush
+    assert not tracer._closed

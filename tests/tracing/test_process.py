@@ -107,13 +107,15 @@ _EXIT_SCRIPT = textwrap.dedent(
 )
 
 
-async def _run_script(server: LocalServer, exit_timeout: float) -> tuple[int, bytes, float]:
+async def _run_script(
+    server: LocalServer, exit_timeout: float, host: str = "127.0.0.1"
+) -> tuple[int, bytes, float]:
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         _EXIT_SCRIPT,
-        server.url,
+        server.url.replace("127.0.0.1", host),
         server.api_key,
         str(exit_timeout),
         stdout=asyncio.subprocess.PIPE,
@@ -124,10 +126,12 @@ async def _run_script(server: LocalServer, exit_timeout: float) -> tuple[int, by
     return proc.returncode, stderr, time.monotonic() - started
 
 
+# "localhost" needs a DNS lookup, and the interpreter's thread pools are gone at exit.
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 async def test_events_are_flushed_at_interpreter_exit(
-    honeyhive_server: LocalServer, client: AsyncHoneyHive
+    honeyhive_server: LocalServer, client: AsyncHoneyHive, host: str
 ) -> None:
-    code, stderr, _ = await _run_script(honeyhive_server, exit_timeout=5)
+    code, stderr, _ = await _run_script(honeyhive_server, exit_timeout=5, host=host)
     assert code == 0, stderr
     page = await client.events.search(
         filters=[{"field": "event_name", "operator": "is", "value": "exit-test"}]
