@@ -158,7 +158,8 @@ class Exporter:
         """Queue a finished span; drop it (counted) when the queue is full."""
         queue = self._queue
         size = len(queue)
-        if size >= self._capacity:
+        # The bound covers what waits encoded for a send too: the count holds when it is down.
+        if size + len(self._ready) >= self._capacity:
             self._drop("tracer_closed" if self._stopping else "queue_full", span)
             return
         queue.append(span)
@@ -176,7 +177,7 @@ class Exporter:
         """Queue `POST /v1/sessions` for a session; it counts against the queue bound."""
         queue = self._queue
         size = len(queue)
-        if size >= self._capacity:
+        if size + len(self._ready) >= self._capacity:
             self._drop("tracer_closed" if self._stopping else "queue_full", session)
             return
         queue.append((_START, session))
@@ -187,7 +188,7 @@ class Exporter:
         """Queue the `PUT /v1/events/{session_id}` that closes or enriches a session."""
         queue = self._queue
         size = len(queue)
-        if size >= self._capacity:
+        if size + len(self._ready) >= self._capacity:
             self._failed_update("tracer_closed" if self._stopping else "queue_full", session)
             return
         queue.append((_UPDATE, session))

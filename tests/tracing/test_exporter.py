@@ -311,3 +311,20 @@ async def test_a_cancelled_aclose_leaves_the_exit_flush_in_place(
         await closing
     assert tracer in _exit_flush
     assert not tracer._closed
+
+
+async def test_the_count_bound_holds_while_the_server_is_down(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    tracer = tracer_factory(max_queue_size=10, max_batch_size=2)
+    hang = honeyhive_server.faults.hang_next(path=BATCH)
+    _run(2)
+    first = await tracer.flush(timeout=0.3)  # the first batch is now stuck in flight
+    assert hang.hits == 1
+    assert first.timed_out
+    _run(30)
+    report = await tracer.flush(timeout=0.3)
+    # Held: the batch in flight (2) plus at most max_queue_size queued or encoded.
+    assert report.pending <= 12
+    assert report.dropped.get("queue_full", 0) >= 20
+    assert report.sent + report.pending + report.dropped_total == 33
