@@ -1,0 +1,149 @@
+"""Loopback servers for the benchmarks, each run in a process of its own.
+
+* ``bodies``: pre-serialized responses: ``GET /session/{id}`` (one session event),
+  ``GET /v1/events/{id}`` (``{"event": ...}``), ``POST /v1/events/search`` and
+  ``POST /v1/events/export`` (a pre-built page of the corpus named on the command line).
+* ``sink``: answers the tracer's routes at once (``POST /v1/events/batch``,
+  ``POST /v1/sessions``, ``PUT /v1/events/*``), honeyhive 1.7.0's ``POST /session/start``, and
+  200 ``{}`` to anything else, so every peer's exporter succeeds on loopback.
+* ``local``: `honeyhive_async.server.LocalServer` (SQLite in memory), the real local server.
+
+Run as ``python -m benchmarks.servers KIND [PAGE_KIND N]``: it prints its port, then serves
+until its standard input closes (the parent exits or closes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from . import corpus
+
+BATCH_OK = b'{"event_ids":[],"success":true}'
+SESSION_OK = (
+    b'{"event_id":"0b6f3a52-1c1e-4d7a-9a51-6d3f2a1b0c9e","session_id":"0b6f3a52-1c1e-4d7a-9a51-6d3f2a1b0c9e",'
+    b'"org_id":"o","workspace_id":"w","project_id":"p"}'
+)
+
+
+def _json(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type="application/json")
+
+
+def bodies_app(page_kind: str, n: int) -> web.Application:
+    event = corpus.session_body()
+    wrapped = b'{"event":' + event + b"}"
+    page = corpus.page_body(page_kind, n) if n else b'{"events":[],"count":0}'
+
+    async def session(_: web.Request) -> web.Response:
+        return _json(event)
+
+    async def get_event(_: web.Request) -> web.Response:
+        return _json(wrapped)
+
+    async def search(request: web.Request) -> web.Response:
+        await request.read()
+        return _json(page)
+
+    app = web.Application()
+    app.router.add_get("/session/{id}", session)
+    app.router.add_get("/v1/events/{id}", get_event)
+    app.router.add_post("/v1/events/search", search)
+    app.router.add_post("/v1/events/export", search)
+    return app
+
+
+def sink_app() -> web.Application:
+    def answer(body: bytes) -> Handler:
+        async def handler(request: web.Request) -> web.Response:
+            await request.read()
+            return _json(body)
+
+        return handler
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_post("/v1/events/batch", answer(BATCH_OK))
+    app.router.add_post("/v1/sessions", answer(SESSION_OK))
+    app.router.add_post("/session/start", answer(SESSION_OK))  # honeyhive 1.7.0's session start
+    app.router.add_route("*", "/{tail:.*}", answer(b"{}"))
+    return app
+
+
+async def _serve(kind: str, args: list[str]) -> None:
+    if kind == "local":
+        from honeyhive_async.server import LocalServer
+
+        server = await LocalServer().start()
+        print(server.url.rsplit(":", 1)[1], flush=True)
+    else:
+        app = bodies_app(args[0], int(args[1])) if kind == "bodies" else sink_app()
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(runner.addresses[0][1], flush=True)
+    # Serve until the parent closes our stdin.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+@contextlib.contextmanager
+def serve(kind: str, *args: str | int) -> Iterator[tuple[str, int]]:
+    """Start a server process; yield ``(base_url, pid)``; stop it on exit."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.servers", kind, *map(str, args)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        if not port:
+            raise RuntimeError(f"server {kind} did not start")
+        yield f"http://127.0.0.1:{port}", proc.pid
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def client_headers(api_key: str = "k") -> dict[str, str]:
+    """The headers honeyhive_async sends, for the raw clients to send too (same work)."""
+    from honeyhive_async._transport import user_agent
+
+    return {
+        "User-Agent": user_agent(),
+        "Accept": "application/json",
+        "Authorization": f"Bearer {api_key}",
+    }
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux `/proc`)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve(sys.argv[1], sys.argv[2:]))
