@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import os
+import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
@@ -21,7 +21,13 @@ from ._constants import (
 )
 from ._retry import build_retrying, parse_retry_after, should_retry
 from ._transport import RawResponse, Transport
-from .errors import APIError, APITimeoutError, decode_error_body, error_for_status
+from .errors import (
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    decode_error_body,
+    error_for_status,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -192,11 +198,13 @@ class AsyncHoneyHive:
             idempotent: False for a call that is unsafe to repeat once the server may have acted.
         """
         timeout = self._timeout
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = time.monotonic()
         try:
-            # Fast path: the first attempt pays for no retry machinery at all.
-            return await self._attempt(method, path, content, timeout)
+            # Fast path: the first attempt pays for no retry machinery, and no extra frame.
+            raw = await self._transport.send(method, path, content=content, timeout=timeout)
+            if raw.status < 300:
+                return raw
+            raise _status_error(method, path, raw)
         except APIError as exc:
             if self.max_retries == 0 or not should_retry(exc, idempotent=idempotent):
                 raise
@@ -210,30 +218,19 @@ class AsyncHoneyHive:
                 # Replay the first failure so that tenacity computes the first wait from it.
                 err, first_error = first_error, None
                 raise err
-            budget = _remaining(timeout, deadline, loop, method, path)
-            return await self._attempt(method, path, content, budget)
+            budget = _remaining(timeout, deadline, method, path)
+            raw = await self._transport.send(method, path, content=content, timeout=budget)
+            if raw.status < 300:
+                return raw
+            raise _status_error(method, path, raw)
 
         retrying = build_retrying(
-            max_retries=self.max_retries, idempotent=idempotent, deadline=deadline, clock=loop.time
+            max_retries=self.max_retries,
+            idempotent=idempotent,
+            deadline=deadline,
+            clock=time.monotonic,
         )
         return await retrying(attempt)
-
-    async def _attempt(
-        self, method: str, path: str, content: bytes | None, timeout: aiohttp.ClientTimeout
-    ) -> RawResponse:
-        raw = await self._transport.send(method, path, content=content, timeout=timeout)
-        if raw.status < 300:
-            return raw
-        should = raw.headers.get("x-should-retry")
-        raise error_for_status(
-            method=method,
-            path=path,
-            status=raw.status,
-            body=decode_error_body(raw.content),
-            request_id=raw.request_id,
-            retry_after=parse_retry_after(raw.headers),
-            should_retry=None if should is None else should.lower() == "true",
-        )
 
     async def aclose(self) -> None:
         """Close the connection pool shared with every `with_options` view."""
@@ -258,16 +255,25 @@ class AsyncHoneyHive:
         )
 
 
+def _status_error(method: str, path: str, raw: RawResponse) -> APIStatusError:
+    should = raw.headers.get("x-should-retry")
+    return error_for_status(
+        method=method,
+        path=path,
+        status=raw.status,
+        body=decode_error_body(raw.content),
+        request_id=raw.request_id,
+        retry_after=parse_retry_after(raw.headers),
+        should_retry=None if should is None else should.lower() == "true",
+    )
+
+
 def _remaining(
-    timeout: aiohttp.ClientTimeout,
-    deadline: float | None,
-    loop: asyncio.AbstractEventLoop,
-    method: str,
-    path: str,
+    timeout: aiohttp.ClientTimeout, deadline: float | None, method: str, path: str
 ) -> aiohttp.ClientTimeout:
     if deadline is None:
         return timeout
-    left = deadline - loop.time()
+    left = deadline - time.monotonic()
     if left <= 0:
         raise APITimeoutError(
             f"{method} {path}: the call's deadline passed before a retry", method=method, path=path

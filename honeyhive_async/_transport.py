@@ -145,7 +145,9 @@ class Transport:
 
         `path` must already be percent-encoded.
         """
-        session = self._get_session()
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = self._get_session()
         url = URL(self.base_url + path, encoded=True)
         headers = {"Content-Type": "application/json"} if content is not None else None
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
@@ -21,8 +22,13 @@ T = TypeVar("T")
 encoder = msgspec.json.Encoder()
 
 
+_plain_id = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+
+
 def path_id(name: str, value: str) -> str:
     """Validate an id bound for a URL path and percent-encode it."""
+    if type(value) is str and _plain_id(value):
+        return value  # UUIDs and the like need no encoding: skip quote()
     if not isinstance(value, str) or not value.strip():  # type: ignore[redundant-expr] # callers may be untyped
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
     return quote(value, safe="")
@@ -54,7 +60,8 @@ class AsyncResource:
         body: msgspec.Struct | None = None,
         idempotent: bool = True,
     ) -> T:
-        raw = await self._send(method, path, body=body, idempotent=idempotent)
+        content = encoder.encode(body) if body is not None else None
+        raw = await self._client._request(method, path, content=content, idempotent=idempotent)
         try:
             return decode(decoder, raw.content)
         except msgspec.DecodeError as exc:
