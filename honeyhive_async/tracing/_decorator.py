@@ -47,23 +47,34 @@ _set = _current.set
 _reset = _current.reset
 
 
-def _parent(tracer: Tracer | None, name: str) -> Span | None:
-    parent = _get()
-    if parent is None:
+def _root(tracer: Tracer | None, name: str) -> Span | None:
+    """The parent of a call made outside any span: the tracer's default session."""
+    try:
         tracer = tracer or get_default_tracer()
         if tracer is None:
             _warn_no_tracer(name)
             return None
-        parent = tracer._root_parent()
-    return parent
+        return tracer._root_parent()
+    except Exception:
+        log.exception("honeyhive: no session for %s; running it untraced", name)
+        return None
 
 
-def _child(parent: Span, event_type: SpanType, name: str, static: _Static) -> Span:
-    span = Span(parent.session, parent, event_type, name)
+def _parent(tracer: Tracer | None, name: str) -> Span | None:
+    parent = _get()
+    return _root(tracer, name) if parent is None else parent
+
+
+def _apply(span: Span, static: _Static) -> None:
     if static.config is not None:
         span.config = dict(static.config)
     if static.metadata is not None:
         span.metadata = dict(static.metadata)
+
+
+def _child(parent: Span, event_type: SpanType, name: str, static: _Static) -> Span:
+    span = Span(parent.session, parent, event_type, name)
+    _apply(span, static)
     return span
 
 
@@ -102,10 +113,14 @@ def _snapshot_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return args
 
 
+def _snapshot_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: _snapshot(v) for k, v in kwargs.items()}
+
+
 def _bind(span: Span, binder: Binder, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     span._binder = binder
     span._args = _snapshot_args(args)
-    span._kwargs = {k: _snapshot(v) for k, v in kwargs.items()} if kwargs else kwargs
+    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else kwargs
 
 
 def _fail(span: Span, exc: BaseException) -> None:
@@ -164,6 +179,7 @@ def _wrap(
 ) -> Callable[..., Any]:
     name = event_name or getattr(func, "__qualname__", None) or repr(func)
     binder = Binder(func, is_method=is_method) if capture_inputs else None
+    has_static = static.config is not None or static.metadata is not None
 
     if inspect.isasyncgenfunction(func):
         # The wrappers of generator functions are generator functions themselves (so that
@@ -241,11 +257,22 @@ def _wrap(
 
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            span = _open(tracer, event_type, name, static)
-            if span is None:
+            parent = _get()
+            if parent is None:
+                parent = _root(tracer, name)
+                if parent is None:
+                    return await func(*args, **kwargs)
+            try:
+                span = Span(parent.session, parent, event_type, name)
+                if has_static:
+                    _apply(span, static)
+                if binder is not None:
+                    span._binder = binder
+                    span._args = _snapshot_args(args)
+                    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else kwargs
+            except Exception:  # tracing must never break the call it wraps
+                log.exception("honeyhive: could not open a span for %s; running it untraced", name)
                 return await func(*args, **kwargs)
-            if binder is not None:
-                _bind(span, binder, args, kwargs)
             token = _set(span)
             try:
                 result = await func(*args, **kwargs)
@@ -256,10 +283,7 @@ def _wrap(
                 raise
             _reset(token)
             if capture_outputs:
-                result_copy = _snapshot(result)
-                span.outputs = (
-                    result_copy if span.outputs is None else _merged(result_copy, span.outputs)
-                )
+                span.outputs = result if span.outputs is None else _merged(result, span.outputs)
             span.finish()
             return result
 
@@ -267,11 +291,23 @@ def _wrap(
 
     @functools.wraps(func)
     def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        span = _open(tracer, event_type, name, static)
-        if span is None:
+        # _open() inlined: this is the hottest path of the package.
+        parent = _get()
+        if parent is None:
+            parent = _root(tracer, name)
+            if parent is None:
+                return func(*args, **kwargs)
+        try:
+            span = Span(parent.session, parent, event_type, name)
+            if has_static:
+                _apply(span, static)
+            if binder is not None:
+                span._binder = binder
+                span._args = _snapshot_args(args)
+                span._kwargs = _snapshot_kwargs(kwargs) if kwargs else kwargs
+        except Exception:  # tracing must never break the call it wraps
+            log.exception("honeyhive: could not open a span for %s; running it untraced", name)
             return func(*args, **kwargs)
-        if binder is not None:
-            _bind(span, binder, args, kwargs)
         token = _set(span)
         try:
             result = func(*args, **kwargs)
@@ -282,10 +318,7 @@ def _wrap(
             raise
         _reset(token)
         if capture_outputs:
-            result_copy = _snapshot(result)
-            span.outputs = (
-                result_copy if span.outputs is None else _merged(result_copy, span.outputs)
-            )
+            span.outputs = result if span.outputs is None else _merged(result, span.outputs)
         span.finish()
         return result
 

@@ -82,10 +82,9 @@ class Span:
         self._children: list[str] | None = None
         self.inputs: Any = None
         self.outputs: Any = None
-        # Set by @trace: the call's arguments, bound to parameter names by the exporter.
+        # Set by @trace with `_args` and `_kwargs` (read only when this is set): the call's
+        # arguments, bound to parameter names by the exporter.
         self._binder: Binder | None = None
-        self._args: tuple[Any, ...] = ()
-        self._kwargs: dict[str, Any] = _NO_KWARGS
         self._t1 = 0
         if parent is None:
             self.parent_id: str | None = None
@@ -171,7 +170,7 @@ class Span:
         if self._t1:
             return
         self._t1 = _perf_ns()
-        self.session.tracer._exporter.enqueue_span(self)
+        self.session._sink(self)
 
     def update(
         self,
@@ -212,7 +211,7 @@ class Span:
 class Session(Span):
     """A HoneyHive session: the root event (its `event_id` is the `session_id`)."""
 
-    __slots__ = ("remote", "session_name", "source", "tracer")
+    __slots__ = ("_sink", "remote", "session_name", "source", "tracer")
 
     def __init__(
         self,
@@ -224,6 +223,8 @@ class Session(Span):
         remote: bool = False,
     ) -> None:
         self.tracer = tracer
+        # Bound once: every span of the session hands itself to the exporter through it.
+        self._sink = tracer._exporter.enqueue_span
         self.session_name = session_name
         self.source = source
         self.remote = remote

