@@ -41,6 +41,7 @@ from .models import Event, EventModel, Page, PageLazy, PageModel, PageNoGC
 from .servers import client_headers, serve
 
 OURS = "honeyhive_async (client path)"
+OURS_ALL = "honeyhive_async, then every free-form field read"
 MSGSPEC = "msgspec.json.decode(type=Struct), GC on"
 SDK = "honeyhive 1.7.0 parse path"
 
@@ -61,10 +62,23 @@ def _sdk() -> tuple[Callable[[bytes], Any], Callable[[bytes], Any]]:
     return page, one
 
 
+_FREE_FORM = ("config", "inputs", "outputs", "metadata", "feedback", "metrics", "user_properties")
+
+
+def _read_everything(body: bytes) -> Any:
+    # Honesty row: the client defers the free-form fields until they are read; this pays it all.
+    page = decode(_page_decoder, body)
+    for event in page.events:
+        for name in _FREE_FORM:
+            getattr(event, name)
+    return page
+
+
 def page_contenders() -> dict[str, Callable[[bytes], Any]]:
     sdk_page, _ = _sdk()
     return {
         OURS: lambda body: decode(_page_decoder, body),
+        OURS_ALL: _read_everything,
         MSGSPEC: lambda body: msgspec.json.decode(body, type=Page),
         "orjson.loads": orjson.loads,
         "json.loads": json.loads,

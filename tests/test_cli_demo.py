@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from honeyhive_async import SessionTree
@@ -17,7 +16,7 @@ from honeyhive_async.server import LocalServer
 
 
 def _tree() -> SessionTree:
-    return msgspec.convert(
+    return SessionTree.from_dict(
         {
             "event_id": "s",
             "event_type": "session",
@@ -54,8 +53,7 @@ def _tree() -> SessionTree:
                     ],
                 },
             ],
-        },
-        SessionTree,
+        }
     )
 
 

@@ -57,7 +57,10 @@ async def test_create_event_keeps_given_fields(client: aiohttp.ClientSession) ->
     event = body["event"]
     assert {k: event[k] for k in fields} == fields
     assert event["duration"] == 250
-    assert msgspec.convert(body, GetEventResponse).event.event_id == fields["event_id"]
+    assert (
+        msgspec.json.decode(msgspec.json.encode(body), type=GetEventResponse).event.event_id
+        == fields["event_id"]
+    )
 
 
 async def test_create_event_upserts_by_id(

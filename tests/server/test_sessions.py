@@ -79,7 +79,7 @@ async def test_get_session_returns_the_bare_session_event(client: aiohttp.Client
     got = await call(client, "GET", f"/session/{session['session_id']}")
     assert set(got) == EVENT_FIELDS
     assert got["metadata"] == {"k": "v"}
-    assert msgspec.convert(got, Event).event_type == "session"
+    assert Event.from_dict(got).event_type == "session"
 
 
 async def test_get_session_404s_for_missing_and_non_session_ids(
@@ -132,7 +132,7 @@ async def _build_tree(client: aiohttp.ClientSession) -> tuple[str, dict[str, str
 async def test_session_tree_nests_children_by_parent(client: aiohttp.ClientSession) -> None:
     sid, ids = await _build_tree(client)
     tree = await call(client, "GET", f"/v1/sessions/{sid}")
-    node = msgspec.convert(tree, SessionTree)  # decoded as the client will decode it
+    node = SessionTree.from_dict(tree)  # decoded as the client will decode it
     assert node.event_id == sid
     assert [c.event_id for c in node.children] == [ids["e"], ids["a"]]
     chain = node.children[1]

@@ -88,10 +88,9 @@ def threaded_server() -> Iterator[LocalServer]:
 
 async def tree_of(client: AsyncHoneyHive, session_id: str) -> dict[str, Any]:
     """The session tree as plain data, keyed by event name for easy assertions."""
-    import msgspec
 
     tree = await client.session.get_tree(session_id)
-    return msgspec.to_builtins(tree)  # type: ignore[no-any-return]
+    return tree.to_dict()
 
 
 async def events_of(client: AsyncHoneyHive, session_id: str) -> list[Any]:

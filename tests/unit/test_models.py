@@ -205,3 +205,34 @@ def test_gc_pause_nests_across_threads() -> None:
     release.set()
     worker.join(5)
     assert gc.isenabled()
+
+
+def test_free_form_fields_decode_on_first_access_and_are_cached() -> None:
+    event = msgspec.json.decode(
+        b'{"event_id": "e", "inputs": {"q": [1, 2]}, "outputs": null}', type=Event
+    )
+    assert bytes(event.inputs_json) == b'{"q": [1, 2]}'
+    assert "inputs" not in event.__dict__
+    assert event.inputs == {"q": [1, 2]}
+    assert event.inputs is event.inputs
+    assert event.outputs is None
+    assert event.config is None
+    assert bytes(event.config_json) == b""
+
+
+def test_a_free_form_field_of_the_wrong_type_names_the_field_on_access() -> None:
+    event = msgspec.json.decode(b'{"event_id": "e", "metadata": "oops"}', type=Event)
+    with pytest.raises(msgspec.ValidationError, match="event field `metadata`"):
+        _ = event.metadata
+
+
+def test_to_dict_and_from_dict_round_trip(documented_session_bytes: bytes) -> None:
+    event = msgspec.json.decode(documented_session_bytes, type=Event)
+    data = event.to_dict()
+    documented = msgspec.json.decode(documented_session_bytes)
+    # Defaults (an empty children_ids, a null error) are left out, as on the wire.
+    assert data == {k: v for k, v in documented.items() if v not in (None, [])}
+    again = Event.from_dict(data)
+    assert again == event
+    assert "Model Completion" in repr(event)
+    assert "hyperparameters" in repr(event)
