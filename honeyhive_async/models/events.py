@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any, Literal, TypeVar
 
 import msgspec
@@ -50,22 +49,14 @@ FilterValue = str | int | float | bool | None
 
 _ABSENT = msgspec.Raw(b"")
 E = TypeVar("E", bound="Event")
-_object_decoder = msgspec.json.Decoder(dict[str, Any] | None)
 _FREE_FORM = ("config", "inputs", "outputs", "metadata", "feedback", "metrics", "user_properties")
+
+
+_object_decoder = msgspec.json.Decoder(dict[str, Any] | None)
 
 
 def _raw_field(name: str) -> Any:
     return msgspec.field(name=name, default=_ABSENT)
-
-
-def _object(raw: msgspec.Raw, name: str) -> JSONObject | None:
-    if not raw:
-        return None
-    try:
-        value: JSONObject | None = _object_decoder.decode(raw)
-    except msgspec.ValidationError as exc:
-        raise msgspec.ValidationError(f"event field `{name}`: {exc}") from None
-    return value
 
 
 class Event(Model, dict=True):
@@ -104,40 +95,58 @@ class Event(Model, dict=True):
     metrics_json: msgspec.Raw = _raw_field("metrics")
     user_properties_json: msgspec.Raw = _raw_field("user_properties")
 
-    @cached_property
+    @property
     def config(self) -> JSONObject | None:
         """Model parameters, prompt template, ... (decoded on first access)."""
-        return _object(self.config_json, "config")
+        return self._field("config", self.config_json)
 
-    @cached_property
+    @property
     def inputs(self) -> JSONObject | None:
         """The event's inputs (decoded on first access)."""
-        return _object(self.inputs_json, "inputs")
+        return self._field("inputs", self.inputs_json)
 
-    @cached_property
+    @property
     def outputs(self) -> JSONObject | None:
         """The event's outputs (decoded on first access)."""
-        return _object(self.outputs_json, "outputs")
+        return self._field("outputs", self.outputs_json)
 
-    @cached_property
+    @property
     def metadata(self) -> JSONObject | None:
         """Metadata: tokens, cost, and for a session tree the server's aggregates."""
-        return _object(self.metadata_json, "metadata")
+        return self._field("metadata", self.metadata_json)
 
-    @cached_property
+    @property
     def feedback(self) -> JSONObject | None:
         """Ratings, ground truth, ... (decoded on first access)."""
-        return _object(self.feedback_json, "feedback")
+        return self._field("feedback", self.feedback_json)
 
-    @cached_property
+    @property
     def metrics(self) -> JSONObject | None:
         """Metric values (decoded on first access)."""
-        return _object(self.metrics_json, "metrics")
+        return self._field("metrics", self.metrics_json)
 
-    @cached_property
+    @property
     def user_properties(self) -> JSONObject | None:
         """Properties of the end user (decoded on first access)."""
-        return _object(self.user_properties_json, "user_properties")
+        return self._field("user_properties", self.user_properties_json)
+
+    def _field(self, name: str, raw: msgspec.Raw) -> JSONObject | None:
+        # A plain dict cache: functools.cached_property takes a lock on every first access.
+        cache = self.__dict__
+        try:
+            return cache[name]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        value: JSONObject | None = None
+        if raw:
+            try:
+                value = _object_decoder.decode(raw)
+            except msgspec.ValidationError as exc:
+                raise msgspec.ValidationError(
+                    f"event {self.event_id!r}, field `{name}`: {exc}"
+                ) from None
+        cache[name] = value
+        return value
 
     @property
     def start_time_ms(self) -> float | None:
