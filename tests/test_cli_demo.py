@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from honeyhive_async import SessionTree
 from honeyhive_async.render import render_waterfall
 from honeyhive_async.server import LocalServer
@@ -94,50 +92,40 @@ def test_demo_runs_offline_and_prints_the_session(tmp_path: Path) -> None:
 
     async def show() -> str:
         async with LocalServer(db=str(db)) as server:
-            child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "honeyhive_async.cli",
-                "show",
-                match.group(1),
-                "--base-url",
-                server.url,
-                "--api-key",
-                server.api_key,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            stdout, stderr = await asyncio.wait_for(child.communicate(), 30)
-            assert child.returncode == 0, stderr
-            return stdout.decode()
+            code, out, err = await _show(server, match.group(1))
+            assert code == 0, err
+            return out
 
     shown = asyncio.run(show())
     assert "chain answer_question" in shown
     assert shown.count("\n") == 9
 
 
-@pytest.mark.parametrize("session_id", ["no-such-session"])
-def test_show_reports_a_missing_session(session_id: str) -> None:
-    async def run() -> subprocess.CompletedProcess[str]:
-        async with LocalServer() as server:
-            child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "honeyhive_async.cli",
-                "show",
-                session_id,
-                "--base-url",
-                server.url,
-                "--api-key",
-                server.api_key,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            out, err = await asyncio.wait_for(child.communicate(), 30)
-            assert child.returncode is not None
-            return subprocess.CompletedProcess([], child.returncode, out.decode(), err.decode())
+async def _show(server: LocalServer, session_id: str) -> tuple[int, str, str]:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "honeyhive_async.cli",
+        "show",
+        session_id,
+        "--base-url",
+        server.url,
+        "--api-key",
+        server.api_key,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(child.communicate(), 30)
+    assert child.returncode is not None
+    return child.returncode, out.decode(), err.decode()
 
-    result = asyncio.run(run())
-    assert result.returncode == 1
-    assert "404" in result.stderr
-    assert "local-dev-key" not in result.stderr
+
+def test_show_reports_a_missing_session() -> None:
+    async def run() -> tuple[int, str, str]:
+        async with LocalServer() as server:
+            return await _show(server, "no-such-session")
+
+    code, _, err = asyncio.run(run())
+    assert code == 1
+    assert "404" in err
+    assert "local-dev-key" not in err
