@@ -150,6 +150,11 @@ class Sanitizer:
 
     def field(self, name: str, value: Any) -> msgspec.Raw:
         """Return a field as encoded JSON, always an object (a non-dict is ``{"value": ...}``)."""
+        if self.redact is None and self._flat(value):
+            # The common case, a small dict of plain values: nothing to convert or redact.
+            data = self._encoder.encode(value)
+            if len(data) <= self.field_budget:
+                return msgspec.Raw(data)
         try:
             clean = _Walk(self).clean(value, 0)
         except Exception:  # a user object whose __len__/__iter__/items() blew up mid-walk
@@ -182,6 +187,23 @@ class Sanitizer:
             return str(self.redact(name, value))
         except Exception:
             return REDACTION_FAILED
+
+    def _flat(self, value: Any) -> bool:
+        """Tell whether `value` is a dict of JSON scalars under keys that are not secret."""
+        if type(value) is not dict or len(value) > self.max_items:
+            return False
+        known = self._secret_cache
+        max_string = self.max_string
+        for key, item in value.items():
+            if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
+                return False
+            cls = type(item)
+            if cls is str:
+                if len(item) > max_string:
+                    return False
+            elif not (item is None or cls is int or cls is float or cls is bool):
+                return False
+        return True
 
     def is_secret(self, key: str) -> bool:
         """Tell whether values under `key` are redacted."""
