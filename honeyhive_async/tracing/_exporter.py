@@ -18,7 +18,7 @@ import time
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec import UNSET
@@ -99,7 +99,6 @@ class Exporter:
         client_factory: Callable[[], AsyncHoneyHive],
         sanitizer: Sanitizer,
         *,
-        source: str,
         max_queue_size: int = 10_000,
         max_batch_size: int = 500,
         max_batch_bytes: int = 4 * 1024 * 1024,
@@ -112,7 +111,6 @@ class Exporter:
             raise ValueError("max_queue_size and max_batch_size must be >= 1")
         self._client_factory = client_factory
         self._sanitizer = sanitizer
-        self._source = source
         self.max_queue_size = max_queue_size
         self._max_batch = max_batch_size
         self._max_batch_bytes = max_batch_bytes
@@ -468,9 +466,12 @@ class Exporter:
             self._starts_left = 0
             self._unacked = set()
 
+    def _raw(self, name: str, value: Any, absent: Any = None) -> Any:
+        # Raw JSON stands in for a dict field when the request is encoded.
+        return absent if value is None else self._sanitizer.field(name, value)
+
     def _event_request(self, span: Span) -> CreateEventRequest:
-        field = self._sanitizer.field
-        raw: Any = cast(Any, field)  # Raw JSON stands in for the dict fields when encoded
+        raw = self._raw
         outputs = span.outputs
         inputs = span.bound_inputs()
         start = span._wall_ns / 1e6
@@ -487,20 +488,16 @@ class Exporter:
             children_ids=span._children,
             event_name=span.event_name,
             source=span.session.source,
-            config=None if span.config is None else raw("config", span.config),
+            config=raw("config", span.config),
             outputs=None if outputs is None else raw("outputs", wrap_output(outputs)),
             error=UNSET if span.error is None else self._sanitizer.text("error", span.error),
             start_time=start,
             end_time=start + duration,
             duration=duration,
-            metadata=None if metadata is None else raw("metadata", metadata),
-            metrics=None if span.metrics is None else raw("metrics", span.metrics),
-            feedback=None if span.feedback is None else raw("feedback", span.feedback),
-            user_properties=(
-                None
-                if span.user_properties is None
-                else raw("user_properties", span.user_properties)
-            ),
+            metadata=raw("metadata", metadata),
+            metrics=raw("metrics", span.metrics),
+            feedback=raw("feedback", span.feedback),
+            user_properties=raw("user_properties", span.user_properties),
         )
 
     def _retrying(self) -> AsyncRetrying:
@@ -567,8 +564,14 @@ class Exporter:
                 self._drop(reason, span)
 
     async def _send_start(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
-        field = self._sanitizer.field
-        raw: Any = cast(Any, field)
+        raw = self._raw
+        # Sanitized once: a retried start sends the same bytes.
+        fields = {
+            "inputs": raw("inputs", session.inputs),
+            "config": raw("config", session.config),
+            "metadata": raw("metadata", session.metadata),
+            "user_properties": raw("user_properties", session.user_properties),
+        }
         try:
             async for attempt in self._retrying():
                 with attempt:
@@ -576,15 +579,8 @@ class Exporter:
                         session_id=session.event_id,
                         session_name=session.session_name,
                         source=session.source,
-                        inputs=None if session.inputs is None else raw("inputs", session.inputs),
-                        config=None if session.config is None else raw("config", session.config),
-                        metadata=None
-                        if session.metadata is None
-                        else raw("metadata", session.metadata),
-                        user_properties=None
-                        if session.user_properties is None
-                        else raw("user_properties", session.user_properties),
                         start_time=session.start_time,
+                        **fields,
                     )
             self._sent += 1
         except HoneyHiveError as exc:
@@ -595,33 +591,23 @@ class Exporter:
             self._starts_left -= 1
 
     async def _send_update(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
-        field = self._sanitizer.field
-        raw: Any = cast(Any, field)
+        raw = self._raw
+        outputs = session.outputs
+        fields = {
+            "outputs": UNSET if outputs is None else raw("outputs", wrap_output(outputs)),
+            "metadata": raw("metadata", session.metadata, UNSET),
+            "metrics": raw("metrics", session.metrics, UNSET),
+            "feedback": raw("feedback", session.feedback, UNSET),
+            "config": raw("config", session.config, UNSET),
+            "user_properties": raw("user_properties", session.user_properties, UNSET),
+            "children_ids": list(session._children) if session._children else UNSET,
+            "end_time": UNSET if session.end_time is None else session.end_time,
+            "duration": UNSET if session.duration is None else session.duration,
+        }
         try:
             async for attempt in self._retrying():
                 with attempt:
-                    await client.events.update(
-                        session.event_id,
-                        outputs=UNSET
-                        if session.outputs is None
-                        else raw("outputs", wrap_output(session.outputs)),
-                        metadata=UNSET
-                        if session.metadata is None
-                        else raw("metadata", session.metadata),
-                        metrics=UNSET
-                        if session.metrics is None
-                        else raw("metrics", session.metrics),
-                        feedback=UNSET
-                        if session.feedback is None
-                        else raw("feedback", session.feedback),
-                        config=UNSET if session.config is None else raw("config", session.config),
-                        user_properties=UNSET
-                        if session.user_properties is None
-                        else raw("user_properties", session.user_properties),
-                        children_ids=list(session._children) if session._children else UNSET,
-                        end_time=UNSET if session.end_time is None else session.end_time,
-                        duration=UNSET if session.duration is None else session.duration,
-                    )
+                    await client.events.update(session.event_id, **fields)
         except HoneyHiveError as exc:
             self._failed_update("rejected", session, exc)
         finally:

@@ -153,7 +153,6 @@ class Tracer:
                 inline_dns=True,
             ),
             Sanitizer(field_budget=field_budget, redact_keys=redact_keys, redact=redact),
-            source=source,
             max_queue_size=max_queue_size,
             max_batch_size=max_batch_size,
             max_batch_bytes=max_batch_bytes,

@@ -287,7 +287,6 @@ def test_the_exporter_wakes_before_the_queue_can_fill(
     exporter = Exporter(
         lambda: AsyncHoneyHive("k"),
         Sanitizer(),
-        source="t",
         max_queue_size=queue,
         max_batch_size=batch,
     )
