@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 from ._capture import Binder, wrap_output
-from ._span import Span, _current, _perf_ns
+from ._span import _NO_KWARGS, Span, _current, _perf
 from ._tracer import Tracer, detached_session, get_default_tracer
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _snapshot_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 def _bind(span: Span, binder: Binder, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     span._binder = binder
     span._args = _snapshot_args(args)
-    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else kwargs
+    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else _NO_KWARGS
 
 
 def _fail(span: Span, exc: BaseException) -> None:
@@ -148,7 +148,7 @@ def _end_stream(
     span: Span,
     chunks: list[Any] | None,
     count: int,
-    first_ns: int,
+    first: float,
     stopped_early: bool,
 ) -> None:
     if chunks is not None:
@@ -157,8 +157,8 @@ def _end_stream(
             outputs.update(wrap_output(span.outputs))
         span.outputs = outputs
     metrics: dict[str, Any] = {"chunk_count": count}
-    if first_ns:
-        metrics["time_to_first_chunk_ms"] = (first_ns - span._t0) / 1e6
+    if first:
+        metrics["time_to_first_chunk_ms"] = (first - span._t0) * 1e3
     span.update(metrics=metrics)
     if stopped_early:
         span.update(metadata={"stopped_early": True})
@@ -192,7 +192,8 @@ def _wrap(
                 _bind(span, binder, args, kwargs)
             agen = func(*args, **kwargs)
             chunks: list[Any] | None = [] if capture_outputs and span is not None else None
-            count = first_ns = 0
+            count = 0
+            first = 0.0
             stopped_early = False
             to_send: Any = None
             to_throw: BaseException | None = None
@@ -211,7 +212,7 @@ def _wrap(
                         _reset(token)
                     count += 1
                     if count == 1:
-                        first_ns = _perf_ns()
+                        first = _perf()
                     if chunks is not None and count <= MAX_STREAM_CHUNKS:
                         chunks.append(_snapshot(item))
                     try:
@@ -234,7 +235,7 @@ def _wrap(
                 raise
             finally:
                 if span is not None:
-                    _end_stream(span, chunks, count, first_ns, stopped_early)
+                    _end_stream(span, chunks, count, first, stopped_early)
                     span.finish()
 
         return agen_wrapper
@@ -269,7 +270,7 @@ def _wrap(
                 if binder is not None:
                     span._binder = binder
                     span._args = _snapshot_args(args)
-                    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else kwargs
+                    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else _NO_KWARGS
             except Exception:  # tracing must never break the call it wraps
                 log.exception("honeyhive: could not open a span for %s; running it untraced", name)
                 return await func(*args, **kwargs)
@@ -304,7 +305,7 @@ def _wrap(
             if binder is not None:
                 span._binder = binder
                 span._args = _snapshot_args(args)
-                span._kwargs = _snapshot_kwargs(kwargs) if kwargs else kwargs
+                span._kwargs = _snapshot_kwargs(kwargs) if kwargs else _NO_KWARGS
         except Exception:  # tracing must never break the call it wraps
             log.exception("honeyhive: could not open a span for %s; running it untraced", name)
             return func(*args, **kwargs)
@@ -330,7 +331,7 @@ def _traced_gen(
 ) -> Generator[Any, Any, Any]:
     chunks: list[Any] | None = [] if capture else None
     count = 0
-    first_ns = 0
+    first = 0.0
     stopped_early = False
     to_send: Any = None
     to_throw: BaseException | None = None
@@ -351,7 +352,7 @@ def _traced_gen(
                 _reset(token)
             count += 1
             if count == 1:
-                first_ns = _perf_ns()
+                first = _perf()
             if chunks is not None and count <= MAX_STREAM_CHUNKS:
                 chunks.append(_snapshot(item))
             try:
@@ -372,7 +373,7 @@ def _traced_gen(
         _fail(span, exc)
         raise
     finally:
-        _end_stream(span, chunks, count, first_ns, stopped_early)
+        _end_stream(span, chunks, count, first, stopped_early)
         span.finish()
 
 

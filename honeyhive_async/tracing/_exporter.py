@@ -34,7 +34,8 @@ from ..errors import (
 )
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, wrap_output
-from ._span import Session, Span
+from ._ids import format_id
+from ._span import Session, Span, wall_offset
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
@@ -47,6 +48,7 @@ _SPAN, _START, _UPDATE, _MARK = 0, 1, 2, 3
 _NEVER = 1 << 62
 _EVENT_OVERHEAD = 400
 """Approximate encoded bytes of an event beyond its captured fields."""
+_EMPTY_OBJECT: Any = msgspec.Raw(b"{}")  # stands in for an empty inputs dict
 _WARN_EVERY = 10.0
 """Seconds between two warnings about dropped events."""
 
@@ -361,6 +363,7 @@ class Exporter:
         """
         queue, ready = self._queue, self._ready
         encoded = 0
+        offset = wall_offset()
         while queue:
             self._in_hand = 1  # counted as pending from before it leaves the queue
             item = queue.popleft()
@@ -370,12 +373,11 @@ class Exporter:
                     ready.append((kind, obj, None, 0))
                     continue
                 try:
-                    request = self._event_request(item)
+                    request, size = self._event_request(item, offset)
                 except Exception:
                     log.exception("honeyhive: could not encode event %s", item.event_id)
                     self._drop("encode_failed", item)
                     continue
-                size = _request_size(request)
                 if self._ready_bytes + size > self._max_buffer_bytes:
                     self._drop("buffer_full", item)
                     continue
@@ -470,35 +472,65 @@ class Exporter:
         # Raw JSON stands in for a dict field when the request is encoded.
         return absent if value is None else self._sanitizer.field(name, value)
 
-    def _event_request(self, span: Span) -> CreateEventRequest:
-        raw = self._raw
-        outputs = span.outputs
+    def _event_request(self, span: Span, wall_offset: float) -> tuple[CreateEventRequest, int]:
+        """The span as a request, and its approximate encoded size for the buffer's bound."""
+        # Raw JSON stands in for the dict fields (typed Any here for that reason).
+        field: Callable[[str, Any], Any] = self._sanitizer.field
+        size = _EVENT_OVERHEAD
         inputs = span.bound_inputs()
-        start = span._wall_ns / 1e6
-        duration = (span._t1 - span._t0) / 1e6
+        raw_inputs = _EMPTY_OBJECT if inputs is None else field("inputs", inputs)
+        size += len(raw_inputs)
+        outputs = span.outputs
+        raw_outputs: Any = None
+        if outputs is not None:
+            raw_outputs = field("outputs", wrap_output(outputs))
+            size += len(raw_outputs)
         metadata = span.metadata
         if span._traceback is not None:
             metadata = {**(metadata or {}), "error_traceback": _frames(span._traceback)}
-        return CreateEventRequest(
+        # The rarely set fields, read once each: most spans carry none of them.
+        optional: list[Any] = []
+        for name, value in (
+            ("config", span.config),
+            ("metadata", metadata),
+            ("metrics", span.metrics),
+            ("feedback", span.feedback),
+            ("user_properties", span.user_properties),
+        ):
+            if value is None:
+                optional.append(None)
+            else:
+                raw = field(name, value)
+                size += len(raw)
+                optional.append(raw)
+        config, metadata_raw, metrics, feedback, user_properties = optional
+        start = (span._t0 + wall_offset) * 1e3
+        duration = (span._t1 - span._t0) * 1e3
+        session_id = span.session.event_id
+        parent = span._parent
+        children = span._children
+        error = span.error
+        request = CreateEventRequest(
             event_type=span.event_type,
-            inputs=raw("inputs", inputs if inputs is not None else {}),
-            event_id=span.event_id,
-            session_id=span.session.event_id,
-            parent_id=span.parent_id or span.session.event_id,
-            children_ids=span._children,
+            inputs=raw_inputs,
+            event_id=format_id(span._id),
+            session_id=session_id,
+            parent_id=session_id if parent is None else format_id(parent),
+            children_ids=None if children is None else [format_id(child) for child in children],
             event_name=span.event_name,
             source=span.session.source,
-            config=raw("config", span.config),
-            outputs=None if outputs is None else raw("outputs", wrap_output(outputs)),
-            error=UNSET if span.error is None else self._sanitizer.text("error", span.error),
+            config=config,
+            outputs=raw_outputs,
+            error=UNSET if error is None else self._sanitizer.text("error", error),
             start_time=start,
             end_time=start + duration,
             duration=duration,
-            metadata=raw("metadata", metadata),
-            metrics=raw("metrics", span.metrics),
-            feedback=raw("feedback", span.feedback),
-            user_properties=raw("user_properties", span.user_properties),
+            metadata=metadata_raw,
+            metrics=metrics,
+            feedback=feedback,
+            user_properties=user_properties,
         )
+        return request, size
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
@@ -600,7 +632,7 @@ class Exporter:
             "feedback": raw("feedback", session.feedback, UNSET),
             "config": raw("config", session.config, UNSET),
             "user_properties": raw("user_properties", session.user_properties, UNSET),
-            "children_ids": list(session._children) if session._children else UNSET,
+            "children_ids": session.children_ids or UNSET,
             "end_time": UNSET if session.end_time is None else session.end_time,
             "duration": UNSET if session.duration is None else session.duration,
         }
@@ -659,22 +691,6 @@ def _frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
 def _is_event(item: Any) -> bool:
     """Spans and session starts are events; session updates and flush marks are not."""
     return type(item) is not tuple or item[0] == _START
-
-
-def _request_size(request: CreateEventRequest) -> int:
-    size = _EVENT_OVERHEAD
-    for value in (
-        request.inputs,
-        request.outputs,
-        request.config,
-        request.metadata,
-        request.metrics,
-        request.feedback,
-        request.user_properties,
-    ):
-        if isinstance(value, msgspec.Raw):
-            size += len(value)
-    return size
 
 
 _live_exporters: weakref.WeakSet[Exporter] = weakref.WeakSet()

@@ -6,9 +6,10 @@ import time
 import traceback
 from collections import deque
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from ._ids import new_id
+from . import _ids
+from ._ids import format_id
 
 if TYPE_CHECKING:
     from ..models import EventType
@@ -19,8 +20,18 @@ __all__ = ["Session", "Span", "current_span", "enrich_session", "enrich_span"]
 
 _current: ContextVar[Span | None] = ContextVar("honeyhive_current_span", default=None)
 
-_perf_ns = time.perf_counter_ns
-_wall_ns = time.time_ns
+_perf = time.perf_counter
+_time = time.time
+
+
+def wall_offset() -> float:
+    """Seconds to add to a `time.perf_counter()` reading to get Unix time, as of now.
+
+    Spans read one monotonic clock (start and end); their Unix times are derived when they
+    are encoded, which saves a clock read per span and keeps durations immune to clock steps.
+    """
+    return _time() - _perf()
+
 
 _NO_KWARGS: dict[str, Any] = {}  # shared and never written: binding only reads it
 
@@ -38,26 +49,26 @@ class Span:
     JSON-safe, bounding and redacting them all happen in the exporter, off the caller's path.
     """
 
-    # Hot fields are slots; the rarely set ones (config, metadata, ...) read the class-level
-    # None until set, so an unenriched span never creates its instance dict.
+    # Hot fields are slots; the rarely set ones (inputs, config, metadata, ...) read the
+    # class-level None until set, so an unenriched span never creates its instance dict. Ids
+    # are integers until the exporter formats them (see `_ids`); times are perf_counter floats.
     __slots__ = (
         "__dict__",
         "_args",
         "_binder",
         "_children",
+        "_id",
         "_kwargs",
+        "_parent",
         "_t0",
         "_t1",
-        "_wall_ns",
-        "event_id",
         "event_name",
         "event_type",
-        "inputs",
         "outputs",
-        "parent_id",
         "session",
     )
 
+    inputs: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
@@ -75,33 +86,43 @@ class Span:
         *,
         event_id: str | None = None,
     ) -> None:
-        self.event_id = eid = new_id() if event_id is None else event_id
+        eid: int | str = _ids.next_id() if event_id is None else event_id
+        self._id = eid
         self.session = session
         self.event_type = event_type
         self.event_name = event_name
-        self._children: list[str] | None = None
-        self.inputs: Any = None
+        self._children: list[int | str] | None = None
         self.outputs: Any = None
         # Set by @trace with `_args` and `_kwargs` (read only when this is set): the call's
         # arguments, bound to parameter names by the exporter.
         self._binder: Binder | None = None
-        self._t1 = 0
+        self._t1 = 0.0
         if parent is None:
-            self.parent_id: str | None = None
+            self._parent: int | str | None = None
         else:
-            self.parent_id = parent.event_id
+            self._parent = parent._id
             siblings = parent._children
             if siblings is None:
                 parent._children = [eid]
             elif len(siblings) < MAX_CHILDREN:
                 siblings.append(eid)
-        self._wall_ns = _wall_ns()
-        self._t0 = _perf_ns()
+        self._t0 = _perf()
+
+    @property
+    def event_id(self) -> str:
+        """This span's id (a UUID string)."""
+        return format_id(self._id)
+
+    @property
+    def parent_id(self) -> str | None:
+        """The id of the span this one was started in, if any."""
+        parent = self._parent
+        return None if parent is None else format_id(parent)
 
     @property
     def children_ids(self) -> list[str]:
         """Ids of the spans started inside this one so far."""
-        return list(self._children or ())
+        return [format_id(child) for child in self._children or ()]
 
     @property
     def session_id(self) -> str:
@@ -111,22 +132,22 @@ class Span:
     @property
     def ended(self) -> bool:
         """True once the span has finished."""
-        return self._t1 != 0
+        return self._t1 != 0.0
 
     @property
     def start_time(self) -> float:
         """Unix milliseconds."""
-        return self._wall_ns / 1e6
+        return (self._t0 + wall_offset()) * 1e3
 
     @property
     def duration(self) -> float | None:
         """Milliseconds, once the span has finished."""
-        return (self._t1 - self._t0) / 1e6 if self._t1 else None
+        return (self._t1 - self._t0) * 1e3 if self._t1 else None
 
     @property
     def end_time(self) -> float | None:
         """Unix milliseconds, once the span has finished."""
-        return self._wall_ns / 1e6 + (self._t1 - self._t0) / 1e6 if self._t1 else None
+        return (self._t1 + wall_offset()) * 1e3 if self._t1 else None
 
     def __repr__(self) -> str:
         return (
@@ -138,7 +159,7 @@ class Span:
         """The inputs: bound call arguments merged with what `update(inputs=...)` added."""
         binder = self._binder
         if binder is None:
-            return cast("dict[str, Any] | None", self.inputs)
+            return self.inputs
         bound = binder.bind(self._args, self._kwargs)
         if self.inputs:
             bound.update(self.inputs)
@@ -146,7 +167,9 @@ class Span:
 
     def _release(self) -> None:
         # Called by the exporter once the span is encoded: let go of the caller's values.
-        self.inputs = self.outputs = None
+        if self.inputs is not None:  # only then does the instance dict exist
+            self.inputs = None
+        self.outputs = None
         self._binder = None
         self._args = ()
         self._kwargs = _NO_KWARGS
@@ -169,7 +192,7 @@ class Span:
         """End the span and hand it to the exporter; a second call does nothing."""
         if self._t1:
             return
-        self._t1 = _perf_ns()
+        self._t1 = _perf()
         self.session._sink(self)
 
     def update(
@@ -233,13 +256,20 @@ class Session(Span):
             session_id = str(session_id)  # a uuid.UUID is welcome too
             if not session_id.strip():
                 raise ValueError("session_id must be a non-empty string")
-        super().__init__(self, None, "session", session_name, event_id=session_id)
+        # Formatted once: every span of the session sends it.
+        super().__init__(
+            self,
+            None,
+            "session",
+            session_name,
+            event_id=format_id(_ids.next_id()) if session_id is None else session_id,
+        )
 
     def finish(self) -> None:
         """Close the session: its closing update goes to the exporter (not for a remote one)."""
         if self._t1:
             return
-        self._t1 = _perf_ns()
+        self._t1 = _perf()
         if not self.remote:
             self.tracer._exporter.enqueue_session_update(self)
 
