@@ -1,0 +1,71 @@
+"""Event ids: integers on the caller's path, UUIDv4 text on the wire, unique across fork."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+
+from honeyhive_async.tracing import _ids
+from honeyhive_async.tracing._span import wall_offset
+
+
+def test_an_id_formats_as_a_version_4_rfc_4122_uuid_of_the_same_value() -> None:
+    for _ in range(100):
+        value = _ids.next_id()
+        text = _ids.format_id(value)
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.int == value
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
+def test_ids_are_distinct_and_counted_in_the_low_bits() -> None:
+    values = [_ids.next_id() for _ in range(10_000)]
+    assert len(set(values)) == len(values)
+    assert len({_ids.format_id(v) for v in values}) == len(values)
+    assert values[-1] - values[0] == len(values) - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("user-chosen-id", "user-chosen-id"),
+        (0x0123456789AB4CDE8F0123456789ABCD, "01234567-89ab-4cde-8f01-23456789abcd"),
+        (0xFFFFFFFFFFFF4FFFBFFF000000000000, "ffffffff-ffff-4fff-bfff-000000000000"),
+    ],
+)
+def test_string_ids_pass_through_and_foreign_high_bits_are_kept(
+    value: int | str, text: str
+) -> None:
+    # An id made before a fork (another high part) still formats to its own value.
+    assert _ids.format_id(value) == text
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_a_forked_child_draws_new_high_bits() -> None:
+    before = _ids.next_id()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, _ids.format_id(_ids.next_id()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    parent = _ids.format_id(_ids.next_id())
+    assert child[:24] != parent[:24]  # the random high part differs
+    assert parent[:24] == _ids.format_id(before)[:24]
+    assert uuid.UUID(child).version == 4
+
+
+def test_wall_offset_turns_the_monotonic_clock_into_unix_time() -> None:
+    now = time.time()
+    assert abs((time.perf_counter() + wall_offset()) - now) < 0.5
