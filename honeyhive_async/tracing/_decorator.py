@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
 
 from ._capture import Binder, wrap_output
-from ._span import _NO_KWARGS, Span, _current, _perf
+from ._span import Span, _current, _perf, open_child
 from ._tracer import Tracer, detached_session, get_default_tracer
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _apply(span: Span, static: _Static) -> None:
 
 
 def _child(parent: Span, event_type: SpanType, name: str, static: _Static) -> Span:
-    span = Span(parent.session, parent, event_type, name)
+    span = open_child(parent, event_type, name)
     _apply(span, static)
     return span
 
@@ -120,7 +120,7 @@ def _snapshot_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 def _bind(span: Span, binder: Binder, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     span._binder = binder
     span._args = _snapshot_args(args)
-    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else _NO_KWARGS
+    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else None
 
 
 def _fail(span: Span, exc: BaseException) -> None:
@@ -264,13 +264,19 @@ def _wrap(
                 if parent is None:
                     return await func(*args, **kwargs)
             try:
-                span = Span(parent.session, parent, event_type, name)
+                if binder is None:
+                    span = open_child(parent, event_type, name)
+                else:
+                    span = open_child(
+                        parent,
+                        event_type,
+                        name,
+                        binder,
+                        _snapshot_args(args),
+                        _snapshot_kwargs(kwargs) if kwargs else None,
+                    )
                 if has_static:
                     _apply(span, static)
-                if binder is not None:
-                    span._binder = binder
-                    span._args = _snapshot_args(args)
-                    span._kwargs = _snapshot_kwargs(kwargs) if kwargs else _NO_KWARGS
             except Exception:  # tracing must never break the call it wraps
                 log.exception("honeyhive: could not open a span for %s; running it untraced", name)
                 return await func(*args, **kwargs)
@@ -299,13 +305,19 @@ def _wrap(
             if parent is None:
                 return func(*args, **kwargs)
         try:
-            span = Span(parent.session, parent, event_type, name)
+            if binder is None:
+                span = open_child(parent, event_type, name)
+            else:
+                span = open_child(
+                    parent,
+                    event_type,
+                    name,
+                    binder,
+                    _snapshot_args(args),
+                    _snapshot_kwargs(kwargs) if kwargs else None,
+                )
             if has_static:
                 _apply(span, static)
-            if binder is not None:
-                span._binder = binder
-                span._args = _snapshot_args(args)
-                span._kwargs = _snapshot_kwargs(kwargs) if kwargs else _NO_KWARGS
         except Exception:  # tracing must never break the call it wraps
             log.exception("honeyhive: could not open a span for %s; running it untraced", name)
             return func(*args, **kwargs)

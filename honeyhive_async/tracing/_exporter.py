@@ -222,6 +222,10 @@ class Exporter:
                 self._on_drop(reason, span)
             except Exception:
                 log.exception("honeyhive: the on_drop callback raised")
+        if not isinstance(span, Session):
+            # Spans are not GC-tracked: a cycle through the caller's values must not outlive
+            # the span (a session stays whole: its spans still point at it).
+            span._release()
 
     def _start(self) -> None:
         with self._start_lock:

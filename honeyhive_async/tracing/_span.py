@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+import msgspec
 
 from . import _ids
 from ._ids import format_id
@@ -16,7 +19,9 @@ if TYPE_CHECKING:
     from ._capture import Binder
     from ._tracer import Tracer
 
-__all__ = ["Session", "Span", "current_span", "enrich_session", "enrich_span"]
+__all__ = ["Session", "Span", "current_span", "enrich_session", "enrich_span", "open_child"]
+
+T = TypeVar("T")
 
 _current: ContextVar[Span | None] = ContextVar("honeyhive_current_span", default=None)
 
@@ -42,71 +47,84 @@ MAX_CHILDREN = 10_000
 """`children_ids` kept per span: a long-lived default session must not grow without bound."""
 
 
-class Span:
+class _Extra(Generic[T]):
+    """A rarely set span field, kept in the span's `_extra` dict (absent: None)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, span: None, owner: type) -> _Extra[T]: ...
+    @overload
+    def __get__(self, span: Span, owner: type) -> T | None: ...
+    def __get__(self, span: Span | None, owner: type) -> _Extra[T] | T | None:
+        if span is None:
+            return self
+        extra = span._extra
+        return None if extra is None else extra.get(self.name)
+
+    def __set__(self, span: Span, value: T | None) -> None:
+        extra = span._extra
+        if extra is None:
+            span._extra = {self.name: value}
+        else:
+            extra[self.name] = value  # a key at a time: the exporter only reads keys
+
+
+class Span(msgspec.Struct, gc=False, eq=False):
     """One traced call or block: a HoneyHive event while it runs.
 
     Fields hold references to the user's values; binding the arguments, making the values
     JSON-safe, bounding and redacting them all happen in the exporter, off the caller's path.
+    Spans are created by the tracer (`@trace`, `trace_span`, `Tracer.session`), never directly.
     """
 
-    # Hot fields are slots; the rarely set ones (inputs, config, metadata, ...) read the
-    # class-level None until set, so an unenriched span never creates its instance dict. Ids
-    # are integers until the exporter formats them (see `_ids`); times are perf_counter floats.
-    __slots__ = (
-        "__dict__",
-        "_args",
-        "_binder",
-        "_children",
-        "_id",
-        "_kwargs",
-        "_parent",
-        "_t0",
-        "_t1",
-        "event_name",
-        "event_type",
-        "outputs",
-        "session",
-    )
+    # A Struct built in C (one call, no __init__ frame) and left out of the cyclic GC: a span
+    # points at its session, at ids (not spans) and at the caller's values, which it lets go of
+    # once encoded or dropped, so it cannot keep a cycle alive. Ids are integers until the
+    # exporter formats them (see `_ids`); times are perf_counter floats.
+    session: Session
+    _parent: int | str | None
+    event_type: EventType
+    event_name: str
+    _id: int | str
+    _t0: float
+    # Set by @trace (read only when `_binder` is set): the call's arguments, bound to
+    # parameter names by the exporter.
+    _binder: Binder | None = None
+    _args: tuple[Any, ...] = ()
+    _kwargs: dict[str, Any] | None = None
+    _children: list[int | str] | None = None
+    outputs: Any = None
+    _t1: float = 0.0
+    _extra: dict[str, Any] | None = None
 
-    inputs: dict[str, Any] | None = None
-    config: dict[str, Any] | None = None
-    metadata: dict[str, Any] | None = None
-    metrics: dict[str, Any] | None = None
-    feedback: dict[str, Any] | None = None
-    user_properties: dict[str, Any] | None = None
-    error: str | None = None
-    _traceback: list[tuple[str, int, str]] | None = None
+    inputs = _Extra[dict[str, Any]]()
+    config = _Extra[dict[str, Any]]()
+    metadata = _Extra[dict[str, Any]]()
+    metrics = _Extra[dict[str, Any]]()
+    feedback = _Extra[dict[str, Any]]()
+    user_properties = _Extra[dict[str, Any]]()
+    error = _Extra[str]()
+    _traceback = _Extra[list[tuple[str, int, str]]]()
 
-    def __init__(
-        self,
+    @classmethod
+    def start(
+        cls,
         session: Session,
         parent: Span | None,
         event_type: EventType,
         event_name: str,
         *,
         event_id: str | None = None,
-    ) -> None:
+    ) -> Span:
+        """Start a span (not the hot path: `@trace` uses `open_child`)."""
+        if parent is not None and event_id is None:
+            return open_child(parent, event_type, event_name)
         eid: int | str = _ids.next_id() if event_id is None else event_id
-        self._id = eid
-        self.session = session
-        self.event_type = event_type
-        self.event_name = event_name
-        self._children: list[int | str] | None = None
-        self.outputs: Any = None
-        # Set by @trace with `_args` and `_kwargs` (read only when this is set): the call's
-        # arguments, bound to parameter names by the exporter.
-        self._binder: Binder | None = None
-        self._t1 = 0.0
-        if parent is None:
-            self._parent: int | str | None = None
-        else:
-            self._parent = parent._id
-            siblings = parent._children
-            if siblings is None:
-                parent._children = [eid]
-            elif len(siblings) < MAX_CHILDREN:
-                siblings.append(eid)
-        self._t0 = _perf()
+        return cls(
+            session, None if parent is None else parent._id, event_type, event_name, eid, _perf()
+        )
 
     @property
     def event_id(self) -> str:
@@ -158,21 +176,23 @@ class Span:
     def bound_inputs(self) -> dict[str, Any] | None:
         """The inputs: bound call arguments merged with what `update(inputs=...)` added."""
         binder = self._binder
+        inputs = self.inputs
         if binder is None:
-            return self.inputs
-        bound = binder.bind(self._args, self._kwargs)
-        if self.inputs:
-            bound.update(self.inputs)
+            return inputs
+        bound = binder.bind(self._args, self._kwargs or _NO_KWARGS)
+        if inputs:
+            bound.update(inputs)
         return bound
 
     def _release(self) -> None:
-        # Called by the exporter once the span is encoded: let go of the caller's values.
-        if self.inputs is not None:  # only then does the instance dict exist
+        # Called by the exporter once the span is encoded or dropped: let go of the caller's
+        # values (which also breaks any cycle through them: spans are not GC-tracked).
+        if self.inputs is not None:
             self.inputs = None
         self.outputs = None
         self._binder = None
         self._args = ()
-        self._kwargs = _NO_KWARGS
+        self._kwargs = None
 
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error; its traceback goes to metadata on export."""
@@ -193,7 +213,9 @@ class Span:
         if self._t1:
             return
         self._t1 = _perf()
-        self.session._sink(self)
+        sink = self.session._sink
+        if sink is not None:
+            sink(self)
 
     def update(
         self,
@@ -231,47 +253,78 @@ class Span:
             self.event_name = event_name
 
 
-class Session(Span):
+class Session(Span, gc=True):
     """A HoneyHive session: the root event (its `event_id` is the `session_id`)."""
 
-    __slots__ = ("_sink", "remote", "session_name", "source", "tracer")
+    # GC-tracked: a session is its own `session`, a cycle the collector must be able to see.
+    tracer: Tracer | None = None
+    _sink: Callable[[Span], None] | None = None
+    session_name: str = ""
+    source: str = ""
+    remote: bool = False
+    """A session owned by another process (distributed tracing): never started or closed here."""
 
-    def __init__(
-        self,
+    @classmethod
+    def open(
+        cls,
         tracer: Tracer,
         session_name: str,
         *,
         session_id: str | None = None,
         source: str,
         remote: bool = False,
-    ) -> None:
-        self.tracer = tracer
-        # Bound once: every span of the session hands itself to the exporter through it.
-        self._sink = tracer._exporter.enqueue_span
-        self.session_name = session_name
-        self.source = source
-        self.remote = remote
-        """A session owned by another process (distributed tracing): never started or closed here."""
+    ) -> Session:
+        """Create a session (its start is queued by the caller, not here)."""
         if session_id is not None:
             session_id = str(session_id)  # a uuid.UUID is welcome too
             if not session_id.strip():
                 raise ValueError("session_id must be a non-empty string")
-        # Formatted once: every span of the session sends it.
-        super().__init__(
-            self,
+        session = cls(
+            None,  # type: ignore[arg-type]  # set just below: a session is its own session
             None,
             "session",
             session_name,
-            event_id=format_id(_ids.next_id()) if session_id is None else session_id,
+            # Formatted once: every span of the session sends it.
+            format_id(_ids.next_id()) if session_id is None else session_id,
+            _perf(),
+            tracer=tracer,
+            # Bound once: every span of the session hands itself to the exporter through it.
+            _sink=tracer._exporter.enqueue_span,
+            session_name=session_name,
+            source=source,
+            remote=remote,
         )
+        session.session = session
+        return session
 
     def finish(self) -> None:
         """Close the session: its closing update goes to the exporter (not for a remote one)."""
         if self._t1:
             return
         self._t1 = _perf()
-        if not self.remote:
+        if not self.remote and self.tracer is not None:
             self.tracer._exporter.enqueue_session_update(self)
+
+
+def open_child(
+    parent: Span,
+    event_type: EventType,
+    event_name: str,
+    binder: Binder | None = None,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+) -> Span:
+    """Start a span inside `parent`: the one constructor call on `@trace`'s hot path."""
+    eid = _ids.next_id()
+    span = Span(
+        parent.session, parent._id, event_type, event_name, eid, _perf(), binder, args, kwargs
+    )
+    siblings = parent._children
+    if siblings is None:
+        parent._children = [eid]
+    elif len(siblings) < MAX_CHILDREN:
+        siblings.append(eid)
+    return span
 
 
 def current_span() -> Span | None:
@@ -338,6 +391,6 @@ def enrich_session(
         feedback=feedback,
         user_properties=user_properties,
     )
-    if session.ended:
+    if session.ended and session.tracer is not None:
         session.tracer._exporter.enqueue_session_update(session)
     return True

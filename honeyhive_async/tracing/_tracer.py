@@ -59,7 +59,7 @@ class _Discard:
     """An exporter for spans that have no tracer: it keeps nothing."""
 
     def enqueue_span(self, span: Span) -> None:
-        pass
+        span._release()  # spans are not GC-tracked: let go of the caller's values now
 
     def enqueue_session_start(self, session: Session) -> None:
         pass
@@ -74,7 +74,7 @@ class _NoTracer:
 
 def detached_session() -> Session:
     """Return a session whose spans are discarded (for `trace_span` with no tracer)."""
-    return Session(cast(Tracer, _NoTracer()), "untraced", source="none")
+    return Session.open(cast(Tracer, _NoTracer()), "untraced", source="none")
 
 
 def _default_session_name() -> str:
@@ -178,7 +178,7 @@ class Tracer:
             with self._default_lock:
                 session = self._default_session
                 if session is None:
-                    session = Session(self, self.session_name, source=self.source)
+                    session = Session.open(self, self.session_name, source=self.source)
                     self._default_session = session
                     self._exporter.enqueue_session_start(session)
         return session
@@ -320,11 +320,13 @@ class Tracer:
         if not session_id:
             yield None
             return
-        session = Session(self, "remote", session_id=session_id, source=self.source, remote=True)
+        session = Session.open(
+            self, "remote", session_id=session_id, source=self.source, remote=True
+        )
         parent_id = baggage.get(_BAGGAGE_PARENT)
         parent: Span = session
         if parent_id and parent_id != session_id:
-            parent = Span(session, None, "chain", "remote parent", event_id=parent_id)
+            parent = Span.start(session, None, "chain", "remote parent", event_id=parent_id)
         token = _current.set(parent)
         try:
             yield parent
@@ -379,7 +381,9 @@ class SessionScope:
 
     def __enter__(self) -> Session:
         tracer = self._tracer
-        session = Session(tracer, self._name, session_id=self._session_id, source=tracer.source)
+        session = Session.open(
+            tracer, self._name, session_id=self._session_id, source=tracer.source
+        )
         inputs, metadata, user_properties, config = self._fields
         session.inputs = inputs
         session.metadata = dict(metadata) if metadata else None

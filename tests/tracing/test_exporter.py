@@ -209,6 +209,63 @@ async def test_a_span_lets_go_of_captured_values_once_exported(tracer: Tracer) -
     assert ref() is None
 
 
+class _Holder:
+    """A user object that keeps the span it was made in: a cycle through an untracked span."""
+
+    span: Span | None = None
+
+
+def _cyclic() -> Any:
+    @trace(event_name="cyclic")
+    def make() -> _Holder:
+        holder = _Holder()
+        holder.span = current_span()
+        return holder  # the span's outputs point back at it
+
+    return make
+
+
+async def test_a_cycle_through_a_span_is_freed_once_the_span_is_exported(tracer: Tracer) -> None:
+    import gc
+    import weakref
+
+    holder = _cyclic()()
+    ref = weakref.ref(holder)
+    del holder
+    report = await tracer.flush(5)
+    assert report.sent >= 1
+    gc.collect()
+    assert ref() is None
+
+
+async def test_a_cycle_through_a_dropped_span_is_freed(tracer_factory: Any) -> None:
+    import gc
+    import weakref
+
+    tracer_factory(max_queue_size=1, flush_interval=3600)  # the session start fills it
+    holder = _cyclic()()
+    ref = weakref.ref(holder)
+    del holder
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_cycle_through_a_span_with_no_tracer_is_freed() -> None:
+    import gc
+    import weakref
+
+    from honeyhive_async.tracing import trace_span
+
+    with trace_span("detached") as span:
+        holder = _Holder()
+        holder.span = span
+        span.update(outputs={"holder": holder})
+    ref = weakref.ref(holder)
+    del holder, span
+    gc.collect()
+    assert ref() is None
+
+
 async def test_a_partial_reply_that_lists_every_event_as_created_is_a_success(
     tracer_factory: Any, honeyhive_server: LocalServer
 ) -> None:
