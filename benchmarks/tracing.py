@@ -34,6 +34,10 @@ from .servers import serve
 CHUNKS = 100
 """Chunks yielded by the streaming workloads."""
 SPANS_PER_FLUSH = 2_000
+PROBE = 50
+"""Calls timed, after a warm-up, to size the chunks. Sized on a cold first call (which starts
+an exporter thread), chunks came out ten times too small for whichever workload ran first, and
+its exporter never woke inside the timed calls."""
 FLOOR = "floor (contextvar + dict + deque)"
 OTEL = "bare OTel span (BatchSpanProcessor, no-op exporter)"
 
@@ -377,9 +381,11 @@ def _contender(
 ) -> Callable[[], Any]:
     if not is_async:
         run = _sync_run(kind, fn)
-        t = run(10)
+        run(10)  # warm-up: the first call may start an exporter thread, open a pool, ...
         flush()
-        plan = Plan(max(t / 10, 1e-8), spans, target)
+        t = run(PROBE)
+        flush()
+        plan = Plan(max(t / PROBE, 1e-8), spans, target)
 
         def sample() -> float:
             total = flushed = 0.0
@@ -399,9 +405,11 @@ def _contender(
     async def asample() -> float:
         plan = state.get("plan")
         if plan is None:
-            t = await arun(10)
+            await arun(10)  # warm-up, as above
             flush()
-            plan = state["plan"] = Plan(max(t / 10, 1e-8), spans, target)
+            t = await arun(PROBE)
+            flush()
+            plan = state["plan"] = Plan(max(t / PROBE, 1e-8), spans, target)
         total = flushed = 0.0
         for _ in range(plan.chunks):
             total += await arun(plan.n)

@@ -187,8 +187,12 @@ class GetEventResponse(Model):
     event: Event
 
 
-class CreateEventRequest(RequestModel):
-    """Body of `POST /v1/events` (`PostEventRequest`); also one item of a batch."""
+class CreateEventRequest(RequestModel, gc=False):
+    """Body of `POST /v1/events` (`PostEventRequest`); also one item of a batch.
+
+    Not tracked by the cyclic GC (the tracer makes one per span and holds them until sent):
+    its fields are JSON data, which cannot lead back to the request.
+    """
 
     event_type: EventType
     inputs: JSONObject

@@ -215,7 +215,10 @@ class AsyncEvents(AsyncResource):
                 `created_ids` and the `uncreated` events, ready to re-send.
         """
         items = [
-            _with_event_id(_convert(event, CreateEventRequest, f"events[{i}]"))
+            # Ready requests with ids (the tracer's) pass as they are: no per-event work.
+            event
+            if type(event) is CreateEventRequest and event.event_id is not None
+            else _with_event_id(_convert(event, CreateEventRequest, f"events[{i}]"))
             for i, event in enumerate(events)
         ]
         if not items:

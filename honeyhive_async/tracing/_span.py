@@ -187,8 +187,9 @@ class Span(msgspec.Struct, gc=False, eq=False):
     def _release(self) -> None:
         # Called by the exporter once the span is encoded or dropped: let go of the caller's
         # values (which also breaks any cycle through them: spans are not GC-tracked).
-        if self.inputs is not None:
-            self.inputs = None
+        extra = self._extra
+        if extra is not None and extra.get("inputs") is not None:
+            extra["inputs"] = None
         self.outputs = None
         self._binder = None
         self._args = ()
