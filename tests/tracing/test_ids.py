@@ -69,3 +69,18 @@ def test_a_forked_child_draws_new_high_bits() -> None:
 def test_wall_offset_turns_the_monotonic_clock_into_unix_time() -> None:
     now = time.time()
     assert abs((time.perf_counter() + wall_offset()) - now) < 0.5
+
+
+def test_spans_and_their_requests_stay_out_of_the_cyclic_gc() -> None:
+    # The tracer holds thousands of both between a call and its export: tracked, they made
+    # the application's own collections (and so its calls) slower while the exporter ran.
+    import gc
+
+    from honeyhive_async.models import CreateEventRequest
+    from honeyhive_async.tracing import trace_span
+
+    with trace_span("untracked") as span:
+        assert not gc.is_tracked(span)
+        assert gc.is_tracked(span.session)  # a session is its own session: a cycle to see
+    request = CreateEventRequest(event_type="tool", inputs={"q": [1]}, children_ids=["a"])
+    assert not gc.is_tracked(request)
