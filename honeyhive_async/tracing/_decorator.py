@@ -7,6 +7,7 @@ short: the traced call pays for an id, two clock reads, a contextvar set/reset a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
@@ -123,6 +124,13 @@ def _bind(span: Span, binder: Binder, args: tuple[Any, ...], kwargs: dict[str, A
     span._kwargs = _snapshot_kwargs(kwargs) if kwargs else None
 
 
+def _reset_closing(token: Token[Span | None]) -> None:
+    # A coroutine abandoned while suspended (its task garbage-collected) is closed outside
+    # the context it ran in, where the token cannot be reset: nothing is left to restore.
+    with contextlib.suppress(ValueError):
+        _reset(token)
+
+
 def _fail(span: Span, exc: BaseException) -> None:
     # Runs on the caller's error path: whatever goes wrong here, the user's exception wins.
     try:
@@ -214,7 +222,8 @@ def _wrap(
                     if count == 1:
                         first = _perf()
                     if chunks is not None and count <= MAX_STREAM_CHUNKS:
-                        chunks.append(_snapshot(item))
+                        # Streamed tokens are mostly str, which need no snapshot: skip the call.
+                        chunks.append(item if type(item) is str else _snapshot(item))
                     try:
                         to_send = yield item
                     except GeneratorExit:
@@ -284,7 +293,7 @@ def _wrap(
             try:
                 result = await func(*args, **kwargs)
             except BaseException as exc:
-                _reset(token)
+                _reset_closing(token)
                 _fail(span, exc)
                 span.finish()
                 raise
@@ -366,7 +375,7 @@ def _traced_gen(
             if count == 1:
                 first = _perf()
             if chunks is not None and count <= MAX_STREAM_CHUNKS:
-                chunks.append(_snapshot(item))
+                chunks.append(item if type(item) is str else _snapshot(item))
             try:
                 to_send = yield item
             except GeneratorExit:

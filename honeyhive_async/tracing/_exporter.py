@@ -223,8 +223,8 @@ class Exporter:
             except Exception:
                 log.exception("honeyhive: the on_drop callback raised")
         if not isinstance(span, Session):
-            # Spans are not GC-tracked: a cycle through the caller's values must not outlive
-            # the span (a session stays whole: its spans still point at it).
+            # The queued copy is not GC-tracked: a cycle through the caller's values must not
+            # outlive it (a session stays whole: its spans still point at it).
             span._release()
 
     def _start(self) -> None:
@@ -488,7 +488,10 @@ class Exporter:
             inputs: dict[str, Any] | None = binder.bind(span._args, span._kwargs or _NO_KWARGS)
         else:
             inputs = span.bound_inputs()
-        raw_inputs = _EMPTY_OBJECT if inputs is None else field("inputs", inputs)
+        if inputs is None and self._sanitizer.redact is None:
+            raw_inputs = _EMPTY_OBJECT
+        else:  # a redaction hook sees every field, an empty one too
+            raw_inputs = field("inputs", {} if inputs is None else inputs)
         size = _EVENT_OVERHEAD + len(raw_inputs)
         outputs = span.outputs
         raw_outputs: Any = None
@@ -711,6 +714,9 @@ _live_exporters: weakref.WeakSet[Exporter] = weakref.WeakSet()
 def _after_fork_in_child() -> None:
     # The parent's thread did not survive the fork and its queue belongs to the parent.
     for exporter in list(_live_exporters):
+        for item in exporter._queue:
+            if type(item) is not tuple:
+                item._release()  # not GC-tracked: let go of the caller's values before we forget it
         exporter._start_lock = threading.Lock()
         exporter._drop_lock = threading.Lock()
         exporter._reset()

@@ -1,7 +1,7 @@
 """Event ids: UUIDv4 values drawn without a syscall, kept as integers until they are sent.
 
 `str(uuid.uuid4())` costs ~2.5 us (an `os.urandom` call each) and formatting a UUID string
-~0.2 us more. Here each process draws 76 random bits once for the high 80 bits of a version-4
+~0.2 us more. Here each process draws 74 random bits once for the high 80 bits of a version-4
 UUID and numbers its ids in the low 48 bits from a random start; a span holds its id as that
 128-bit integer (48 bytes rather than an 85-byte string) and the exporter formats it, off the
 caller's path. A forked child draws new high bits, so parent and child never share an id, and

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import msgspec
+from msgspec.structs import astuple
 
 from . import _ids
 from ._ids import format_id
@@ -71,7 +72,7 @@ class _Extra(Generic[T]):
             extra[self.name] = value  # a key at a time: the exporter only reads keys
 
 
-class Span(msgspec.Struct, gc=False, eq=False):
+class Span(msgspec.Struct, eq=False):
     """One traced call or block: a HoneyHive event while it runs.
 
     Fields hold references to the user's values; binding the arguments, making the values
@@ -79,10 +80,12 @@ class Span(msgspec.Struct, gc=False, eq=False):
     Spans are created by the tracer (`@trace`, `trace_span`, `Tracer.session`), never directly.
     """
 
-    # A Struct built in C (one call, no __init__ frame) and left out of the cyclic GC: a span
-    # points at its session, at ids (not spans) and at the caller's values, which it lets go of
-    # once encoded or dropped, so it cannot keep a cycle alive. Ids are integers until the
-    # exporter formats them (see `_ids`); times are perf_counter floats.
+    # A Struct built in C (one call, no __init__ frame). A running span is GC-tracked: it holds
+    # the caller's values, and a cycle through it (an abandoned generator stored on its owner)
+    # must stay collectable. What the exporter queues is a `_Finished` copy that is not tracked:
+    # thousands of them wait at a time, and tracked they made the application's own
+    # collections slower. Ids are integers until the exporter formats them (see `_ids`); times
+    # are perf_counter floats.
     session: Session
     _parent: int | str | None
     event_type: EventType
@@ -122,6 +125,8 @@ class Span(msgspec.Struct, gc=False, eq=False):
         if parent is not None and event_id is None:
             return open_child(parent, event_type, event_name)
         eid: int | str = _ids.next_id() if event_id is None else event_id
+        if parent is not None:
+            _add_child(parent, eid)
         return cls(
             session, None if parent is None else parent._id, event_type, event_name, eid, _perf()
         )
@@ -185,15 +190,14 @@ class Span(msgspec.Struct, gc=False, eq=False):
         return bound
 
     def _release(self) -> None:
-        # Called by the exporter once the span is encoded or dropped: let go of the caller's
-        # values (which also breaks any cycle through them: spans are not GC-tracked).
-        extra = self._extra
-        if extra is not None and extra.get("inputs") is not None:
-            extra["inputs"] = None
+        # Called on the exporter's copy (`_Finished`) once encoded or dropped: let go of the
+        # caller's values. The copy is not GC-tracked, so this also breaks any cycle through
+        # them; `_extra` may be shared with the live span and is dropped, never mutated.
         self.outputs = None
         self._binder = None
         self._args = ()
         self._kwargs = None
+        self._extra = None
 
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error; its traceback goes to metadata on export."""
@@ -210,13 +214,22 @@ class Span(msgspec.Struct, gc=False, eq=False):
         self.update(metadata={"error_type": type(exc).__qualname__})
 
     def finish(self) -> None:
-        """End the span and hand it to the exporter; a second call does nothing."""
+        """End the span and hand it to the exporter; a second call does nothing.
+
+        The exporter gets a copy that takes over the captured arguments and outputs: a span
+        kept by the caller afterwards holds none of the call's values.
+        """
         if self._t1:
             return
         self._t1 = _perf()
         sink = self.session._sink
         if sink is not None:
-            sink(self)
+            finished = _Finished(*astuple(self))
+            self._binder = None
+            self._args = ()
+            self._kwargs = None
+            self.outputs = None
+            sink(finished)
 
     def update(
         self,
@@ -254,10 +267,18 @@ class Span(msgspec.Struct, gc=False, eq=False):
             self.event_name = event_name
 
 
+class _Finished(Span, gc=False):
+    """A finished span as the exporter queues it, not GC-tracked.
+
+    So that it never keeps a cycle alive, it lets go of every captured value once encoded or
+    dropped (`_release`), at fork in the child, and at once when there is no exporter.
+    """
+
+
 class Session(Span, gc=True):
     """A HoneyHive session: the root event (its `event_id` is the `session_id`)."""
 
-    # GC-tracked: a session is its own `session`, a cycle the collector must be able to see.
+    # A session is its own `session`: a cycle the collector sees (sessions are tracked too).
     tracer: Tracer | None = None
     _sink: Callable[[Span], None] | None = None
     session_name: str = ""
@@ -320,12 +341,20 @@ def open_child(
     span = Span(
         parent.session, parent._id, event_type, event_name, eid, _perf(), binder, args, kwargs
     )
-    siblings = parent._children
+    siblings = parent._children  # _add_child inlined: this is the hot path
     if siblings is None:
         parent._children = [eid]
     elif len(siblings) < MAX_CHILDREN:
         siblings.append(eid)
     return span
+
+
+def _add_child(parent: Span, eid: int | str) -> None:
+    siblings = parent._children
+    if siblings is None:
+        parent._children = [eid]
+    elif len(siblings) < MAX_CHILDREN:
+        siblings.append(eid)
 
 
 def current_span() -> Span | None:

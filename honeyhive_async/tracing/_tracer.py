@@ -59,7 +59,7 @@ class _Discard:
     """An exporter for spans that have no tracer: it keeps nothing."""
 
     def enqueue_span(self, span: Span) -> None:
-        span._release()  # spans are not GC-tracked: let go of the caller's values now
+        span._release()  # the queued copy is not GC-tracked: let go of the caller's values now
 
     def enqueue_session_start(self, session: Session) -> None:
         pass
@@ -108,7 +108,8 @@ class Tracer:
         redact_keys: Keys whose values are replaced by ``"[REDACTED]"`` wherever they appear.
         redact: ``hook(field, value) -> value`` run on inputs, outputs and metadata (and the
             other captured fields); if it raises, a placeholder is written, never the value.
-        on_drop: ``on_drop(reason, span)``, called for every event given up on.
+        on_drop: ``on_drop(reason, span)``, called for every event given up on. Read what
+            you need from the span inside the call: it lets go of its values afterwards.
         flush_at_exit: Flush (bounded by `exit_timeout`) when the interpreter exits.
         exit_timeout: Seconds the exit flush may take.
         set_default: Make this the tracer bare `@trace` uses.

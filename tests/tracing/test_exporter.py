@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
-from honeyhive_async.tracing import Span, Tracer, current_span, trace
+from honeyhive_async.tracing import Span, Tracer, current_span, enrich_span, trace
 
 from .conftest import events_of
 
@@ -264,6 +266,124 @@ def test_a_cycle_through_a_span_with_no_tracer_is_freed() -> None:
     del holder, span
     gc.collect()
     assert ref() is None
+
+
+async def test_an_abandoned_generator_kept_by_its_owner_is_collected_and_its_event_sent(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    import gc
+    import weakref
+
+    class Reader:
+        @trace(event_name="lines")
+        def lines(self) -> Iterator[str]:
+            yield "a"
+            yield "b"
+
+    async with tracer.session("abandoned") as session:
+        reader = Reader()
+        reader.it = reader.lines()  # type: ignore[attr-defined]
+        assert next(reader.it) == "a"  # type: ignore[attr-defined]
+        ref = weakref.ref(reader)
+        del reader
+        gc.collect()  # the running span holds `self`: the cycle must still be visible
+    assert ref() is None
+    await tracer.flush(5)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_name == "lines"]
+    assert event.metadata == {"stopped_early": True}
+
+
+async def test_a_pending_traced_task_dropped_with_its_owner_is_collected(tracer: Tracer) -> None:
+    import asyncio
+    import gc
+    import weakref
+
+    started = asyncio.Event()
+
+    class Worker:
+        @trace
+        async def run(self) -> None:
+            started.set()
+            await asyncio.get_running_loop().create_future()  # never resolved
+
+    worker = Worker()
+    worker.task = asyncio.ensure_future(worker.run())  # type: ignore[attr-defined]
+    await started.wait()
+    ref = weakref.ref(worker)
+    del worker
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda *_: None)  # "Task was destroyed but it is pending!"
+    try:
+        gc.collect()
+    finally:
+        loop.set_exception_handler(handler)
+    assert ref() is None
+
+
+async def test_a_cycle_through_enriched_metadata_is_freed_once_exported(tracer: Tracer) -> None:
+    import gc
+    import weakref
+
+    @trace(event_name="enriched")
+    def step() -> None:
+        holder = _Holder()
+        holder.span = current_span()
+        enrich_span(metadata={"holder": holder})
+        refs.append(weakref.ref(holder))
+
+    refs: list[Any] = []
+    step()
+    report = await tracer.flush(5)
+    assert report.sent >= 1
+    gc.collect()
+    assert refs[0]() is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_a_cyclic_span_queued_at_fork_is_freed_in_the_child(
+    tracer_factory: Any,
+) -> None:
+    import gc
+    import weakref
+
+    tracer_factory(flush_interval=3600, max_batch_size=1000)
+    holder = _cyclic()()
+    ref = weakref.ref(holder)
+    del holder
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code only
+        code = 1
+        try:
+            gc.collect()
+            code = 0 if ref() is None else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+async def test_the_redaction_hook_sees_empty_inputs_too(
+    tracer_factory: Any, client: AsyncHoneyHive
+) -> None:
+    from honeyhive_async.tracing import trace_span
+
+    seen: list[str] = []
+
+    def tag(field: str, value: Any) -> Any:
+        seen.append(field)
+        return {**value, "env": "prod"} if isinstance(value, dict) else value
+
+    tracer = tracer_factory(redact=tag)
+    async with tracer.session("tagged") as session:
+        with trace_span("no inputs"):
+            pass
+    await tracer.flush(5)
+    assert "inputs" in seen
+    events = await events_of(client, session.event_id)
+    (event,) = [e for e in events if e.event_name == "no inputs"]
+    assert event.inputs == {"env": "prod"}
 
 
 async def test_a_partial_reply_that_lists_every_event_as_created_is_a_success(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,16 @@ def test_an_id_formats_as_a_version_4_rfc_4122_uuid_of_the_same_value() -> None:
         assert parsed.int == value
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
+
+
+def test_every_draw_of_the_high_bits_keeps_the_version_and_variant() -> None:
+    for _ in range(300):
+        base, text, next_value = _ids._fresh_counter()
+        value = next_value()
+        parsed = uuid.UUID(_ids.format_id(value))
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert value >> 48 == base >> 48
+        assert _ids.format_id(value).startswith(text)
 
 
 def test_ids_are_distinct_and_counted_in_the_low_bits() -> None:
@@ -47,22 +58,29 @@ def test_string_ids_pass_through_and_foreign_high_bits_are_kept(
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 @pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
-def test_a_forked_child_draws_new_high_bits() -> None:
-    before = _ids.next_id()
+def test_a_forked_child_gives_its_spans_ids_of_its_own() -> None:
+    from honeyhive_async.tracing import trace_span
+
+    def span_id() -> str:
+        # A real span: the tracer's own path to the id counter, not `_ids` directly.
+        with trace_span("probe") as span:
+            return span.event_id
+
+    before = span_id()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
-            os.write(write, _ids.format_id(_ids.next_id()).encode())
+            os.write(write, span_id().encode())
         finally:
             os._exit(0)
     os.close(write)
     child = os.read(read, 100).decode()
     os.close(read)
     os.waitpid(pid, 0)
-    parent = _ids.format_id(_ids.next_id())
+    parent = span_id()
     assert child[:24] != parent[:24]  # the random high part differs
-    assert parent[:24] == _ids.format_id(before)[:24]
+    assert parent[:24] == before[:24]
     assert uuid.UUID(child).version == 4
 
 
@@ -71,16 +89,25 @@ def test_wall_offset_turns_the_monotonic_clock_into_unix_time() -> None:
     assert abs((time.perf_counter() + wall_offset()) - now) < 0.5
 
 
-def test_spans_and_their_requests_stay_out_of_the_cyclic_gc() -> None:
-    # The tracer holds thousands of both between a call and its export: tracked, they made
-    # the application's own collections (and so its calls) slower while the exporter ran.
+def test_a_running_span_is_tracked_and_what_the_exporter_queues_is_not() -> None:
+    # Running, a span holds the caller's values and must stay visible to the cyclic GC; the
+    # exporter's copies and requests, thousands at a time, stay out of it (tracked, they made
+    # the application's own collections slower while the exporter ran).
     import gc
 
     from honeyhive_async.models import CreateEventRequest
     from honeyhive_async.tracing import trace_span
 
-    with trace_span("untracked") as span:
-        assert not gc.is_tracked(span)
-        assert gc.is_tracked(span.session)  # a session is its own session: a cycle to see
+    queued: list[Any] = []
+    with trace_span("tracked") as span:
+        assert gc.is_tracked(span)
+        assert gc.is_tracked(span.session)
+        span.session._sink = queued.append
+        span.update(outputs={"answer": [42]})
+    (finished,) = queued
+    assert not gc.is_tracked(finished)
+    assert finished.event_id == span.event_id
+    assert finished.outputs == {"answer": [42]}
+    assert span.outputs is None  # handed over: a span kept afterwards holds no payload
     request = CreateEventRequest(event_type="tool", inputs={"q": [1]}, children_ids=["a"])
     assert not gc.is_tracked(request)
