@@ -225,7 +225,7 @@ class Span(msgspec.Struct, eq=False):
         sink = self.session._sink
         if sink is not None:
             finished = _Finished(*astuple(self))
-            self._binder = None
+            # The payload goes with the copy: a span kept by the caller holds none of it.
             self._args = ()
             self._kwargs = None
             self.outputs = None
