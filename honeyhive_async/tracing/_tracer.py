@@ -93,8 +93,9 @@ class Tracer:
         source: `source` of every session and event (``"dev"``, ``"production"``, ...).
         session_name: Name of the default session that root calls outside any
             `tracer.session(...)` go into; defaults to the script's file name.
-        max_queue_size: Finished spans waiting for export; beyond it new spans are dropped
-            (counted, `on_drop` called, a warning logged at a limited rate).
+        max_queue_size: Finished spans waiting for export (the batch being sent is not
+            counted); beyond it new spans are dropped (counted, `on_drop` called, a warning
+            logged at a limited rate).
         max_batch_size: Events per `POST /v1/events/batch`.
         max_batch_bytes: Encoded bytes per batch.
         max_buffer_bytes: Encoded events waiting for export (e.g. while the server is down);
