@@ -385,7 +385,7 @@ class Exporter:
                 if self._ready_bytes + size > self._max_buffer_bytes:
                     self._drop("buffer_full", item)
                     continue
-                item._release()
+                item._release(everything=False)  # enriched fields stay for on_drop
                 self._ready_bytes += size
                 ready.append((_SPAN, item, request, size))
             finally:

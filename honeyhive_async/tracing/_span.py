@@ -189,15 +189,17 @@ class Span(msgspec.Struct, eq=False):
             bound.update(inputs)
         return bound
 
-    def _release(self) -> None:
-        # Called on the exporter's copy (`_Finished`) once encoded or dropped: let go of the
-        # caller's values. The copy is not GC-tracked, so this also breaks any cycle through
-        # them; `_extra` may be shared with the live span and is dropped, never mutated.
+    def _release(self, *, everything: bool = True) -> None:
+        # Called on the exporter's copy (`_Finished`): the call's payload once the copy is
+        # encoded, everything once it is dropped (after `on_drop` saw it), at fork in the child
+        # and when there is no exporter. The copy is not GC-tracked: what it lets go of can no
+        # longer keep a cycle alive.
         self.outputs = None
         self._binder = None
         self._args = ()
         self._kwargs = None
-        self._extra = None
+        if everything:
+            self._extra = None
 
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error; its traceback goes to metadata on export."""
@@ -217,15 +219,28 @@ class Span(msgspec.Struct, eq=False):
         """End the span and hand it to the exporter; a second call does nothing.
 
         The exporter gets a copy that takes over the captured arguments and outputs: a span
-        kept by the caller afterwards holds none of the call's values.
+        kept by the caller afterwards holds none of them, and what is set on it afterwards
+        (`update`, `enrich_span`) is not exported.
         """
         if self._t1:
             return
         self._t1 = _perf()
-        sink = self.session._sink
+        session = self.session
+        sink = session._sink
         if sink is not None:
             finished = _Finished(*astuple(self))
+            # The copy reaches the session only through an untracked stand-in (never the
+            # tracer and its exporter, which would make a loop the collector cannot see), and
+            # owns its enriched fields and children: what changes here later is not exported.
+            finished.session = session._detached or session
+            extra = self._extra
+            if extra is not None:
+                finished._extra = extra.copy()
+            children = self._children
+            if children is not None:
+                finished._children = children.copy()
             # The payload goes with the copy: a span kept by the caller holds none of it.
+            self._binder = None
             self._args = ()
             self._kwargs = None
             self.outputs = None
@@ -244,7 +259,10 @@ class Span(msgspec.Struct, eq=False):
         error: str | None = None,
         event_name: str | None = None,
     ) -> None:
-        """Merge values into the span, key by key (`outputs` too)."""
+        """Merge values into the span, key by key (`outputs` too).
+
+        Only what is set before the span finishes is exported.
+        """
         # New dicts rather than in-place updates: the exporter thread may be reading the old.
         if inputs:
             self.inputs = {**(self.inputs or {}), **inputs}
@@ -285,6 +303,8 @@ class Session(Span, gc=True):
     source: str = ""
     remote: bool = False
     """A session owned by another process (distributed tracing): never started or closed here."""
+    _detached: Session | None = None
+    """What the exporter's copies of this session's spans point at: its id and source only."""
 
     @classmethod
     def open(
@@ -317,6 +337,17 @@ class Session(Span, gc=True):
             remote=remote,
         )
         session.session = session
+        session._detached = _DetachedSession(
+            None,  # type: ignore[arg-type]  # a stand-in points at nothing
+            None,
+            "session",
+            session_name,
+            session._id,
+            session._t0,
+            session_name=session_name,
+            source=source,
+            remote=remote,
+        )
         return session
 
     def finish(self) -> None:
@@ -326,6 +357,14 @@ class Session(Span, gc=True):
         self._t1 = _perf()
         if not self.remote and self.tracer is not None:
             self.tracer._exporter.enqueue_session_update(self)
+
+
+class _DetachedSession(Session, gc=False):
+    """A session's id, name and source, without its tracer: what `_Finished` copies point at.
+
+    Not GC-tracked and pointing at nothing tracked, so a copy kept anywhere (an `on_drop`
+    handler's list, a queue left behind) never holds the tracer or its exporter.
+    """
 
 
 def open_child(

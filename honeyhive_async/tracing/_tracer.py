@@ -109,8 +109,11 @@ class Tracer:
         redact_keys: Keys whose values are replaced by ``"[REDACTED]"`` wherever they appear.
         redact: ``hook(field, value) -> value`` run on inputs, outputs and metadata (and the
             other captured fields); if it raises, a placeholder is written, never the value.
-        on_drop: ``on_drop(reason, span)``, called for every event given up on. Read what
-            you need from the span inside the call: it lets go of its values afterwards.
+        on_drop: ``on_drop(reason, span)``, called for every event given up on with the
+            exporter's copy of the span: its ids, name, times, error and enriched fields; the
+            call's arguments and outputs too when it was dropped before being encoded
+            (``queue_full``, ``buffer_full``, ``tracer_closed``). Read what you need inside
+            the callback: the copy lets go of its values when it returns.
         flush_at_exit: Flush (bounded by `exit_timeout`) when the interpreter exits.
         exit_timeout: Seconds the exit flush may take.
         set_default: Make this the tracer bare `@trace` uses.

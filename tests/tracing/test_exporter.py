@@ -14,7 +14,7 @@ from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
 from honeyhive_async.tracing import Span, Tracer, current_span, enrich_span, trace
 
-from .conftest import events_of
+from .conftest import events_of, make_tracer
 
 BATCH = "/v1/events/batch"
 
@@ -184,6 +184,33 @@ async def test_the_encoded_buffer_is_bounded_in_bytes_while_the_server_hangs(
     assert 4 <= dropped.count("buffer_full") <= 7
     assert set(dropped) == {"buffer_full"}
     assert report.sent + report.pending + report.dropped_total == 11  # + the default session
+
+
+async def test_an_encoded_event_lets_go_of_the_payload_while_the_server_hangs(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    tracer = tracer_factory(max_batch_size=1)
+    honeyhive_server.faults.hang_next(path=BATCH)
+
+    @trace(event_name="slow")
+    def slow(payload: Payload) -> None: ...
+
+    payload = Payload()
+    ref = weakref.ref(payload)
+    slow(payload)
+    slow(Payload())  # waits, encoded, behind the first one, which hangs in flight
+    del payload
+    report = await tracer.flush(timeout=0.5)
+    assert report.timed_out
+    assert report.pending >= 1
+    gc.collect()
+    assert ref() is None  # encoded: the event waits as JSON, not as the caller's objects
 
 
 async def test_a_span_lets_go_of_captured_values_once_exported(tracer: Tracer) -> None:
@@ -384,6 +411,87 @@ async def test_the_redaction_hook_sees_empty_inputs_too(
     events = await events_of(client, session.event_id)
     (event,) = [e for e in events if e.event_name == "no inputs"]
     assert event.inputs == {"env": "prod"}
+
+
+async def test_on_drop_after_a_rejection_still_sees_the_error_and_enriched_fields(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    # The exporter's copy lets go of the call's payload once encoded, not of what the span
+    # was enriched with: a dead-letter handler still learns what failed.
+    seen: list[tuple[str, str, Any, Any, Any]] = []
+
+    def on_drop(reason: str, span: Span) -> None:
+        seen.append((reason, span.event_name, span.error, span.metadata, span.config))
+
+    tracer = tracer_factory(on_drop=on_drop)
+    honeyhive_server.faults.fail_next(1, 400, path=BATCH)
+
+    @trace(event_name="step", config={"model": "m"}, metadata={"route": "/chat"})
+    def step() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        step()
+    report = await tracer.flush(5)
+    assert report.dropped == {"rejected_400": 1}
+    ((reason, name, error, metadata, config),) = seen
+    assert (reason, name, error, config) == (
+        "rejected_400",
+        "step",
+        "ValueError: boom",
+        {"model": "m"},
+    )
+    assert metadata == {"route": "/chat", "error_type": "ValueError"}
+
+
+async def test_a_dead_letter_on_drop_does_not_keep_the_tracer_alive(
+    honeyhive_server: LocalServer,
+) -> None:
+    import gc
+    import weakref
+
+    class App:
+        def __init__(self) -> None:
+            self.dead: list[Span] = []  # spans given up on, kept for later
+            self.tracer = make_tracer(
+                honeyhive_server,
+                max_queue_size=1,
+                flush_interval=3600,
+                set_default=False,
+                on_drop=self.on_drop,
+            )
+
+        def on_drop(self, reason: str, span: Span) -> None:
+            self.dead.append(span)
+
+    app = App()
+
+    @trace(tracer=app.tracer)
+    def step(x: int) -> int:
+        return x
+
+    step(1)  # the session start fills the queue: this span is dropped
+    await app.tracer.aclose(2)
+    assert [span.event_name for span in app.dead] == [step.__qualname__]
+    ref = weakref.ref(app)
+    del app, step
+    gc.collect()
+    assert ref() is None
+
+
+async def test_what_is_set_on_a_span_after_it_finished_is_not_exported(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    from honeyhive_async.tracing import trace_span
+
+    async with tracer.session("late") as session:
+        with trace_span("block", inputs={"q": 1}) as span:
+            span.update(metadata={"early": 1})
+        span.update(metadata={"late": 1}, outputs={"late": 1})
+    await tracer.flush(5)
+    (event,) = [e for e in await events_of(client, session.event_id) if e.event_name == "block"]
+    assert event.metadata == {"early": 1}
+    assert event.outputs in (None, {})
 
 
 async def test_a_partial_reply_that_lists_every_event_as_created_is_a_success(
