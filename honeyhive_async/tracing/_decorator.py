@@ -272,18 +272,13 @@ def _wrap(
                 parent = _root(tracer, name)
                 if parent is None:
                     return await func(*args, **kwargs)
+            call_args: tuple[Any, ...] = ()
+            call_kwargs: dict[str, Any] | None = None
             try:
-                if binder is None:
-                    span = open_child(parent, event_type, name)
-                else:
-                    span = open_child(
-                        parent,
-                        event_type,
-                        name,
-                        binder,
-                        _snapshot_args(args),
-                        _snapshot_kwargs(kwargs) if kwargs else None,
-                    )
+                span = open_child(parent, event_type, name)
+                if binder is not None:  # the values as they are now: the call may change them
+                    call_args = _snapshot_args(args)
+                    call_kwargs = _snapshot_kwargs(kwargs) if kwargs else None
                 if has_static:
                     _apply(span, static)
             except Exception:  # tracing must never break the call it wraps
@@ -295,12 +290,13 @@ def _wrap(
             except BaseException as exc:
                 _reset_closing(token)
                 _fail(span, exc)
-                span.finish()
+                span._end_call(span.outputs, binder, call_args, call_kwargs)
                 raise
             _reset(token)
+            outputs = span.outputs  # set by enrich_span during the call, if anything
             if capture_outputs:
-                span.outputs = result if span.outputs is None else _merged(result, span.outputs)
-            span.finish()
+                outputs = result if outputs is None else _merged(result, outputs)
+            span._end_call(outputs, binder, call_args, call_kwargs)
             return result
 
         return async_wrapper
@@ -313,18 +309,13 @@ def _wrap(
             parent = _root(tracer, name)
             if parent is None:
                 return func(*args, **kwargs)
+        call_args: tuple[Any, ...] = ()
+        call_kwargs: dict[str, Any] | None = None
         try:
-            if binder is None:
-                span = open_child(parent, event_type, name)
-            else:
-                span = open_child(
-                    parent,
-                    event_type,
-                    name,
-                    binder,
-                    _snapshot_args(args),
-                    _snapshot_kwargs(kwargs) if kwargs else None,
-                )
+            span = open_child(parent, event_type, name)
+            if binder is not None:  # the values as they are now: the call may change them
+                call_args = _snapshot_args(args)
+                call_kwargs = _snapshot_kwargs(kwargs) if kwargs else None
             if has_static:
                 _apply(span, static)
         except Exception:  # tracing must never break the call it wraps
@@ -336,12 +327,13 @@ def _wrap(
         except BaseException as exc:
             _reset(token)
             _fail(span, exc)
-            span.finish()
+            span._end_call(span.outputs, binder, call_args, call_kwargs)
             raise
         _reset(token)
+        outputs = span.outputs  # set by enrich_span during the call, if anything
         if capture_outputs:
-            span.outputs = result if span.outputs is None else _merged(result, span.outputs)
-        span.finish()
+            outputs = result if outputs is None else _merged(result, outputs)
+        span._end_call(outputs, binder, call_args, call_kwargs)
         return result
 
     return sync_wrapper

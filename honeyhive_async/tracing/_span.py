@@ -246,6 +246,43 @@ class Span(msgspec.Struct, eq=False):
             self.outputs = None
             sink(finished)
 
+    def _end_call(
+        self,
+        outputs: Any,
+        binder: Binder | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+    ) -> None:
+        """`finish()` for @trace's sync and async wrappers.
+
+        The call's values never sat on the span: they go straight into the exporter's copy
+        (no copy of the span, nothing to clear).
+        """
+        if self._t1:
+            return
+        self._t1 = t1 = _perf()
+        session = self.session
+        sink = session._sink
+        if sink is not None:
+            children, extra = self._children, self._extra
+            sink(
+                _Finished(
+                    session._detached or session,
+                    self._parent,
+                    self.event_type,
+                    self.event_name,
+                    self._id,
+                    self._t0,
+                    binder,
+                    args,
+                    kwargs,
+                    None if children is None else children.copy(),
+                    outputs,
+                    t1,
+                    None if extra is None else extra.copy(),
+                )
+            )
+
     def update(
         self,
         *,
@@ -367,19 +404,10 @@ class _DetachedSession(Session, gc=False):
     """
 
 
-def open_child(
-    parent: Span,
-    event_type: EventType,
-    event_name: str,
-    binder: Binder | None = None,
-    args: tuple[Any, ...] = (),
-    kwargs: dict[str, Any] | None = None,
-) -> Span:
+def open_child(parent: Span, event_type: EventType, event_name: str) -> Span:
     """Start a span inside `parent`: the one constructor call on `@trace`'s hot path."""
     eid = _ids.next_id()
-    span = Span(
-        parent.session, parent._id, event_type, event_name, eid, _perf(), binder, args, kwargs
-    )
+    span = Span(parent.session, parent._id, event_type, event_name, eid, _perf())
     siblings = parent._children  # _add_child inlined: this is the hot path
     if siblings is None:
         parent._children = [eid]
