@@ -179,7 +179,11 @@ class Span(msgspec.Struct, eq=False):
         )
 
     def bound_inputs(self) -> dict[str, Any] | None:
-        """The inputs: bound call arguments merged with what `update(inputs=...)` added."""
+        """The inputs: bound call arguments merged with what `update(inputs=...)` added.
+
+        This is the exporter's view: `@trace` may hand a call's arguments straight to the
+        exporter's copy when the call ends, so on a running span they can be missing.
+        """
         binder = self._binder
         inputs = self.inputs
         if binder is None:
