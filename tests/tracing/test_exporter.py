@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 import os
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +20,12 @@ from honeyhive_async.tracing import Span, Tracer, current_span, enrich_span, tra
 from .conftest import events_of, make_tracer
 
 BATCH = "/v1/events/batch"
+
+
+def _freed(ref: weakref.ref[Any]) -> bool:
+    """Whether the object behind `ref` is gone once the cyclic GC has run."""
+    gc.collect()
+    return ref() is None
 
 
 def _run(n: int) -> None:
@@ -189,8 +198,6 @@ async def test_the_encoded_buffer_is_bounded_in_bytes_while_the_server_hangs(
 async def test_an_encoded_event_lets_go_of_the_payload_while_the_server_hangs(
     tracer_factory: Any, honeyhive_server: LocalServer
 ) -> None:
-    import gc
-    import weakref
 
     class Payload:
         pass
@@ -214,8 +221,6 @@ async def test_an_encoded_event_lets_go_of_the_payload_while_the_server_hangs(
 
 
 async def test_a_span_lets_go_of_captured_values_once_exported(tracer: Tracer) -> None:
-    import gc
-    import weakref
 
     class Payload:
         pass
@@ -255,33 +260,25 @@ def _cyclic() -> Any:
 
 
 async def test_a_cycle_through_a_span_is_freed_once_the_span_is_exported(tracer: Tracer) -> None:
-    import gc
-    import weakref
 
     holder = _cyclic()()
     ref = weakref.ref(holder)
     del holder
     report = await tracer.flush(5)
     assert report.sent >= 1
-    gc.collect()
-    assert ref() is None
+    assert _freed(ref)
 
 
 async def test_a_cycle_through_a_dropped_span_is_freed(tracer_factory: Any) -> None:
-    import gc
-    import weakref
 
     tracer_factory(max_queue_size=1, flush_interval=3600)  # the session start fills it
     holder = _cyclic()()
     ref = weakref.ref(holder)
     del holder
-    gc.collect()
-    assert ref() is None
+    assert _freed(ref)
 
 
 def test_a_cycle_through_a_span_with_no_tracer_is_freed() -> None:
-    import gc
-    import weakref
 
     from honeyhive_async.tracing import trace_span
 
@@ -291,15 +288,12 @@ def test_a_cycle_through_a_span_with_no_tracer_is_freed() -> None:
         span.update(outputs={"holder": holder})
     ref = weakref.ref(holder)
     del holder, span
-    gc.collect()
-    assert ref() is None
+    assert _freed(ref)
 
 
 async def test_an_abandoned_generator_kept_by_its_owner_is_collected_and_its_event_sent(
     tracer: Tracer, client: AsyncHoneyHive
 ) -> None:
-    import gc
-    import weakref
 
     class Reader:
         @trace(event_name="lines")
@@ -321,9 +315,6 @@ async def test_an_abandoned_generator_kept_by_its_owner_is_collected_and_its_eve
 
 
 async def test_a_pending_traced_task_dropped_with_its_owner_is_collected(tracer: Tracer) -> None:
-    import asyncio
-    import gc
-    import weakref
 
     started = asyncio.Event()
 
@@ -349,8 +340,6 @@ async def test_a_pending_traced_task_dropped_with_its_owner_is_collected(tracer:
 
 
 async def test_a_cycle_through_enriched_metadata_is_freed_once_exported(tracer: Tracer) -> None:
-    import gc
-    import weakref
 
     @trace(event_name="enriched")
     def step() -> None:
@@ -363,8 +352,7 @@ async def test_a_cycle_through_enriched_metadata_is_freed_once_exported(tracer: 
     step()
     report = await tracer.flush(5)
     assert report.sent >= 1
-    gc.collect()
-    assert refs[0]() is None
+    assert _freed(refs[0])
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -372,8 +360,6 @@ async def test_a_cycle_through_enriched_metadata_is_freed_once_exported(tracer: 
 def test_a_cyclic_span_queued_at_fork_is_freed_in_the_child(
     tracer_factory: Any,
 ) -> None:
-    import gc
-    import weakref
 
     tracer_factory(flush_interval=3600, max_batch_size=1000)
     holder = _cyclic()()
@@ -447,8 +433,6 @@ async def test_on_drop_after_a_rejection_still_sees_the_error_and_enriched_field
 async def test_a_dead_letter_on_drop_does_not_keep_the_tracer_alive(
     honeyhive_server: LocalServer,
 ) -> None:
-    import gc
-    import weakref
 
     class App:
         def __init__(self) -> None:
@@ -475,8 +459,7 @@ async def test_a_dead_letter_on_drop_does_not_keep_the_tracer_alive(
     assert [span.event_name for span in app.dead] == [step.__qualname__]
     ref = weakref.ref(app)
     del app, step
-    gc.collect()
-    assert ref() is None
+    assert _freed(ref)
 
 
 async def test_what_is_set_on_a_span_after_it_finished_is_not_exported(
@@ -581,7 +564,6 @@ def test_the_exporter_wakes_before_the_queue_can_fill(
 async def test_a_cancelled_aclose_leaves_the_exit_flush_in_place(
     tracer_factory: Any, honeyhive_server: LocalServer
 ) -> None:
-    import asyncio
 
     from honeyhive_async.tracing._tracer import _exit_flush
 
