@@ -10,7 +10,6 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import msgspec
-from msgspec.structs import astuple
 
 from . import _ids
 from ._ids import format_id
@@ -228,27 +227,13 @@ class Span(msgspec.Struct, eq=False):
         """
         if self._t1:
             return
-        self._t1 = _perf()
-        session = self.session
-        sink = session._sink
-        if sink is not None:
-            finished = _Finished(*astuple(self))
-            # The copy reaches the session only through an untracked stand-in (never the
-            # tracer and its exporter, which would make a loop the collector cannot see), and
-            # owns its enriched fields and children: what changes here later is not exported.
-            finished.session = session._detached or session
-            extra = self._extra
-            if extra is not None:
-                finished._extra = extra.copy()
-            children = self._children
-            if children is not None:
-                finished._children = children.copy()
-            # The payload goes with the copy: a span kept by the caller holds none of it.
-            self._binder = None
-            self._args = ()
-            self._kwargs = None
-            self.outputs = None
-            sink(finished)
+        # The payload goes with the copy: a span kept by the caller holds none of it.
+        outputs, binder, args, kwargs = self.outputs, self._binder, self._args, self._kwargs
+        self.outputs = None
+        self._binder = None
+        self._args = ()
+        self._kwargs = None
+        self._end_call(outputs, binder, args, kwargs)
 
     def _end_call(
         self,
@@ -257,10 +242,10 @@ class Span(msgspec.Struct, eq=False):
         args: tuple[Any, ...],
         kwargs: dict[str, Any] | None,
     ) -> None:
-        """`finish()` for @trace's sync and async wrappers.
+        """`finish()`, with the call's values given rather than read from the span.
 
-        The call's values never sat on the span: they go straight into the exporter's copy
-        (no copy of the span, nothing to clear).
+        @trace's sync and async wrappers never put them on the span: they go straight into
+        the exporter's copy.
         """
         if self._t1:
             return
@@ -268,6 +253,9 @@ class Span(msgspec.Struct, eq=False):
         session = self.session
         sink = session._sink
         if sink is not None:
+            # The copy reaches the session only through an untracked stand-in (never the
+            # tracer and its exporter, which would make a loop the collector cannot see), and
+            # owns its enriched fields and children: what changes here later is not exported.
             children, extra = self._children, self._extra
             sink(
                 _Finished(
