@@ -111,3 +111,13 @@ def test_a_running_span_is_tracked_and_what_the_exporter_queues_is_not() -> None
     assert span.outputs is None  # handed over: a span kept afterwards holds no payload
     request = CreateEventRequest(event_type="tool", inputs={"q": [1]}, children_ids=["a"])
     assert not gc.is_tracked(request)
+
+
+def test_a_span_started_with_an_id_of_its_own_is_a_child_of_its_parent() -> None:
+    from honeyhive_async.tracing import Span, trace_span
+
+    with trace_span("parent") as parent:
+        child = Span.start(parent.session, parent, "tool", "remote", event_id="given-id")
+        assert child.event_id == "given-id"
+        assert child.parent_id == parent.event_id
+        assert parent.children_ids == ["given-id"]
