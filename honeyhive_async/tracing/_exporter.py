@@ -168,6 +168,10 @@ class Exporter:
 
     def _backlog(self) -> None:
         thread = self._thread
+        if self._stopping:
+            if thread is None or not thread.is_alive():
+                self._sweep_closed()  # closed: no thread will drain it (see `stop`)
+            return
         if thread is None or not thread.is_alive():
             self._start()
         else:
@@ -312,12 +316,29 @@ class Exporter:
         self._ready_bytes = 0
         self._queue.clear()
         for kind, item in left:
-            if kind == _MARK:
-                _resolve(item)
-            elif kind == _UPDATE:
-                self._failed_update("shutdown", item)
-            else:
-                self._drop("shutdown", item)
+            self._give_up_item("shutdown", kind, item)
+        # A caller that passed the capacity check just before it closed may append still:
+        # from here on every append sweeps the queue (see `_backlog`), and this sweep takes
+        # what came in between, so nothing stays pending in a queue no one drains.
+        self._wake_at = 0
+        self._sweep_closed()
+
+    def _sweep_closed(self) -> None:
+        while True:
+            try:
+                item = self._queue.popleft()
+            except IndexError:
+                return
+            kind, obj = item if type(item) is tuple else (_SPAN, item)
+            self._give_up_item("tracer_closed", kind, obj)
+
+    def _give_up_item(self, reason: str, kind: int, item: Any) -> None:
+        if kind == _MARK:
+            _resolve(item)
+        elif kind == _UPDATE:
+            self._failed_update(reason, item)
+        else:
+            self._drop(reason, item)
 
     # -- the exporter thread -------------------------------------------------------------------
 

@@ -519,6 +519,23 @@ async def test_an_event_that_cannot_be_encoded_is_dropped_and_the_rest_go_on(
     assert tracer._exporter._alive()
 
 
+async def test_a_span_that_passed_the_capacity_check_as_the_tracer_closed_is_counted(
+    tracer_factory: Any,
+) -> None:
+    tracer = tracer_factory()
+    _run(1)
+    await tracer.aclose(5)
+    # As if the caller had passed the capacity check just before close() and appended after:
+    # nothing drains the queue any more, so the append must account for itself.
+    exporter = tracer._exporter
+    exporter._capacity = exporter.max_queue_size
+    _run(1)
+    report = tracer.stats()
+    assert report.pending == 0
+    assert report.dropped == {"tracer_closed": 1}
+    assert not exporter._queue
+
+
 async def test_flush_after_close_returns_at_once(tracer_factory: Any) -> None:
     tracer = tracer_factory()
     _run(1)
