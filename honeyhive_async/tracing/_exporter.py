@@ -35,7 +35,7 @@ from ..errors import (
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, wrap_output
 from ._ids import format_id
-from ._span import _NO_KWARGS, Session, Span, wall_offset
+from ._span import Session, Span, wall_offset
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
@@ -503,12 +503,7 @@ class Exporter:
         # GIL, so the common span (arguments bound by @trace, nothing enriched) takes the
         # shortest way. Raw JSON stands in for the dict fields (typed Any for that reason).
         field: Callable[[str, Any], Any] = self._sanitizer.field
-        binder = span._binder
-        extra = span._extra
-        if binder is not None and extra is None:
-            inputs: dict[str, Any] | None = binder.bind(span._args, span._kwargs or _NO_KWARGS)
-        else:
-            inputs = span.bound_inputs()
+        inputs = span.bound_inputs()
         if inputs is None and self._sanitizer.redact is None:
             raw_inputs = _EMPTY_OBJECT
         else:  # a redaction hook sees every field, an empty one too
@@ -540,6 +535,7 @@ class Exporter:
             end_time=start + duration,
             duration=duration,
         )
+        extra = span._extra
         if extra is not None:
             size += self._add_extra(request, extra)
         return request, size

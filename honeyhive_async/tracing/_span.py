@@ -121,14 +121,10 @@ class Span(msgspec.Struct, eq=False):
         event_id: str | None = None,
     ) -> Span:
         """Start a span (not the hot path: `@trace` uses `open_child`)."""
-        if parent is not None and event_id is None:
-            return open_child(parent, event_type, event_name)
-        eid: int | str = _ids.next_id() if event_id is None else event_id
         if parent is not None:
-            _add_child(parent, eid)
-        return cls(
-            session, None if parent is None else parent._id, event_type, event_name, eid, _perf()
-        )
+            return open_child(parent, event_type, event_name, event_id)
+        eid: int | str = _ids.next_id() if event_id is None else event_id
+        return cls(session, None, event_type, event_name, eid, _perf())
 
     @property
     def event_id(self) -> str:
@@ -184,7 +180,8 @@ class Span(msgspec.Struct, eq=False):
         exporter's copy when the call ends, so on a running span they can be missing.
         """
         binder = self._binder
-        inputs = self.inputs
+        extra = self._extra  # read directly, not through the descriptor: the exporter's path
+        inputs: dict[str, Any] | None = None if extra is None else extra.get("inputs")
         if binder is None:
             return inputs
         bound = binder.bind(self._args, self._kwargs or _NO_KWARGS)
@@ -396,24 +393,18 @@ class _DetachedSession(Session, gc=False):
     """
 
 
-def open_child(parent: Span, event_type: EventType, event_name: str) -> Span:
+def open_child(
+    parent: Span, event_type: EventType, event_name: str, event_id: str | None = None
+) -> Span:
     """Start a span inside `parent`: the one constructor call on `@trace`'s hot path."""
-    eid = _ids.next_id()
+    eid: int | str = _ids.next_id() if event_id is None else event_id
     span = Span(parent.session, parent._id, event_type, event_name, eid, _perf())
-    siblings = parent._children  # _add_child inlined: this is the hot path
-    if siblings is None:
-        parent._children = [eid]
-    elif len(siblings) < MAX_CHILDREN:
-        siblings.append(eid)
-    return span
-
-
-def _add_child(parent: Span, eid: int | str) -> None:
     siblings = parent._children
     if siblings is None:
         parent._children = [eid]
     elif len(siblings) < MAX_CHILDREN:
         siblings.append(eid)
+    return span
 
 
 def current_span() -> Span | None:
