@@ -42,6 +42,7 @@ class Fault:
     retry_after_ms: int | None = None
     delay: float | None = None
     drop: bool = False
+    lose_reply: bool = False
     hang: bool = False
     body: bytes | None = None
     content_type: str = "application/json"
@@ -75,6 +76,7 @@ class FaultRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     retry_after_ms: int | None = None
     delay: float | None = None
     drop: bool = False
+    lose_reply: bool = False
     hang: bool = False
     body: str | None = None
     """Sent as UTF-8."""
@@ -112,6 +114,7 @@ class FaultSwitch:
         retry_after_ms: int | None = None,
         delay: float | None = None,
         drop: bool = False,
+        lose_reply: bool = False,
         hang: bool = False,
         body: bytes | None = None,
         content_type: str = "application/json",
@@ -130,6 +133,8 @@ class FaultSwitch:
             retry_after_ms: The `retry-after-ms` header value.
             delay: Seconds to wait before answering (or before handling normally).
             drop: Close the connection without any response.
+            lose_reply: Handle the request (the server acts on it), then close the connection
+                without the response: the client cannot tell whether it was done.
             hang: Never answer; the connection is dropped when the server stops.
             body: The raw response body, sent as is (e.g. truncated JSON).
             content_type: The Content-Type of `body`.
@@ -150,7 +155,7 @@ class FaultSwitch:
             raise ValueError("delay must not be negative")
         if status is None and body is not None:
             status = 200
-        elif status is None and delay is None and not drop and not hang:
+        elif status is None and delay is None and not (drop or lose_reply or hang):
             status = 503
         fault = Fault(
             remaining=n,
@@ -159,6 +164,7 @@ class FaultSwitch:
             retry_after_ms=retry_after_ms,
             delay=delay,
             drop=drop,
+            lose_reply=lose_reply,
             hang=hang,
             body=body,
             content_type=content_type,
@@ -209,6 +215,7 @@ class FaultSwitch:
             retry_after_ms=req.retry_after_ms,
             delay=req.delay,
             drop=req.drop,
+            lose_reply=req.lose_reply,
             hang=req.hang,
             body=None if req.body is None else req.body.encode(),
             content_type=req.content_type,
@@ -313,6 +320,9 @@ def fault_middleware(faults: FaultSwitch) -> Middleware:
             await faults.wait_stopping(None)
             return _drop(request)
         if fault.drop:
+            return _drop(request)
+        if fault.lose_reply:
+            await handler(request)
             return _drop(request)
         if fault.status is None:
             return await handler(request)

@@ -49,6 +49,7 @@ _NEVER = 1 << 62
 _EVENT_OVERHEAD = 400
 """Approximate encoded bytes of an event beyond its captured fields."""
 _EMPTY_OBJECT: Any = msgspec.Raw(b"{}")  # stands in for an empty inputs dict
+_encoder = msgspec.json.Encoder()
 _WARN_EVERY = 10.0
 """Seconds between two warnings about dropped events."""
 
@@ -137,6 +138,10 @@ class Exporter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
+        # Set once the exporter has given up on what was left at its stop: from then on a
+        # late append is swept by its own caller (see `_backlog`).
+        self._final = False
+        self._stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
         # Encoded spans (and session work, flush marks) waiting for a send, in queue order.
         self._ready: deque[tuple[int, Any, CreateEventRequest | None, int]] = deque()
         self._ready_bytes = 0
@@ -169,8 +174,8 @@ class Exporter:
     def _backlog(self) -> None:
         thread = self._thread
         if self._stopping:
-            if thread is None or not thread.is_alive():
-                self._sweep_closed()  # closed: no thread will drain it (see `stop`)
+            if self._final:
+                self._sweep_closed()  # closed: no thread will drain it (see `_finish`)
             return
         if thread is None or not thread.is_alive():
             self._start()
@@ -204,7 +209,8 @@ class Exporter:
     ) -> None:
         with self._drop_lock:
             self._failed_updates += 1
-        self._warn(f"could not update session {session.event_id} ({reason}): {exc or reason}")
+        detail = reason if exc is None else _describe(exc)
+        self._warn(f"could not update session {session.event_id} ({reason}): {detail}")
 
     def _warn(self, message: str) -> None:
         """Log a warning, at most one per `_WARN_EVERY` seconds (a dead API must not flood logs)."""
@@ -240,7 +246,7 @@ class Exporter:
                 return
             ready = threading.Event()
             thread = threading.Thread(
-                target=self._run, args=(ready,), name="honeyhive-exporter", daemon=True
+                target=_thread_main, args=([self], ready), name="honeyhive-exporter", daemon=True
             )
             try:
                 thread.start()
@@ -267,16 +273,13 @@ class Exporter:
         """Return a future that completes once everything queued before now was handled."""
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
         idle = not (self._queue or self._ready or self._busy or self._in_hand)
-        if idle or (self._stopping and not self._alive()):
+        if idle or self._final:
             done.set_result(None)
             return done
         self._queue.append((_MARK, done))
         self._backlog()
+        self._poke()  # a thread that `_backlog` just started waits for a poke too
         return done
-
-    def _alive(self) -> bool:
-        thread = self._thread
-        return thread is not None and thread.is_alive()
 
     def report(self, *, timed_out: bool = False) -> ExportReport:
         """Return the counters as they stand."""
@@ -292,24 +295,36 @@ class Exporter:
             timed_out=timed_out,
         )
 
-    def stop(self, timeout: float) -> None:
-        """Stop the thread after at most `timeout` seconds; what is left is dropped as shutdown."""
-        thread = self._thread
-        self._stopping = True
-        self._capacity = 0
-        if thread is not None:
+    def begin_stop(self) -> concurrent.futures.Future[None]:
+        """Take no more events and return a future resolved once nothing is left in hand.
+
+        The thread sends what is queued, then gives up on the rest (`shutdown`) and resolves
+        the future; `abandon` cuts its in-flight sends short. Without a running thread the
+        rest is given up on here and the future is already resolved.
+        """
+        with self._start_lock:
+            self._stopping = True
+            self._capacity = 0
+            running = self._thread is not None
+        if running:
             self._poke()
-            thread.join(timeout)
-            loop, task = self._loop, self._main_task
-            if thread.is_alive() and loop is not None and task is not None:
-                # The server hangs: abandon the in-flight requests (counted as shutdown).
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(task.cancel)
-                thread.join(2.0)
-            if thread.is_alive():
-                # Stuck in synchronous code (a redaction hook?): leave its buffers alone.
-                log.warning("honeyhive: the exporter thread did not stop; its events stay pending")
-                return
+        else:
+            self._finish()
+            _resolve(self._stopped)
+        return self._stopped
+
+    def abandon(self) -> None:
+        """Cancel the sends in flight (the server hangs): their events are dropped as shutdown."""
+        loop, task = self._loop, self._main_task
+        if loop is not None and task is not None:
+            # A RuntimeError means the loop closed under us: the thread is ending anyway.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(task.cancel)
+
+    def _finish(self) -> None:
+        """Give up on everything left once stopping, exactly once."""
+        if self._final:
+            return
         left = [(item[0], item[1]) for item in self._ready]
         left.extend(item if type(item) is tuple else (_SPAN, item) for item in self._queue)
         self._ready.clear()
@@ -317,10 +332,11 @@ class Exporter:
         self._queue.clear()
         for kind, item in left:
             self._give_up_item("shutdown", kind, item)
-        # A caller that passed the capacity check just before it closed may append still:
-        # from here on every append sweeps the queue (see `_backlog`), and this sweep takes
+        # A caller that passed the capacity check just before the stop may append still: from
+        # here on every append sweeps the queue itself (see `_backlog`), and this sweep takes
         # what came in between, so nothing stays pending in a queue no one drains.
         self._wake_at = 0
+        self._final = True
         self._sweep_closed()
 
     def _sweep_closed(self) -> None:
@@ -342,7 +358,8 @@ class Exporter:
 
     # -- the exporter thread -------------------------------------------------------------------
 
-    def _run(self, ready: threading.Event) -> None:
+    def _run(self, ready: threading.Event) -> concurrent.futures.Future[None] | None:
+        """The thread's work; returns `_stopped` for `_thread_main` to resolve once stopped."""
         loop = asyncio.new_event_loop()
         self._loop = loop
         try:
@@ -356,8 +373,16 @@ class Exporter:
             ready.set()
             loop.close()
             self._loop = None
-            if not self._stopping:
+            self._main_task = None
+            # Under the lock `begin_stop` reads `_thread` with: exactly one of the two finishes.
+            with self._start_lock:
+                self._thread = None
+                stopping = self._stopping
+            if stopping:
+                self._finish()
+            else:
                 self._wake_at = 0  # the next event starts a new thread
+        return self._stopped if stopping else None
 
     async def _main(self, ready: threading.Event) -> None:
         self._wake = wake = asyncio.Event()
@@ -447,7 +472,9 @@ class Exporter:
             if not self._ready:
                 return
             chunk = self._next_chunk()
+            marks = chunk.marks
             sending = asyncio.ensure_future(self._send_chunk(client, chunk))
+            del chunk  # `_send_chunk` lets go of it: a flush must find nothing held here
             try:
                 while not sending.done():
                     await asyncio.wait({sending}, timeout=0.05)
@@ -458,7 +485,7 @@ class Exporter:
                     await sending
                 raise
             finally:
-                for mark in chunk.marks:
+                for mark in marks:
                     _resolve(mark)
 
     async def _send_chunk(self, client: AsyncHoneyHive, chunk: _Chunk) -> None:
@@ -481,6 +508,7 @@ class Exporter:
                 log.exception("honeyhive: unexpected error while exporting")
             for session in starts:
                 if id(session) not in started:
+                    self._starts_left -= 1
                     self._drop(reason, session)
             for session in updates:
                 if id(session) not in updated:
@@ -489,6 +517,10 @@ class Exporter:
             if reason == "shutdown":
                 raise
         finally:
+            # Every span of the chunk is sent or dropped (on_drop has seen it) by now: let go
+            # of what they hold before a flush that waits on this chunk returns.
+            for span in spans:
+                span._release()
             self._busy = False
             self._starts_left = 0
             self._unacked = set()
@@ -598,10 +630,31 @@ class Exporter:
                 return
             reason = "export_failed" if _transient(exc) else f"rejected_{exc.status}"
             self._give_up(reason, pending, spans, exc)
+        except (UnicodeEncodeError, msgspec.EncodeError):
+            # Text that is not UTF-8 (a lone surrogate from `os.fsdecode`) in a name or an
+            # error: repair it, so that one bad string never costs the batch.
+            pending = self._encodable(pending, spans)
+            if pending:
+                await self._send_events(client, pending, spans)
         except MissingAPIKeyError as exc:
             self._give_up("missing_api_key", pending, spans, exc)
         except HoneyHiveError as exc:  # connection failures, a decode error
             self._give_up("export_failed", pending, spans, exc)
+
+    def _encodable(
+        self, pending: list[CreateEventRequest], spans: list[Span]
+    ) -> list[CreateEventRequest]:
+        """Return the events that encode once their text is repaired; drop the others alone."""
+        kept: list[CreateEventRequest] = []
+        for request in pending:
+            try:
+                _repair_request(request)
+                _encoder.encode(request)
+            except Exception as exc:
+                self._give_up("encode_failed", [request], spans, exc)
+                continue
+            kept.append(request)
+        return kept
 
     def _acknowledge(
         self, pending: list[CreateEventRequest], uncreated: list[CreateEventRequest]
@@ -620,7 +673,7 @@ class Exporter:
     ) -> None:
         if not pending:
             return
-        self._warn(f"giving up on {len(pending)} events ({reason}): {exc}")
+        self._warn(f"giving up on {len(pending)} events ({reason}): {_describe(exc)}")
         lost = {request.event_id for request in pending}
         self._unacked -= lost
         for span in spans:
@@ -629,7 +682,8 @@ class Exporter:
 
     async def _send_start(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
         raw = self._raw
-        # Sanitized once: a retried start sends the same bytes.
+        # Sanitized once: a retried start sends the same bytes. The start is idempotent (the
+        # tracer made the session id), so a retry after a lost answer makes no second session.
         fields = {
             "inputs": raw("inputs", session.inputs),
             "config": raw("config", session.config),
@@ -639,20 +693,38 @@ class Exporter:
         try:
             async for attempt in self._retrying():
                 with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self._retried += 1
                     await client.session.start(
                         session_id=session.event_id,
-                        session_name=session.session_name,
-                        source=session.source,
+                        session_name=repair_text(session.session_name),
+                        source=repair_text(session.source),
                         start_time=session.start_time,
                         **fields,
                     )
             self._sent += 1
         except HoneyHiveError as exc:
-            self._warn(f"could not start session {session.event_id}: {exc}")
-            self._drop("session_start_failed", session)
-        finally:
-            done.add(id(session))
-            self._starts_left -= 1
+            if await self._stored_anyway(client, session, exc):
+                self._sent += 1
+            else:
+                self._warn(f"could not start session {session.event_id}: {_describe(exc)}")
+                self._drop("session_start_failed", session)
+        # Not in a `finally`: a start cancelled in flight is neither sent nor dropped here,
+        # `_send_chunk` counts it as shutdown.
+        done.add(id(session))
+        self._starts_left -= 1
+
+    async def _stored_anyway(
+        self, client: AsyncHoneyHive, session: Session, exc: HoneyHiveError
+    ) -> bool:
+        """After a start whose answer was lost, ask the server whether it has the session."""
+        if not (isinstance(exc, APIConnectionError) and exc.request_sent):
+            return False  # refused, rejected: the server did not store it
+        try:
+            await client.session.get(session.event_id)
+        except HoneyHiveError:
+            return False
+        return True
 
     async def _send_update(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
         raw = self._raw
@@ -676,6 +748,16 @@ class Exporter:
             self._failed_update("rejected", session, exc)
         finally:
             done.add(id(session))
+
+
+def _thread_main(box: list[Exporter], ready: threading.Event) -> None:
+    # The thread holds the exporter (and through it `on_drop` and the app) only while it
+    # runs: a close that waits on `_stopped` must find nothing kept alive by this thread.
+    exporter = box.pop()
+    stopped = exporter._run(ready)
+    del exporter
+    if stopped is not None:
+        _resolve(stopped)
 
 
 class _Chunk:
@@ -718,6 +800,27 @@ def _frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
         {"filename": f, "lineno": n, "name": name, "line": linecache.getline(f, n).strip()}
         for f, n, name in frames
     ]
+
+
+def repair_text(text: str) -> str:
+    """Return `text` with lone surrogates (undecodable bytes from `os.fsdecode`) as U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _repair_request(request: CreateEventRequest) -> None:
+    for name in request.__struct_fields__:
+        value = getattr(request, name)
+        if type(value) is str:
+            setattr(request, name, repair_text(value))
+        elif type(value) is list:
+            setattr(request, name, [repair_text(v) if type(v) is str else v for v in value])
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception as a log line reads it: a cancellation has no message of its own."""
+    return str(exc) or type(exc).__name__
 
 
 def _is_event(item: Any) -> bool:

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -255,36 +256,34 @@ class Tracer:
         return self._exporter.report()
 
     async def aclose(self, timeout: float | None = 10.0) -> ExportReport:
-        """Close the default session, flush for at most `timeout` s, and stop the exporter.
+        """Close the default session, send what is queued for at most `timeout` s, and stop.
 
-        Events still unsent then are counted as dropped (`shutdown`); later events are dropped
-        as `tracer_closed`.
+        Returns within `timeout` plus a tenth of a second: sends still in flight then are
+        cancelled and their events counted as dropped (`shutdown`); later events are dropped
+        as `tracer_closed`. Never blocks the running loop.
         """
         if self._closed:
             return self._exporter.report()
-        self._update_default_session(end=True)
-        loop = asyncio.get_running_loop()
-        done = asyncio.wrap_future(self._exporter.request_flush())
-        finished, _ = await asyncio.wait({done}, timeout=timeout)
+        deadline = _deadline(timeout)
+        stopped = asyncio.wrap_future(self._begin_close())
+        finished, _ = await asyncio.wait({stopped}, timeout=_remaining(deadline))
         if not finished:
-            done.cancel()
-        await loop.run_in_executor(None, self._exporter.stop, 0.5)
+            self._exporter.abandon()
+            await asyncio.wait({stopped}, timeout=_STOP_GRACE)
         # Only now: an aclose cancelled half-way leaves the exit flush in place.
-        self._closed = True
-        _exit_flush.discard(self)
-        return self._exporter.report(timed_out=not finished)
+        return self._closed_report(timed_out=not finished)
 
     def close_sync(self, timeout: float | None = 10.0) -> ExportReport:
         """Blocking `aclose`, for code without an event loop."""
         if self._closed:
             return self._exporter.report()
+        return _close_all([self], _deadline(timeout))[0]
+
+    def _begin_close(self) -> concurrent.futures.Future[None]:
         self._update_default_session(end=True)
-        try:
-            self._exporter.request_flush().result(timeout)
-            timed_out = False
-        except concurrent.futures.TimeoutError:
-            timed_out = True
-        self._exporter.stop(0.5)
+        return self._exporter.begin_stop()
+
+    def _closed_report(self, *, timed_out: bool) -> ExportReport:
         self._closed = True
         _exit_flush.discard(self)
         return self._exporter.report(timed_out=timed_out)
@@ -462,14 +461,47 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_STOP_GRACE = 0.1
+"""Seconds a close waits past its deadline for the sends it cancelled to wind up."""
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + max(timeout, 0.0)
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
+def _close_all(tracers: list[Tracer], deadline: float | None) -> list[ExportReport]:
+    """Close `tracers` together, all bound by one deadline (plus `_STOP_GRACE`)."""
+    stops = [tracer._begin_close() for tracer in tracers]
+    finished = concurrent.futures.wait(stops, timeout=_remaining(deadline)).done
+    late = [stop for stop in stops if stop not in finished]
+    for tracer, stop in zip(tracers, stops, strict=True):
+        if stop in late:
+            tracer._exporter.abandon()
+    if late:
+        concurrent.futures.wait(late, timeout=_STOP_GRACE)
+    return [
+        tracer._closed_report(timed_out=stop in late)
+        for tracer, stop in zip(tracers, stops, strict=True)
+    ]
+
+
 @atexit.register
 def _flush_at_exit() -> None:
-    for tracer in list(_exit_flush):
-        try:
-            report = tracer.close_sync(tracer._exit_timeout)
-        except Exception:
-            log.exception("honeyhive: the exit flush failed")
-            continue
+    tracers = [tracer for tracer in list(_exit_flush) if not tracer._closed]
+    if not tracers:
+        return
+    # One deadline for all: N tracers must not make the exit N times slower.
+    deadline = _deadline(max(tracer._exit_timeout for tracer in tracers))
+    try:
+        reports = _close_all(tracers, deadline)
+    except Exception:
+        log.exception("honeyhive: the exit flush failed")
+        return
+    for report in reports:
         if report.pending or report.dropped_total:
             log.warning(
                 "honeyhive: at exit %d events were sent, %d dropped %s, %d still pending",
