@@ -145,17 +145,17 @@ async def test_hang_until_the_client_times_out(
 
 
 async def test_close_releases_hanging_requests_promptly() -> None:
-    server = await LocalServer().start()
+    # Waiting out in-flight requests would take an hour: close() returns because the hanging
+    # request was released, not because the wait ran out.
+    server = await LocalServer(shutdown_timeout=3600).start()
     fault = server.faults.hang_next()
     headers = {"Authorization": f"Bearer {server.api_key}"}
     async with aiohttp.ClientSession(base_url=server.url, headers=headers) as session:
         request = asyncio.ensure_future(session.post("/v1/sessions", json={}))
         await fault.wait_hit()
-        started = time.monotonic()
         await server.close()
         with pytest.raises(aiohttp.ServerDisconnectedError):
             await request
-    assert time.monotonic() - started < 1.0
 
 
 async def test_clear(server: LocalServer, client: aiohttp.ClientSession) -> None:
