@@ -310,7 +310,7 @@ class Exporter:
             self._poke()
         else:
             self._finish()
-            _resolve(self._stopped)
+            resolve(self._stopped)
         return self._stopped
 
     def abandon(self) -> None:
@@ -350,7 +350,7 @@ class Exporter:
 
     def _give_up_item(self, reason: str, kind: int, item: Any) -> None:
         if kind == _MARK:
-            _resolve(item)
+            resolve(item)
         elif kind == _UPDATE:
             self._failed_update(reason, item)
         else:
@@ -486,7 +486,7 @@ class Exporter:
                 raise
             finally:
                 for mark in marks:
-                    _resolve(mark)
+                    resolve(mark)
 
     async def _send_chunk(self, client: AsyncHoneyHive, chunk: _Chunk) -> None:
         starts, events, spans, updates = chunk.starts, chunk.events, chunk.spans, chunk.updates
@@ -757,7 +757,7 @@ def _thread_main(box: list[Exporter], ready: threading.Event) -> None:
     stopped = exporter._run(ready)
     del exporter
     if stopped is not None:
-        _resolve(stopped)
+        resolve(stopped)
 
 
 class _Chunk:
@@ -788,7 +788,8 @@ async def _gather_limited(jobs: list[Coroutine[Any, Any, None]]) -> None:
     await asyncio.gather(*(run(job) for job in jobs))
 
 
-def _resolve(mark: concurrent.futures.Future[None]) -> None:
+def resolve(mark: concurrent.futures.Future[None]) -> None:
+    """Complete `mark` unless it is done already (or was cancelled by a waiter that gave up)."""
     # A flush that timed out cancels its future; resolving it then must not raise.
     with contextlib.suppress(concurrent.futures.InvalidStateError):
         if not mark.done():
