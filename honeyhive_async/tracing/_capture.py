@@ -13,12 +13,15 @@ from typing import Any
 
 import msgspec
 
+from ._redact import REDACTED, KeyRule, Scrubber, repair_text
+
 __all__ = [
     "DEFAULT_REDACT_KEYS",
     "REDACTED",
     "REDACTION_FAILED",
     "Binder",
     "Sanitizer",
+    "repair_text",
     "wrap_output",
 ]
 
@@ -35,6 +38,13 @@ DEFAULT_REDACT_KEYS = frozenset(
         "access_token",
         "refresh_token",
         "token",
+        "bearer",
+        "jwt",
+        "auth",
+        "credential",
+        "credentials",
+        "secrets",
+        "passphrase",
         "cookie",
         "set-cookie",
         "x-api-key",
@@ -42,7 +52,6 @@ DEFAULT_REDACT_KEYS = frozenset(
         "secret_key",
     }
 )
-REDACTED = "[REDACTED]"
 REDACTION_FAILED = "[REDACTION FAILED]"
 
 RedactHook = Callable[[str, Any], Any]
@@ -118,10 +127,22 @@ class Sanitizer:
         max_nodes: Most values walked in one field, whatever the shape (a wide self-nesting
             list must not keep the exporter busy for ever).
         max_repr: Longest `repr` kept for an object that is not JSON.
-        redact_keys: Keys whose values become ``"[REDACTED]"``. Matching ignores case,
-            surrounding blanks and ``-``/``_``, and also catches suffixes: ``api_key`` covers
-            ``openai_api_key``; ``password`` covers ``db_password``.
+        redact_keys: Keys whose values become ``"[REDACTED]"``, whatever the value (a
+            ``(user, password)`` tuple too). Keys are compared in snake case (``openaiApiKey``
+            is ``openai_api_key``, ``X-Api-Key`` is ``x_api_key``) and suffixes count:
+            ``api_key`` covers ``openai_api_key``; ``token`` covers ``accessToken`` but not
+            ``max_tokens``, ``token_count`` or ``prompt_token``.
+        secrets: Values replaced by ``"[REDACTED]"`` wherever they appear, in any string, key,
+            error message or traceback line (the tracer passes its own API key). Values
+            shorter than 8 characters are ignored.
+        scrub_credentials: Also replace, inside any text, what has the shape of a credential:
+            ``Bearer <token>``, ``sk-...`` keys (OpenAI, Anthropic), GitHub tokens, AWS access
+            key ids, Google API keys, Slack tokens, secret URL parameters (``?api_key=...``,
+            ``&token=...``) and passwords in URLs (``https://user:pw@host``).
         redact: Hook run after key redaction; if it raises, the field becomes a placeholder.
+
+    Text that UTF-8 cannot encode (a lone surrogate from `os.fsdecode`) is repaired with
+    U+FFFD rather than failing the event.
     """
 
     def __init__(
@@ -134,6 +155,8 @@ class Sanitizer:
         max_nodes: int = 10_000,
         max_repr: int = 512,
         redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
+        secrets: Iterable[str | None] = (),
+        scrub_credentials: bool = True,
         redact: RedactHook | None = None,
     ) -> None:
         self.field_budget = field_budget
@@ -142,8 +165,13 @@ class Sanitizer:
         self.max_items = max_items
         self.max_nodes = max_nodes
         self.max_repr = max_repr
-        self.redact_keys = frozenset(_normal_key(k) for k in redact_keys)
-        self._suffixes = tuple("_" + k for k in self.redact_keys)
+        self._keys = KeyRule(redact_keys)
+        self.redact_keys = self._keys.keys
+        self._scrubber = Scrubber.build(
+            (s for s in secrets if s), credentials=scrub_credentials, key_rule=self._keys
+        )
+        # One regex search per string on the fast path; None when there is nothing to find.
+        self._search = None if self._scrubber is None else self._scrubber.search
         self._secret_cache: dict[str, bool] = {}
         self.redact = redact
         self._encoder = msgspec.json.Encoder()
@@ -152,9 +180,13 @@ class Sanitizer:
         """Return a field as encoded JSON, always an object (a non-dict is ``{"value": ...}``)."""
         if self.redact is None and self._flat(value):
             # The common case, a small dict of plain values: nothing to convert or redact.
-            data = self._encoder.encode(value)
-            if len(data) <= self.field_budget:
-                return msgspec.Raw(data)
+            try:
+                data = self._encoder.encode(value)
+            except UnicodeEncodeError:  # a lone surrogate: the walk below repairs it
+                pass
+            else:
+                if len(data) <= self.field_budget:
+                    return msgspec.Raw(data)
         try:
             clean = _Walk(self).clean(value, 0)
         except Exception:  # a user object whose __len__/__iter__/items() blew up mid-walk
@@ -169,24 +201,53 @@ class Sanitizer:
         if not isinstance(clean, dict):
             # Every captured field is an object on the wire.
             clean = {"value": clean}
-        try:
-            data = self._encoder.encode(clean)
-        except Exception:  # a hook returned something that is not JSON
-            data = self._encoder.encode({"value": self.repr(clean)})
+        data, clean = self._encode(clean)
         if len(data) > self.field_budget:
             data = self._shrink(clean, len(data))
         return msgspec.Raw(data)
 
+    def _encode(self, clean: Any) -> tuple[bytes, Any]:
+        """`clean` encoded, and what was encoded in the end (repaired, or a fallback)."""
+        encode = self._encoder.encode
+        try:
+            return encode(clean), clean
+        except UnicodeEncodeError:
+            # Checked here, not string by string: unencodable text is rare.
+            try:
+                clean = _repaired(clean, self.max_depth + 8)
+                return encode(clean), clean
+            except Exception:
+                pass
+        except Exception:  # a hook returned something that is not JSON
+            pass
+        clean = {"value": repair_text(self.repr(clean))}
+        return encode(clean), clean
+
     def text(self, name: str, value: str) -> str:
-        """Bound a free-text field (an error message) and run the redaction hook on it."""
-        if len(value) > self.max_string:
-            value = f"{value[: self.max_string]}... [truncated, {len(value)} chars]"
+        """Bound, scrub and repair a free-text field (an error message); run the hook on it."""
+        value = repair_text(self.bounded(value, self.max_string))
         if self.redact is None:
             return value
         try:
-            return str(self.redact(name, value))
+            return repair_text(str(self.redact(name, value)))
         except Exception:
             return REDACTION_FAILED
+
+    def scrub(self, text: str) -> str:
+        """`text` with the given secrets and credential shapes replaced; never raises."""
+        search = self._search
+        if search is None or not search(text):
+            return text
+        assert self._scrubber is not None
+        return self._scrubber.sub(text)
+
+    def bounded(self, text: str, limit: int) -> str:
+        """`text` scrubbed and cut to `limit` characters (with a marker saying how long it was)."""
+        if len(text) <= limit:
+            return self.scrub(text)
+        scrubber = self._scrubber
+        head = text[:limit] if scrubber is None else scrubber.cut(text, limit)
+        return f"{head}... [truncated, {len(text)} chars]"
 
     def _flat(self, value: Any) -> bool:
         """Tell whether `value` is a dict of JSON scalars under keys that are not secret."""
@@ -194,23 +255,23 @@ class Sanitizer:
             return False
         known = self._secret_cache
         max_string = self.max_string
+        search = self._search
         for key, item in value.items():
             if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
                 return False
             cls = type(item)
             if cls is str:
-                if len(item) > max_string:
+                if len(item) > max_string or (search is not None and search(item)):
                     return False
             elif not (item is None or cls is int or cls is float or cls is bool):
                 return False
         return True
 
     def is_secret(self, key: str) -> bool:
-        """Tell whether values under `key` are redacted."""
+        """Tell whether values under `key` are redacted (a key that holds a secret: too)."""
         known = self._secret_cache.get(key)
         if known is None:
-            norm = _normal_key(key)
-            known = norm in self.redact_keys or norm.endswith(self._suffixes)
+            known = self._keys.matches(key) or self.scrub(key) != key
             if len(self._secret_cache) < 10_000:
                 self._secret_cache[key] = known
         return known
@@ -236,18 +297,27 @@ class Sanitizer:
         }
 
     def repr(self, value: Any) -> str:
-        """Return a bounded `repr` of `value`; never raises."""
+        """Return a bounded, scrubbed `repr` of `value`; never raises."""
         try:
             text = repr(value)
         except Exception:
             return f"<unrepresentable {type(value).__name__}>"
-        if len(text) > self.max_repr:
-            return f"{text[: self.max_repr]}... [truncated, {len(text)} chars]"
-        return text
+        return self.bounded(text, self.max_repr)
 
 
-def _normal_key(key: str) -> str:
-    return key.strip().lower().replace("-", "_")
+def _repaired(value: Any, depth: int) -> Any:
+    """`value` (already JSON-safe) with every string and key made encodable."""
+    if type(value) is str:
+        return repair_text(value)
+    if depth <= 0:
+        return "[max depth reached]"
+    if isinstance(value, dict):
+        return {repair_text(str(k)): _repaired(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_repaired(v, depth - 1) for v in value]
+    if isinstance(value, str):
+        return repair_text(value)
+    return value
 
 
 class _Walk:
@@ -268,8 +338,9 @@ class _Walk:
         cls = type(value)
         if cls is str:
             if len(value) > s.max_string:
-                return f"{value[: s.max_string]}... [truncated, {len(value)} chars]"
-            return value
+                return s.bounded(value, s.max_string)
+            search = s._search
+            return value if search is None or not search(value) else s.scrub(value)
         if cls is int or cls is float:
             return value
         self.nodes += 1
@@ -277,7 +348,9 @@ class _Walk:
             return f"[truncated: more than {s.max_nodes} values]"
         if depth >= s.max_depth:
             return f"[max depth {s.max_depth} reached]"
-        if isinstance(value, (str, int, float)):  # subclasses: enums, numpy scalars, ...
+        if isinstance(value, str):  # subclasses: str enums, ...
+            return s.bounded(value, s.max_string)
+        if isinstance(value, (int, float)):  # subclasses: enums, numpy scalars, ...
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):
             return s.repr(bytes(value[: s.max_repr]))
@@ -296,7 +369,7 @@ class _Walk:
             return self._mapping(value.items(), len(value), depth)
         if isinstance(value, (list, tuple)):
             if len(value) == 2 and type(value[0]) is str and s.is_secret(value[0]):
-                return [value[0], REDACTED]  # ("Authorization", "Bearer ...") pairs
+                return [s.scrub(value[0]), REDACTED]  # ("Authorization", "Bearer ...") pairs
             items = [self.clean(item, depth + 1) for item in value[: s.max_items]]
             if len(value) > s.max_items:
                 items.append(f"[{len(value) - s.max_items} more items]")
@@ -326,5 +399,8 @@ class _Walk:
                 out["__truncated_items__"] = size - s.max_items
                 break
             skey = key if type(key) is str else str(key)
-            out[skey] = REDACTED if s.is_secret(skey) else self.clean(item, depth + 1)
+            if s.is_secret(skey):
+                out[s.scrub(skey)] = REDACTED  # the key itself may be the secret
+            else:
+                out[skey] = self.clean(item, depth + 1)
         return out

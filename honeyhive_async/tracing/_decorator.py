@@ -146,6 +146,66 @@ def _merged(result: Any, enriched: Any) -> dict[str, Any]:
     return {**wrap_output(result), **wrap_output(enriched)}
 
 
+def _capture_failed(value: Any) -> dict[str, Any]:
+    # What a span records when the tracer could not read a returned value (a mapping whose
+    # keys() raises, an object lying about its class): the call's result is returned unchanged.
+    return {"result": f"[capture failed: {type(value).__name__}]"}
+
+
+def _end_ok(
+    span: Span,
+    result: Any,
+    capture: bool,
+    binder: Binder | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None,
+) -> None:
+    """End a call that returned; never raises (the caller must get its result back).
+
+    Only reached when `enrich_span(outputs=...)` ran during the call, or on a failure: the
+    wrappers keep the plain case inline.
+    """
+    outputs = span.outputs
+    if capture:
+        try:
+            outputs = result if outputs is None else _merged(result, outputs)
+        except Exception:
+            outputs = _capture_failed(result)
+    _end_quietly(span, outputs, binder, args, kwargs)
+
+
+def _end_quietly(
+    span: Span,
+    outputs: Any,
+    binder: Binder | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None,
+) -> None:
+    # On the caller's way out: whatever goes wrong here, the user's result or exception wins.
+    try:
+        span._end_call(outputs, binder, args, kwargs)
+    except Exception:
+        log.exception("honeyhive: could not end the span of %s", span.event_name)
+
+
+def _close_stream(
+    span: Span,
+    chunks: list[Any] | None,
+    count: int,
+    first: float,
+    stopped_early: bool,
+) -> None:
+    """End a generator's span from its `finally`: never raises, the generator's outcome wins."""
+    try:
+        _end_stream(span, chunks, count, first, stopped_early)
+    except Exception:  # enriched outputs that cannot be merged (a broken mapping)
+        span.outputs = _capture_failed(span.outputs)
+    try:
+        span.finish()
+    except Exception:
+        log.exception("honeyhive: could not end the span of %s", span.event_name)
+
+
 def _stream_outputs(chunks: list[Any]) -> Any:
     if chunks and all(type(chunk) is str for chunk in chunks):
         return {"result": "".join(chunks)}
@@ -244,8 +304,7 @@ def _wrap(
                 raise
             finally:
                 if span is not None:
-                    _end_stream(span, chunks, count, first, stopped_early)
-                    span.finish()
+                    _close_stream(span, chunks, count, first, stopped_early)
 
         return agen_wrapper
 
@@ -290,13 +349,17 @@ def _wrap(
             except BaseException as exc:
                 _reset_closing(token)
                 _fail(span, exc)
-                span._end_call(span.outputs, binder, call_args, call_kwargs)
+                _end_quietly(span, span.outputs, binder, call_args, call_kwargs)
                 raise
             _reset(token)
-            outputs = span.outputs  # set by enrich_span during the call, if anything
-            if capture_outputs:
-                outputs = result if outputs is None else _merged(result, outputs)
-            span._end_call(outputs, binder, call_args, call_kwargs)
+            # Nothing below may raise: the call succeeded, its result goes back unchanged.
+            try:
+                outputs = span.outputs  # set by enrich_span during the call, if anything
+                if capture_outputs:
+                    outputs = result if outputs is None else _merged(result, outputs)
+                span._end_call(outputs, binder, call_args, call_kwargs)
+            except Exception:
+                _end_ok(span, result, capture_outputs, binder, call_args, call_kwargs)
             return result
 
         return async_wrapper
@@ -327,13 +390,17 @@ def _wrap(
         except BaseException as exc:
             _reset(token)
             _fail(span, exc)
-            span._end_call(span.outputs, binder, call_args, call_kwargs)
+            _end_quietly(span, span.outputs, binder, call_args, call_kwargs)
             raise
         _reset(token)
-        outputs = span.outputs  # set by enrich_span during the call, if anything
-        if capture_outputs:
-            outputs = result if outputs is None else _merged(result, outputs)
-        span._end_call(outputs, binder, call_args, call_kwargs)
+        # Nothing below may raise: the call succeeded, its result goes back unchanged.
+        try:
+            outputs = span.outputs  # set by enrich_span during the call, if anything
+            if capture_outputs:
+                outputs = result if outputs is None else _merged(result, outputs)
+            span._end_call(outputs, binder, call_args, call_kwargs)
+        except Exception:
+            _end_ok(span, result, capture_outputs, binder, call_args, call_kwargs)
         return result
 
     return sync_wrapper
@@ -386,8 +453,7 @@ def _traced_gen(
         _fail(span, exc)
         raise
     finally:
-        _end_stream(span, chunks, count, first, stopped_early)
-        span.finish()
+        _close_stream(span, chunks, count, first, stopped_early)
 
 
 @overload
@@ -504,7 +570,10 @@ class trace_span:
             # No tracer: the block still runs, with a span that goes nowhere.
             span = _child(detached_session(), self._event_type, self._name, self._static)
         if self._inputs is not None:
-            span.inputs = dict(self._inputs)
+            try:
+                span.inputs = dict(self._inputs)
+            except Exception:  # the block must run whatever was passed as its inputs
+                span.inputs = _capture_failed(self._inputs)
         self._span = span
         self._token = _current.set(span)
         return span
@@ -521,7 +590,10 @@ class trace_span:
         _current.reset(token)
         if exc is not None:
             _fail(span, exc)
-        span.finish()
+        try:
+            span.finish()
+        except Exception:  # the block's own outcome wins
+            log.exception("honeyhive: could not end the span of %s", self._name)
 
     async def __aenter__(self) -> Span:
         return self.__enter__()

@@ -107,7 +107,15 @@ class Tracer:
         max_export_attempts: Attempts per batch for transient failures (5xx, 429, timeouts).
         field_budget: Encoded bytes one field (inputs, outputs, ...) may take; larger values
             are cut with a marker that carries the original size.
-        redact_keys: Keys whose values are replaced by ``"[REDACTED]"`` wherever they appear.
+        redact_keys: Keys whose values are replaced by ``"[REDACTED]"`` wherever they appear
+            (compared in snake case, suffixes included: ``api_key`` covers ``openaiApiKey``).
+            The client's own API key is always replaced wherever it appears by value: in
+            arguments, results, keys, error messages and traceback lines.
+        scrub_credentials: Also replace, inside any captured text, what looks like a
+            credential: ``Bearer <token>``, ``sk-...`` keys (OpenAI, Anthropic), GitHub tokens,
+            AWS access key ids, Google API keys, Slack tokens, secret URL parameters
+            (``?api_key=...``, ``&token=...``) and passwords in URLs. Pass ``False`` to keep
+            such text as it is (the client's own key is still replaced).
         redact: ``hook(field, value) -> value`` run on inputs, outputs and metadata (and the
             other captured fields); if it raises, a placeholder is written, never the value.
         on_drop: ``on_drop(reason, span)``, called for every event given up on with the
@@ -135,6 +143,7 @@ class Tracer:
         max_export_attempts: int = 4,
         field_budget: int = 64 * 1024,
         redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
+        scrub_credentials: bool = True,
         redact: RedactHook | None = None,
         on_drop: DropHook | None = None,
         flush_at_exit: bool = True,
@@ -158,7 +167,13 @@ class Tracer:
                 max_retries=0,
                 inline_dns=True,
             ),
-            Sanitizer(field_budget=field_budget, redact_keys=redact_keys, redact=redact),
+            Sanitizer(
+                field_budget=field_budget,
+                redact_keys=redact_keys,
+                secrets=(template._transport._api_key,),
+                scrub_credentials=scrub_credentials,
+                redact=redact,
+            ),
             max_queue_size=max_queue_size,
             max_batch_size=max_batch_size,
             max_batch_bytes=max_batch_bytes,

@@ -80,14 +80,10 @@ def test_deep_nesting_stops_at_the_depth_limit() -> None:
 
 
 def test_a_wide_shared_structure_is_bounded_in_work() -> None:
-    import time
-
     leaf = list(range(100))
     y = [leaf] * 1000
     z = [y] * 1000  # a million lists, shared (not a cycle): all would be walked
-    started = time.monotonic()
     out = _field(Sanitizer(max_nodes=5000), {"z": z})
-    assert time.monotonic() - started < 2.0
     # Walked in full this would encode to ~300 MB; the walk stopped after 5000 values.
     assert out["z"]["truncated"] is True
     assert out["z"]["original_bytes"] < 2_000_000

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async import AsyncHoneyHive, Event
-from honeyhive_async.tracing import Tracer, current_span, enrich_span, trace
+from honeyhive_async.tracing import Tracer, current_span, enrich_span, trace, trace_span
 
 from .conftest import events_of, tree_of
 
@@ -398,3 +398,86 @@ async def test_a_session_id_may_be_a_uuid(tracer: Tracer, client: AsyncHoneyHive
     assert report.failed_updates == 0
     assert session.event_id == str(sid)
     assert (await client.session.get(str(sid))).event_name == "uuid"
+
+
+class KeysExplode(dict[str, Any]):
+    """A mapping the tracer cannot read: merging it with enriched outputs raises."""
+
+    def keys(self) -> Any:
+        raise RuntimeError("keys() exploded")
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("__iter__ exploded")
+
+    def items(self) -> Any:
+        raise RuntimeError("items() exploded")
+
+
+class ClaimsDict:
+    """Not a dict, but says it is."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return dict
+
+
+@pytest.mark.parametrize("make", [KeysExplode, ClaimsDict], ids=["keys-raise", "claims-dict"])
+async def test_a_result_the_tracer_cannot_read_is_returned_unchanged_and_still_exported(
+    tracer: Tracer, client: AsyncHoneyHive, make: Any
+) -> None:
+    def build() -> Any:
+        return KeysExplode(a=1) if make is KeysExplode else ClaimsDict()
+
+    results: dict[str, Any] = {}
+
+    @trace(event_name="sync")
+    def sync_call() -> Any:
+        enrich_span(outputs={"extra": 1})
+        results["sync"] = build()
+        return results["sync"]
+
+    @trace(event_name="async")
+    async def async_call() -> Any:
+        enrich_span(outputs={"extra": 1})
+        results["async"] = build()
+        return results["async"]
+
+    @trace(event_name="gen")
+    def gen_call() -> Any:
+        current = current_span()
+        assert current is not None
+        current.outputs = build()  # enriched outputs that cannot be merged with the chunks
+        yield "chunk"
+
+    @trace(event_name="agen")
+    async def agen_call() -> Any:
+        current = current_span()
+        assert current is not None
+        current.outputs = build()
+        yield "chunk"
+
+    async with tracer.session("weird") as session:
+        assert sync_call() is results["sync"]
+        assert await async_call() is results["async"]
+        assert list(gen_call()) == ["chunk"]
+        assert [c async for c in agen_call()] == ["chunk"]
+    await _flushed(tracer)
+
+    events = _by_name(await events_of(client, session.event_id))
+    name = type(build()).__name__
+    for event_name in ("sync", "async", "gen", "agen"):
+        assert events[event_name].outputs == {"result": f"[capture failed: {name}]"}, event_name
+        assert events[event_name].error is None
+
+
+async def test_trace_span_with_inputs_it_cannot_read_still_runs_the_block(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    ran = []
+    async with tracer.session("block") as session:
+        with trace_span("blk", inputs=KeysExplode(q=1)):
+            ran.append(True)
+    await _flushed(tracer)
+    assert ran == [True]
+    events = _by_name(await events_of(client, session.event_id))
+    assert events["blk"].inputs == {"result": "[capture failed: KeysExplode]"}
