@@ -33,7 +33,7 @@ from ..errors import (
     PartialBatchError,
 )
 from ..models import CreateEventRequest
-from ._capture import Sanitizer, wrap_output
+from ._capture import Sanitizer, repair_text, wrap_output
 from ._ids import format_id
 from ._span import Session, Span, wall_offset
 
@@ -801,13 +801,6 @@ def _frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
         {"filename": f, "lineno": n, "name": name, "line": linecache.getline(f, n).strip()}
         for f, n, name in frames
     ]
-
-
-def repair_text(text: str) -> str:
-    """Return `text` with lone surrogates (undecodable bytes from `os.fsdecode`) as U+FFFD."""
-    if text.isascii():
-        return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _repair_request(request: CreateEventRequest) -> None:

@@ -74,6 +74,8 @@ def repair_text(text: str) -> str:
 
     A valid surrogate pair (text decoded from UTF-16 by hand) becomes the character it encodes.
     """
+    if text.isascii():  # the common case, without encoding a copy
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

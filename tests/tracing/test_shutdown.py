@@ -202,4 +202,3 @@ async def test_a_session_start_that_failed_is_dropped_once(
 def test_a_warning_names_an_error_that_has_no_message(exc: BaseException, text: str) -> None:
     # "giving up on 500 events (shutdown): " used to end there for a cancelled send.
     assert exporter_module._describe(exc) == text
-
