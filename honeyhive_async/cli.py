@@ -35,6 +35,14 @@ def _port(text: str) -> int:
     return port
 
 
+def _api_key(text: str) -> str:
+    # LocalServer refuses an empty key; saying so here gives a usage error (exit 2) that
+    # names the option, instead of a failure that looks like a database problem.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the API key can't be empty")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -81,7 +89,10 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--db", default=":memory:", metavar="PATH", help="SQLite file (default: in memory)"
     )
     parser.add_argument(
-        "--api-key", default=LOCAL_API_KEY, help="bearer key to require (default: %(default)s)"
+        "--api-key",
+        type=_api_key,
+        default=LOCAL_API_KEY,
+        help="bearer key to require, not empty (default: %(default)s)",
     )
     parser.set_defaults(handler=_serve)
 

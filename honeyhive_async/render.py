@@ -26,25 +26,47 @@ def _rows(
     return rows
 
 
+def _end_ms(node: SessionTree, start: float | None) -> float | None:
+    """The event's end: its end time, else start + duration; None while it is running."""
+    end = node.end_time_ms
+    if end is None and start is not None and node.duration is not None:
+        end = start + node.duration
+    return end
+
+
 def render_waterfall(tree: SessionTree, *, unicode: bool = True) -> str:
-    """Return the tree as text: one line per event with its duration and a time bar."""
+    """Return the tree as text: one line per event with its duration and a time bar.
+
+    An event with no end yet (a session still open, a span not exported) is drawn up to the
+    latest time known anywhere in the tree and marked ``running``: the server cannot know
+    more, and reading the clock here would squash every bar of an abandoned session.
+    """
     rows = _rows(tree, "", True, True, unicode)
-    starts = [n.start_time_ms for _, n in rows if n.start_time_ms is not None]
-    ends = [n.end_time_ms for _, n in rows if n.end_time_ms is not None]
-    t0 = min(starts) if starts else 0.0
-    span = max((max(ends) if ends else t0) - t0, 1e-9)
+    starts = [node.start_time_ms for _, node in rows]
+    ends = [_end_ms(node, start) for (_, node), start in zip(rows, starts, strict=True)]
+    known = [t for t in (*starts, *ends) if t is not None]
+    t0 = min(known) if known else 0.0
+    t_last = max(known) if known else t0
+    span = max(t_last - t0, 1e-9)
     width = max(len(text) for text, _ in rows) + 2
     full, empty = ("█", "·") if unicode else ("#", ".")
     lines = []
-    for text, node in rows:
-        start, end = node.start_time_ms, node.end_time_ms
-        if start is not None and end is not None:
+    for (text, node), start, end in zip(rows, starts, ends, strict=True):
+        if start is not None:
             a = min(round((start - t0) / span * _BAR_WIDTH), _BAR_WIDTH - 1)
-            b = min(max(round((end - t0) / span * _BAR_WIDTH), a + 1), _BAR_WIDTH)
+            if end is None:  # still running: up to the right edge, the latest known time
+                b = _BAR_WIDTH
+            else:
+                b = min(max(round((end - t0) / span * _BAR_WIDTH), a + 1), _BAR_WIDTH)
             bar = empty * a + full * (b - a) + empty * (_BAR_WIDTH - b)
         else:
             bar = " " * _BAR_WIDTH
-        duration = f"{node.duration:9.1f} ms" if node.duration is not None else " " * 12
+        if end is None:
+            duration = f"{'running':>12}"
+        elif node.duration is not None:
+            duration = f"{node.duration:9.1f} ms"
+        else:
+            duration = f"{end - start:9.1f} ms" if start is not None and end is not None else ""
         error = f"  ERROR {node.error}" if node.error else ""
-        lines.append(f"{text:<{width}}[{bar}]{duration}{error}")
+        lines.append(f"{text:<{width}}[{bar}]{duration:<12}{error}".rstrip())
     return "\n".join(lines)

@@ -48,6 +48,43 @@ class SessionTree(Event):
             stack.extend(reversed(node.children))
         return out
 
+    def walk_with_depth(self) -> list[tuple[int, SessionTree]]:
+        """Return ``(depth, node)`` pairs in `walk()` order; this node is depth 0."""
+        out: list[tuple[int, SessionTree]] = []
+        stack: list[tuple[int, SessionTree]] = [(0, self)]
+        while stack:  # iterative like walk(): a deep tree cannot hit the recursion limit
+            depth, node = stack.pop()
+            out.append((depth, node))
+            stack.extend((depth + 1, child) for child in reversed(node.children))
+        return out
+
+    def __str__(self) -> str:
+        """Return the whole tree as an indented outline, one event per line in `walk()` order.
+
+        Each line shows the event's type, name and duration (``running`` while it has no end
+        time) and its error, if any; `repr()` still shows the root's fields.
+        """
+        lines = []
+        for depth, node in self.walk_with_depth():
+            line = f"{'  ' * depth}{node.event_type or '?'} {node.event_name or '(unnamed)'}"
+            line += f"  {_duration_text(node)}"
+            if node.error:
+                line += f"  ERROR {node.error}"
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def _duration_text(node: Event) -> str:
+    if node.duration is not None:
+        return f"{node.duration:.1f} ms"
+    if node.end_time is None:
+        return "running"
+    try:  # a timestamp in an unknown format must not make printing the tree fail
+        start, end = node.start_time_ms, node.end_time_ms
+    except ValueError:
+        return "? ms"
+    return f"{end - start:.1f} ms" if start is not None and end is not None else "? ms"
+
 
 class DeleteSessionResponse(Model):
     """Body returned by `DELETE /v1/sessions/{session_id}`."""

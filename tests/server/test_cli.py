@@ -87,3 +87,16 @@ def test_serve_rejects_bad_ports(port: str, capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit):
         main(["serve", "--port", port])
     assert "port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", ["", "   "])
+def test_serve_rejects_an_empty_api_key_as_a_usage_error(
+    key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Parsing only: without the check, `main` would start a server and wait for Ctrl-C.
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["serve", "--api-key", key])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--api-key: the API key can't be empty" in err
+    assert "database" not in err
