@@ -167,7 +167,7 @@ class Transport:
                 method, url, data=content, headers=headers, timeout=timeout
             ) as resp:
                 if resp.status >= 300:
-                    return await _read_error(resp)
+                    return await _read_error(resp, self._api_key)
                 length = resp.content_length
                 # Content-Length counts the body as sent: with a Content-Encoding it says
                 # nothing about the inflated size, which is what the cap bounds.
@@ -251,7 +251,7 @@ async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes,
         chunks.append(chunk)
 
 
-async def _read_error(resp: aiohttp.ClientResponse) -> RawResponse:
+async def _read_error(resp: aiohttp.ClientResponse, secret: str | None) -> RawResponse:
     """Read at most `ERROR_BODY_LIMIT` bytes of an error body (+1, to know it was longer).
 
     The rest is left unread: leaving the `async with` then closes the connection instead of
@@ -270,4 +270,6 @@ async def _read_error(resp: aiohttp.ClientResponse) -> RawResponse:
         return RawResponse(resp.status, resp.headers, body)
     encoded = "Content-Encoding" in resp.headers
     size = None if encoded else resp.content_length
+    # Scrubbed before the cut, so that the cut cannot leave part of the key behind.
+    body = cut_body(body, secret)
     return RawResponse(resp.status, resp.headers, body, truncated=True, size=size)
