@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -22,6 +23,17 @@ from honeyhive_async.models import Event, SessionTree
 
 _decoder = msgspec.json.Decoder(Event)
 _FREE_FORM = ("config", "inputs", "outputs", "metadata", "feedback", "metrics", "user_properties")
+
+
+@pytest.fixture(autouse=True)
+def _default_recursion_limit() -> Iterator[None]:
+    """Decoding depth follows the recursion limit; some tools (mypy, in test_typing) raise it."""
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)
 
 
 def _check(body: bytes) -> None:
