@@ -23,6 +23,7 @@ from ._constants import (
     DEFAULT_TIMEOUT,
 )
 from ._retry import Sleep, build_retrying, parse_retry_after, should_retry
+from ._scrub import scrub_text
 from ._transport import RawResponse, Transport
 from .errors import (
     APIError,
@@ -30,7 +31,6 @@ from .errors import (
     APITimeoutError,
     decode_error_body,
     error_for_status,
-    scrub_text,
 )
 
 if TYPE_CHECKING:

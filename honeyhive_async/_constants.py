@@ -27,3 +27,6 @@ The largest documented page is an export of 7,500 events. A long event of the be
 most (500 measured), so 7,500 of the largest is 196 MiB: the default leaves ~30 % above that,
 and still stops a decompression bomb long before it exhausts memory.
 """
+
+ERROR_BODY_LIMIT = 64 * 1024
+"""Bytes of a response body an exception keeps: enough to diagnose, not a 50 MB body per error."""

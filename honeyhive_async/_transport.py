@@ -13,6 +13,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ._constants import DEFAULT_MAX_RESPONSE_BYTES, REQUEST_ID_HEADERS
+from ._scrub import cut_body, scrub_text
 from ._version import __version__
 from .errors import (
     ERROR_BODY_LIMIT,
@@ -22,8 +23,6 @@ from .errors import (
     ClientClosedError,
     HoneyHiveError,
     MissingAPIKeyError,
-    cut_body,
-    scrub_text,
 )
 
 __all__ = ["RawResponse", "Transport", "user_agent"]

@@ -32,10 +32,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
+from ._constants import ERROR_BODY_LIMIT
+from ._scrub import scrub, scrub_decoded, scrub_text, secret_forms
+
 if TYPE_CHECKING:
     from .models import CreateEventRequest
 
 __all__ = [
+    "ERROR_BODY_LIMIT",
     "APIConnectionError",
     "APIError",
     "APIResponseDecodeError",
@@ -54,16 +58,11 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "decode_error_body",
     "error_for_status",
-    "scrub",
 ]
 
 _BODY_PREVIEW = 200
-
-ERROR_BODY_LIMIT = 64 * 1024
-"""Bytes of a response body an exception keeps: enough to diagnose, not a 50 MB body per error."""
-
-REDACTED = "[REDACTED]"
 
 
 class HoneyHiveError(Exception):
@@ -307,50 +306,6 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def scrub(content: bytes, secret: str | None) -> bytes:
-    """Replace `secret` (and its JSON-escaped form) in a response body with `[REDACTED]`.
-
-    The client's own key is scrubbed from every response text it keeps: a proxy or a server
-    may echo the request's `Authorization` header back in an error body.
-    """
-    if not secret:
-        return content
-    for form in _secret_forms(secret):
-        if form in content:
-            content = content.replace(form, REDACTED.encode())
-    return content
-
-
-def _secret_forms(secret: str) -> tuple[bytes, ...]:
-    plain = secret.encode("utf-8", "surrogatepass")
-    escaped = msgspec.json.encode(secret)[1:-1]
-    return (plain,) if escaped == plain else (plain, escaped)
-
-
-def scrub_text(text: str, secret: str | None) -> str:
-    """Replace `secret` in a text with `[REDACTED]`."""
-    if secret and secret in text:
-        return text.replace(secret, REDACTED)
-    return text
-
-
-def cut_body(content: bytes, secret: str | None) -> bytes:
-    """Return the first `ERROR_BODY_LIMIT` bytes of a scrubbed body.
-
-    A cut can split the key; a tail that is the start of the key is dropped too.
-    """
-    content = scrub(content, secret)
-    if len(content) <= ERROR_BODY_LIMIT:
-        return content
-    content = content[:ERROR_BODY_LIMIT]
-    if secret:
-        key = secret.encode("utf-8", "surrogatepass")
-        for n in range(min(len(key) - 1, len(content)), 0, -1):
-            if content.endswith(key[:n]):
-                return content[:-n]
-    return content
-
-
 def decode_error_body(content: bytes, *, secret: str | None = None) -> object:
     """Return an error body as JSON when it is JSON, else as (lossy) text; `secret` scrubbed."""
     content = scrub(content, secret)
@@ -363,22 +318,12 @@ def decode_error_body(content: bytes, *, secret: str | None = None) -> object:
         return body
     try:
         encoded = msgspec.json.encode(body)
-        if any(form in encoded for form in _secret_forms(secret)):
+        if any(form in encoded for form in secret_forms(secret)):
             # The key hid behind JSON escapes (\u0041...) that the byte scrub cannot see.
-            return _scrub_decoded(body, secret)
+            return scrub_decoded(body, secret)
     except RecursionError:
         return "[body withheld: too deeply nested to scrub]"
     return body
-
-
-def _scrub_decoded(value: object, secret: str) -> object:
-    if isinstance(value, str):
-        return scrub_text(value, secret)
-    if isinstance(value, list):
-        return [_scrub_decoded(v, secret) for v in value]
-    if isinstance(value, dict):
-        return {scrub_text(str(k), secret): _scrub_decoded(v, secret) for k, v in value.items()}
-    return value
 
 
 def error_for_status(

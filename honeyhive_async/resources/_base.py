@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import msgspec
 
-from ..errors import APIResponseDecodeError, cut_body
+from .._scrub import cut_body
+from ..errors import APIResponseDecodeError
 from ..models._decode import decode
 
 if TYPE_CHECKING:

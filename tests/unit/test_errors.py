@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from honeyhive_async import errors
+from honeyhive_async._scrub import cut_body
 from honeyhive_async.errors import error_for_status
 
 
@@ -82,10 +83,10 @@ KEY = "hh-secret-key-123"
 def test_cut_body_drops_a_key_split_by_the_cut() -> None:
     # The read stopped inside the key, past the 64 KiB boundary: no part of it may survive.
     head = b"x" * (errors.ERROR_BODY_LIMIT - 6)
-    assert errors.cut_body(head + KEY.encode()[:10], KEY) == head
+    assert cut_body(head + KEY.encode()[:10], KEY) == head
     # A whole key is scrubbed before the cut.
-    assert errors.cut_body(head + KEY.encode(), KEY) == head + b"[REDAC"
-    assert errors.cut_body(b"Bearer " + KEY.encode(), KEY) == b"Bearer [REDACTED]"
+    assert cut_body(head + KEY.encode(), KEY) == head + b"[REDAC"
+    assert cut_body(b"Bearer " + KEY.encode(), KEY) == b"Bearer [REDACTED]"
 
 
 def test_decode_error_body_scrubs_plain_and_escaped_keys() -> None:
