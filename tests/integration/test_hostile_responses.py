@@ -17,6 +17,7 @@ from honeyhive_async import (
     AsyncHoneyHive,
     BadRequestError,
     InternalServerError,
+    PartialBatchError,
 )
 from honeyhive_async.errors import ERROR_BODY_LIMIT
 from honeyhive_async.server import LocalServer
@@ -260,3 +261,17 @@ async def test_a_large_error_body_is_kept_only_in_part(
     assert exc.body_size == (None if compressed else size)
     assert "truncated" in str(exc)
     assert len(str(exc)) < 1000
+
+
+async def test_a_batch_answer_of_success_false_that_echoes_the_key_is_scrubbed(
+    scripted: ScriptedServer, make_scripted_client: ClientFactory
+) -> None:
+    body = b'{"success": false, "event_ids": [], "errors": ["bad header: Bearer scripted-key"]}'
+    scripted.then(Scripted(200, body=body))
+    client = make_scripted_client(max_retries=0)
+
+    with pytest.raises(PartialBatchError) as caught:
+        await client.events.create_batch([{"event_type": "tool", "inputs": {}}])
+
+    assert caught.value.body == {"errors": ["bad header: Bearer [REDACTED]"]}
+    assert not [t for t in _texts(caught.value) if "scripted-key" in t]
