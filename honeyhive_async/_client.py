@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import os
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
@@ -16,10 +18,12 @@ from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_CONNECTION_LIMIT,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from ._retry import build_retrying, parse_retry_after, should_retry
+from ._retry import Sleep, build_retrying, parse_retry_after, should_retry
+from ._scrub import scrub_text
 from ._transport import RawResponse, Transport
 from .errors import (
     APIError,
@@ -87,6 +91,9 @@ class AsyncHoneyHive:
         default_headers: Extra headers for every request.
         connection_limit: Size of the connection pool shared by this client and its
             `with_options` views.
+        max_response_bytes: Largest response body a call accepts, counted after gzip
+            inflation (default 256 MiB, enough for 7,500 long events a page); a larger one
+            raises `APIResponseTooLargeError` without being held in memory.
     """
 
     def __init__(
@@ -98,7 +105,12 @@ class AsyncHoneyHive:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: dict[str, str] | None = None,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        _sleep: Sleep = asyncio.sleep,
+        _clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # `_sleep` and `_clock` are test seams: every wait between attempts goes through
+        # `_sleep` and every deadline reads `_clock`, so tests assert the waits asked for.
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
         base_url = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
@@ -106,6 +118,9 @@ class AsyncHoneyHive:
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         self._timeout = _to_client_timeout(timeout)
         self.max_retries = max_retries
+        self.max_response_bytes = _check_max_response_bytes(max_response_bytes)
+        self._sleep = _sleep
+        self._clock = _clock
         self._transport = Transport(
             base_url=base_url,
             api_key=api_key or _env_api_key(),
@@ -147,6 +162,7 @@ class AsyncHoneyHive:
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> AsyncHoneyHive:
         """Return a view of this client with other settings that shares its connection pool.
 
@@ -164,6 +180,8 @@ class AsyncHoneyHive:
             if max_retries < 0:
                 raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
             view.max_retries = max_retries
+        if not isinstance(max_response_bytes, NotGiven):
+            view.max_response_bytes = _check_max_response_bytes(max_response_bytes)
         return view
 
     def _copy_with_own_pool(
@@ -182,6 +200,9 @@ class AsyncHoneyHive:
             max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
             default_headers=transport._default_headers,
             connection_limit=transport._connection_limit,
+            max_response_bytes=self.max_response_bytes,
+            _sleep=self._sleep,
+            _clock=self._clock,
         )
         clone._transport._inline_dns = inline_dns
         return clone
@@ -198,13 +219,17 @@ class AsyncHoneyHive:
             idempotent: False for a call that is unsafe to repeat once the server may have acted.
         """
         timeout = self._timeout
-        started = time.monotonic()
+        clock = self._clock
+        started = clock()
+        limit = self.max_response_bytes
         try:
             # Fast path: the first attempt pays for no retry machinery, and no extra frame.
-            raw = await self._transport.send(method, path, content=content, timeout=timeout)
+            raw = await self._transport.send(
+                method, path, content=content, timeout=timeout, max_bytes=limit
+            )
             if raw.status < 300:
                 return raw
-            raise _status_error(method, path, raw)
+            raise self._status_error(method, path, raw)
         except APIError as exc:
             if self.max_retries == 0 or not should_retry(exc, idempotent=idempotent):
                 raise
@@ -218,19 +243,38 @@ class AsyncHoneyHive:
                 # Replay the first failure so that tenacity computes the first wait from it.
                 err, first_error = first_error, None
                 raise err
-            budget = _remaining(timeout, deadline, method, path)
-            raw = await self._transport.send(method, path, content=content, timeout=budget)
+            budget = _remaining(timeout, deadline, clock(), method, path)
+            raw = await self._transport.send(
+                method, path, content=content, timeout=budget, max_bytes=limit
+            )
             if raw.status < 300:
                 return raw
-            raise _status_error(method, path, raw)
+            raise self._status_error(method, path, raw)
 
         retrying = build_retrying(
             max_retries=self.max_retries,
             idempotent=idempotent,
             deadline=deadline,
-            clock=time.monotonic,
+            clock=clock,
+            sleep=self._sleep,
         )
         return await retrying(attempt)
+
+    def _status_error(self, method: str, path: str, raw: RawResponse) -> APIStatusError:
+        secret = self._transport._api_key
+        should = raw.headers.get("x-should-retry")
+        request_id = raw.request_id
+        return error_for_status(
+            method=method,
+            path=path,
+            status=raw.status,
+            body=decode_error_body(raw.content, secret=secret),
+            request_id=None if request_id is None else scrub_text(request_id, secret),
+            retry_after=parse_retry_after(raw.headers),
+            should_retry=None if should is None else should.lower() == "true",
+            body_size=raw.size,
+            body_truncated=raw.truncated,
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool shared with every `with_options` view."""
@@ -255,25 +299,18 @@ class AsyncHoneyHive:
         )
 
 
-def _status_error(method: str, path: str, raw: RawResponse) -> APIStatusError:
-    should = raw.headers.get("x-should-retry")
-    return error_for_status(
-        method=method,
-        path=path,
-        status=raw.status,
-        body=decode_error_body(raw.content),
-        request_id=raw.request_id,
-        retry_after=parse_retry_after(raw.headers),
-        should_retry=None if should is None else should.lower() == "true",
-    )
+def _check_max_response_bytes(value: int) -> int:
+    if isinstance(value, bool) or value <= 0:
+        raise ValueError(f"max_response_bytes must be a positive int, got {value!r}")
+    return value
 
 
 def _remaining(
-    timeout: aiohttp.ClientTimeout, deadline: float | None, method: str, path: str
+    timeout: aiohttp.ClientTimeout, deadline: float | None, now: float, method: str, path: str
 ) -> aiohttp.ClientTimeout:
     if deadline is None:
         return timeout
-    left = deadline - time.monotonic()
+    left = deadline - now
     if left <= 0:
         raise APITimeoutError(
             f"{method} {path}: the call's deadline passed before a retry", method=method, path=path

@@ -18,3 +18,15 @@ MAX_RETRY_AFTER = 60.0
 """A server that asks for a longer wait than this is not retried: the error goes to the caller."""
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+"""Largest response body (after gzip inflation) a call accepts: 256 MiB.
+
+The largest documented page is an export of 7,500 events. A long event of the benchmark corpus
+(a 5-9 KB retrieved context and 10-24 chat turns) encodes to 19.8 KB on average and 27.4 KB at
+most (500 measured), so 7,500 of the largest is 196 MiB: the default leaves ~30 % above that,
+and still stops a decompression bomb long before it exhausts memory.
+"""
+
+ERROR_BODY_LIMIT = 64 * 1024
+"""Bytes of a response body an exception keeps: enough to diagnose, not a 50 MB body per error."""

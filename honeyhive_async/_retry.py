@@ -6,11 +6,12 @@ microseconds); tenacity takes over only after a failure (see `_client.AsyncHoney
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
@@ -18,7 +19,7 @@ from tenacity.stop import stop_base
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
 from .errors import APIConnectionError, APIStatusError, PartialBatchError
 
-__all__ = ["backoff_delay", "build_retrying", "parse_retry_after", "should_retry"]
+__all__ = ["Sleep", "backoff_delay", "build_retrying", "parse_retry_after", "should_retry"]
 
 log = logging.getLogger("honeyhive_async")
 
@@ -107,12 +108,22 @@ class _stop_at_deadline(stop_base):
         return self._clock() + retry_state.upcoming_sleep >= self._deadline
 
 
+Sleep = Callable[[float], Awaitable[None]]
+"""How a wait between attempts is spent: `asyncio.sleep`, or a test's recorder."""
+
+
 def build_retrying(
-    *, max_retries: int, idempotent: bool, deadline: float | None, clock: Callable[[], float]
+    *,
+    max_retries: int,
+    idempotent: bool,
+    deadline: float | None,
+    clock: Callable[[], float],
+    sleep: Sleep = asyncio.sleep,
 ) -> AsyncRetrying:
     """Build the tenacity policy for one call.
 
-    `deadline` is a `clock()` value: no retry starts whose wait would end past it.
+    `deadline` is a `clock()` value: no retry starts whose wait would end past it. Every wait
+    goes through `sleep`, so a test can record the waits asked for instead of timing them.
     """
     stop: stop_base = stop_after_attempt(max_retries + 1)
     if deadline is not None:
@@ -123,4 +134,5 @@ def build_retrying(
         retry=retry_if_exception(lambda exc: should_retry(exc, idempotent=idempotent)),
         before_sleep=_log_retry,
         reraise=True,
+        sleep=sleep,
     )

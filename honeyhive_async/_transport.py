@@ -12,10 +12,13 @@ import aiohttp.abc
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ._constants import REQUEST_ID_HEADERS
+from ._constants import DEFAULT_MAX_RESPONSE_BYTES, REQUEST_ID_HEADERS
+from ._scrub import cut_body, scrub_text
 from ._version import __version__
 from .errors import (
+    ERROR_BODY_LIMIT,
     APIConnectionError,
+    APIResponseTooLargeError,
     APITimeoutError,
     ClientClosedError,
     HoneyHiveError,
@@ -57,11 +60,17 @@ def _inline_resolver() -> aiohttp.abc.AbstractResolver:
 
 
 class RawResponse(NamedTuple):
-    """A complete HTTP response: the body is read before the connection goes back to the pool."""
+    """A complete HTTP response: the body is read before the connection goes back to the pool.
+
+    The body of a non-2xx response is read only up to `ERROR_BODY_LIMIT` bytes (an error
+    keeps no more): `truncated` says it was cut, `size` is its full size when announced.
+    """
 
     status: int
     headers: CIMultiDictProxy[str]
     content: bytes
+    truncated: bool = False
+    size: int | None = None
 
     @property
     def request_id(self) -> str | None:
@@ -140,10 +149,12 @@ class Transport:
         *,
         content: bytes | None,
         timeout: aiohttp.ClientTimeout,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> RawResponse:
         """Send one request and read the whole response; map transport failures to our errors.
 
-        `path` must already be percent-encoded.
+        `path` must already be percent-encoded. A 2xx body larger than `max_bytes` (after
+        inflation) raises `APIResponseTooLargeError`; it is never held whole in memory.
         """
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
@@ -154,7 +165,32 @@ class Transport:
             async with session.request(
                 method, url, data=content, headers=headers, timeout=timeout
             ) as resp:
-                body = await resp.read()
+                if resp.status >= 300:
+                    return await _read_error(resp, self._api_key)
+                length = resp.content_length
+                # Content-Length counts the body as sent: with a Content-Encoding it says
+                # nothing about the inflated size, which is what the cap bounds.
+                if length is not None and "Content-Encoding" not in resp.headers:
+                    if length > max_bytes:
+                        raise APIResponseTooLargeError(
+                            method=method,
+                            path=path,
+                            status=resp.status,
+                            limit=max_bytes,
+                            size=length,
+                            head=b"",
+                        )
+                    return RawResponse(resp.status, resp.headers, await resp.read())
+                body, complete = await _read_capped(resp.content, max_bytes)
+                if not complete:
+                    raise APIResponseTooLargeError(
+                        method=method,
+                        path=path,
+                        status=resp.status,
+                        limit=max_bytes,
+                        size=None,
+                        head=cut_body(body, self._api_key),
+                    )
                 return RawResponse(resp.status, resp.headers, body)
         # Timeouts first: aiohttp's timeout errors are also ClientErrors.
         except asyncio.TimeoutError as exc:
@@ -172,8 +208,9 @@ class Transport:
                 request_sent=False,
             ) from exc
         except aiohttp.ClientError as exc:
+            detail = scrub_text(f"{type(exc).__name__}: {exc}", self._api_key)
             raise APIConnectionError(
-                f"{method} {path}: connection error: {type(exc).__name__}: {exc}",
+                f"{method} {path}: connection error: {detail}",
                 method=method,
                 path=path,
             ) from exc
@@ -184,3 +221,54 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
+
+
+async def _read_capped(stream: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """Read `stream` to its end and return (body, True); stop past `limit` bytes.
+
+    Past `limit` the result is (the body's first `ERROR_BODY_LIMIT` bytes, False). The stream
+    yields inflated chunks and aiohttp pauses the socket while its buffer is full, so memory
+    stays near `limit` however far a compressed body would inflate.
+    """
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = await stream.readany()
+        if not chunk:
+            return b"".join(chunks), True
+        total += len(chunk)
+        if total > limit:
+            chunks.append(chunk)
+            head: list[bytes] = []
+            kept = 0
+            for part in chunks:
+                if kept > ERROR_BODY_LIMIT:
+                    break
+                head.append(part[: ERROR_BODY_LIMIT + 1 - kept])
+                kept += len(head[-1])
+            return b"".join(head), False
+        chunks.append(chunk)
+
+
+async def _read_error(resp: aiohttp.ClientResponse, secret: str | None) -> RawResponse:
+    """Read at most `ERROR_BODY_LIMIT` bytes of an error body (+1, to know it was longer).
+
+    The rest is left unread: leaving the `async with` then closes the connection instead of
+    returning it to the pool, which is cheaper than draining a large body nobody keeps.
+    """
+    chunks: list[bytes] = []
+    total = 0
+    while total <= ERROR_BODY_LIMIT:
+        chunk = await resp.content.readany()
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    body = b"".join(chunks)
+    if total <= ERROR_BODY_LIMIT:
+        return RawResponse(resp.status, resp.headers, body)
+    encoded = "Content-Encoding" in resp.headers
+    size = None if encoded else resp.content_length
+    # Scrubbed before the cut, so that the cut cannot leave part of the key behind.
+    body = cut_body(body, secret)
+    return RawResponse(resp.status, resp.headers, body, truncated=True, size=size)

@@ -6,7 +6,9 @@
     └── APIError                    a request went wrong; carries `method` and `path`
         ├── APIConnectionError      no usable HTTP response (refused, reset, DNS, ...)
         │   └── APITimeoutError     the request or the overall deadline timed out
-        ├── APIResponseDecodeError  a 2xx body that is not the documented JSON
+        ├── APIResponseDecodeError  a 2xx body that is not the documented JSON (also raised when
+        │   │                       a lazily decoded event field is read; names field and event)
+        │   └── APIResponseTooLargeError  a body larger than `max_response_bytes` once inflated
         └── APIStatusError          a non-2xx reply: `status`, `body`, `message`, `error_code`, `request_id`
             ├── BadRequestError             400
             ├── AuthenticationError         401
@@ -18,7 +20,10 @@
             └── InternalServerError         5xx
                 └── PartialBatchError       500 "Events partially created" on a batch
 
-No message, repr or attribute holds the API key or the Authorization header.
+No message, repr or attribute holds the API key or the Authorization header: every text taken
+from a response (body, server message, request id) has the client's own key replaced by
+`[REDACTED]`, since a proxy may echo the request's headers back. An exception keeps at most the
+first 64 KiB of a body (`ERROR_BODY_LIMIT`).
 """
 
 from __future__ import annotations
@@ -27,13 +32,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 
+from ._constants import ERROR_BODY_LIMIT
+from ._scrub import scrub, scrub_decoded, scrub_text, secret_forms
+
 if TYPE_CHECKING:
     from .models import CreateEventRequest
 
 __all__ = [
+    "ERROR_BODY_LIMIT",
     "APIConnectionError",
     "APIError",
     "APIResponseDecodeError",
+    "APIResponseTooLargeError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -48,6 +58,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "UnprocessableEntityError",
+    "decode_error_body",
     "error_for_status",
 ]
 
@@ -102,19 +113,73 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseDecodeError(APIError):
-    """A 2xx response body was not the JSON the API documents (truncated, HTML, wrong type)."""
+    """A 2xx response body was not the JSON the API documents (truncated, HTML, wrong type, too deep).
 
-    def __init__(self, *, method: str, path: str, status: int, body: bytes, reason: str) -> None:
+    Also raised when a lazily decoded event field (`Event.inputs`, ...) or `Event.to_dict()`
+    meets malformed JSON: `field` and `event_id` then name it, and `method` and `path` are
+    empty (an event does not remember the call that brought it).
+
+    Attributes:
+        body: The first `ERROR_BODY_LIMIT` bytes of the body (`body_truncated` says if cut).
+        body_size: The body's full size in bytes, when known.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        body: bytes,
+        reason: str,
+        field: str | None = None,
+        event_id: str | None = None,
+        body_size: int | None = None,
+    ) -> None:
+        size = len(body) if body_size is None else body_size
+        self.body_truncated = len(body) > ERROR_BODY_LIMIT or size > len(body)
+        body = body[:ERROR_BODY_LIMIT]
         preview = body[:_BODY_PREVIEW]
-        super().__init__(
-            f"{method} {path} returned {status} with a body that could not be decoded: {reason}; "
-            f"first bytes: {preview!r}",
-            method=method,
-            path=path,
-        )
+        if field is not None or event_id is not None:
+            named = f": field `{field}`" if field is not None else ""
+            where = f"event {event_id!r}{named} could not be decoded"
+        else:
+            where = f"{method} {path} returned {status} with a body that could not be decoded"
+        super().__init__(f"{where}: {reason}; first bytes: {preview!r}", method=method, path=path)
         self.status = status
         self.body = body
+        self.body_size: int | None = size
         self.reason = reason
+        self.field = field
+        self.event_id = event_id
+
+
+class APIResponseTooLargeError(APIResponseDecodeError):
+    """A response body exceeded the client's `max_response_bytes` (counted after gzip inflation).
+
+    Not retried: the same request would bring the same body. Raise the cap with
+    ``client.with_options(max_response_bytes=...)`` or ask for smaller pages.
+
+    Attributes:
+        limit: The cap that was exceeded, in bytes.
+        body_size: The announced size (Content-Length of an uncompressed body), or None when
+            the body was cut off while being read.
+    """
+
+    def __init__(
+        self, *, method: str, path: str, status: int, limit: int, size: int | None, head: bytes
+    ) -> None:
+        size_text = f"{size} bytes" if size is not None else "more than that"
+        super().__init__(
+            method=method,
+            path=path,
+            status=status,
+            body=head,
+            reason=f"the body exceeds max_response_bytes={limit} ({size_text})",
+        )
+        self.limit = limit
+        self.body_size = size
+        self.body_truncated = True
 
 
 class APIStatusError(APIError):
@@ -133,11 +198,17 @@ class APIStatusError(APIError):
         request_id: str | None = None,
         retry_after: float | None = None,
         should_retry: bool | None = None,
+        body_size: int | None = None,
+        body_truncated: bool = False,
     ) -> None:
         super().__init__(message, method=method, path=path)
         self.status = status
         self.body = body
-        """The decoded JSON body, or the raw text when it was not JSON."""
+        """The decoded JSON body, or the raw text when it was not JSON (or was cut short)."""
+        self.body_truncated = body_truncated
+        """True when the body was longer than `ERROR_BODY_LIMIT` and `body` holds its start."""
+        self.body_size = body_size
+        """The full size of the body in bytes, when known."""
         self.request_id = request_id
         self.retry_after = retry_after
         """Seconds the server asked us to wait (Retry-After / retry-after-ms), if any."""
@@ -235,12 +306,24 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def decode_error_body(content: bytes) -> object:
-    """Return an error body as JSON when it is JSON, else as (lossy) text."""
+def decode_error_body(content: bytes, *, secret: str | None = None) -> object:
+    """Return an error body as JSON when it is JSON, else as (lossy) text; `secret` scrubbed."""
+    content = scrub(content, secret)
     try:
-        return msgspec.json.decode(content)
-    except msgspec.DecodeError:
-        return content.decode("utf-8", "replace")
+        body: object = msgspec.json.decode(content)
+    except (msgspec.DecodeError, RecursionError):
+        # RecursionError: a body nested deeper than the decoder's stack allows.
+        return scrub_text(content.decode("utf-8", "replace"), secret)
+    if not secret:
+        return body
+    try:
+        encoded = msgspec.json.encode(body)
+        if any(form in encoded for form in secret_forms(secret)):
+            # The key hid behind JSON escapes (\u0041...) that the byte scrub cannot see.
+            return scrub_decoded(body, secret)
+    except RecursionError:
+        return "[body withheld: too deeply nested to scrub]"
+    return body
 
 
 def error_for_status(
@@ -252,6 +335,8 @@ def error_for_status(
     request_id: str | None = None,
     retry_after: float | None = None,
     should_retry: bool | None = None,
+    body_size: int | None = None,
+    body_truncated: bool = False,
 ) -> APIStatusError:
     """Build the `APIStatusError` subclass that matches `status`."""
     cls = _STATUS_CLASSES.get(status)
@@ -259,10 +344,15 @@ def error_for_status(
         cls = InternalServerError if status >= 500 else APIStatusError
     detail = ""
     if isinstance(body, dict):
-        parts = [str(body[k]) for k in ("errorCode", "message", "error") if body.get(k)]
+        parts = [
+            str(body[k])[:_BODY_PREVIEW] for k in ("errorCode", "message", "error") if body.get(k)
+        ]
         detail = ": " + " - ".join(parts) if parts else ""
     elif isinstance(body, str) and body:
         detail = ": " + body[:_BODY_PREVIEW]
+    if body_truncated:
+        of = f" of {body_size}" if body_size is not None else ""
+        detail += f" (body truncated to its first {ERROR_BODY_LIMIT}{of} bytes)"
     rid = f" (request id {request_id})" if request_id else ""
     return cls(
         f"{method} {path} failed with status {status}{detail}{rid}",
@@ -273,4 +363,6 @@ def error_for_status(
         request_id=request_id,
         retry_after=retry_after,
         should_retry=should_retry,
+        body_size=body_size,
+        body_truncated=body_truncated,
     )

@@ -7,6 +7,7 @@ from typing import Any, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from ..errors import APIResponseDecodeError
 from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
 
 __all__ = [
@@ -141,10 +142,9 @@ class Event(Model, dict=True):
         if raw:
             try:
                 value = _object_decoder.decode(raw)
-            except msgspec.ValidationError as exc:
-                raise msgspec.ValidationError(
-                    f"event {self.event_id!r}, field `{name}`: {exc}"
-                ) from None
+            except (msgspec.DecodeError, RecursionError) as exc:
+                # The page decoded (Raw only checks the JSON's shape); this field did not.
+                raise _field_error(self.event_id, name, raw, exc) from None
         cache[name] = value
         return value
 
@@ -164,21 +164,55 @@ class Event(Model, dict=True):
         return msgspec.json.decode(msgspec.json.encode(data), type=cls)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the event as plain JSON-like data (free-form fields decoded, absent ones left out)."""
-        return msgspec.json.decode(msgspec.json.encode(self))  # type: ignore[no-any-return]
+        """Return the event as plain JSON-like data (free-form fields decoded, absent ones left out).
+
+        Raises:
+            APIResponseDecodeError: a free-form field is not a JSON object (or null), is not
+                valid UTF-8, or nests too deeply; the error names the field and the event.
+        """
+        for name in _FREE_FORM:
+            raw: msgspec.Raw = getattr(self, name + "_json")
+            if raw and name not in self.__dict__:
+                self._field(name, raw)  # validates, so a bad field is named, not a bare error
+        try:
+            return msgspec.json.decode(msgspec.json.encode(self))  # type: ignore[no-any-return]
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise _field_error(self.event_id, None, msgspec.Raw(b""), exc) from None
 
     def __repr__(self) -> str:
+        # Never raises: a repr is what a traceback or a log line shows of a broken event.
         shown = [f"event_id={self.event_id!r}"]
         for name in ("session_id", "parent_id", "event_type", "event_name", "error", "duration"):
             value = getattr(self, name)
             if value is not None:
                 shown.append(f"{name}={value!r}")
-        shown.extend(
-            f"{name}={getattr(self, name)!r}"
-            for name in _FREE_FORM
-            if getattr(self, name + "_json")
-        )
+        for name in _FREE_FORM:
+            raw = getattr(self, name + "_json")
+            if raw:
+                shown.append(f"{name}={_safe_repr(self, name, raw)}")
         return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _safe_repr(event: Event, name: str, raw: msgspec.Raw) -> str:
+    try:
+        return repr(event._field(name, raw))
+    except (APIResponseDecodeError, RecursionError):
+        return f"<undecodable: {bytes(raw)[:60]!r}>"
+
+
+def _field_error(
+    event_id: str, name: str | None, raw: msgspec.Raw, exc: BaseException
+) -> APIResponseDecodeError:
+    reason = "nested too deeply to decode" if isinstance(exc, RecursionError) else str(exc)
+    return APIResponseDecodeError(
+        method="",
+        path="",
+        status=0,
+        body=bytes(raw),
+        reason=reason,
+        field=name,
+        event_id=event_id,
+    )
 
 
 class GetEventResponse(Model):

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from .._scrub import cut_body
 from ..errors import APIResponseDecodeError
 from ..models._decode import decode
 
@@ -64,7 +65,15 @@ class AsyncResource:
         raw = await self._client._request(method, path, content=content, idempotent=idempotent)
         try:
             return decode(decoder, raw.content)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
+            # RecursionError: a body nested deeper than the decoder's stack allows (a session
+            # tree ~500 levels deep, a free-form field ~1,000).
+            reason = "nested too deeply to decode" if isinstance(exc, RecursionError) else str(exc)
             raise APIResponseDecodeError(
-                method=method, path=path, status=raw.status, body=raw.content, reason=str(exc)
+                method=method,
+                path=path,
+                status=raw.status,
+                body=cut_body(raw.content, self._client._transport._api_key),
+                body_size=len(raw.content),
+                reason=reason,
             ) from exc

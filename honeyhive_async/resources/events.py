@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .._scrub import scrub_decoded
 from ..errors import InternalServerError, PartialBatchError
 from ..models import (
     CreateEventBatchRequest,
@@ -243,7 +244,8 @@ class AsyncEvents(AsyncResource):
             raise _partial_error(
                 "POST /v1/events/batch answered success=false",
                 status=200,
-                body=msgspec.to_builtins(result),
+                # A 200 body can echo the key as well as an error body can.
+                body=_scrubbed(msgspec.to_builtins(result), self._client._transport._api_key),
                 request_id=None,
                 created=list(result.event_ids),
                 items=items,
@@ -353,6 +355,10 @@ def _filters(values: Sequence[S | Mapping[str, Any]] | None, cls: type[S]) -> li
     if isinstance(values, (str, bytes, Mapping)):
         raise TypeError("filters must be a list of filters")
     return [_convert(value, cls, f"filters[{i}]") for i, value in enumerate(values)]
+
+
+def _scrubbed(body: object, secret: str | None) -> object:
+    return scrub_decoded(body, secret) if secret else body
 
 
 def _with_event_id(event: CreateEventRequest) -> CreateEventRequest:

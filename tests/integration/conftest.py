@@ -7,6 +7,7 @@ Every client made through `make_client` is closed before the servers stop.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections import deque
@@ -74,6 +75,35 @@ async def hit_time(fault: Fault) -> float:
     """Wait until `fault` is hit and return `time.monotonic()` at that moment."""
     await fault.wait_hit()
     return time.monotonic()
+
+
+@dataclass
+class VirtualTime:
+    """The client's wait and clock seams (`_sleep`, `_clock`), for tests that assert waits.
+
+    `sleep` records each wait the client asks for and returns at once; `clock` advances only by
+    those waits (plus `overshoot` per wait, a late wake-up), or with `real=True` also with
+    real time, for calls whose attempts time out for real.
+    """
+
+    real: bool = False
+    overshoot: float = 0.0
+    waits: list[float] = field(default_factory=list)
+    _slept: float = 0.0
+    _origin: float = field(default_factory=time.monotonic)
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self._slept += seconds + self.overshoot
+        await asyncio.sleep(0)  # a real sleep yields to the loop; so does this one
+
+    def clock(self) -> float:
+        elapsed = time.monotonic() - self._origin if self.real else 0.0
+        return elapsed + self._slept
+
+    def options(self) -> dict[str, Any]:
+        """The client keywords that plug this in: ``make_client(**vt.options())``."""
+        return {"_sleep": self.sleep, "_clock": self.clock}
 
 
 def closed_port() -> int:

@@ -30,9 +30,13 @@ from tests.integration.conftest import (
     ClientFactory,
     Scripted,
     ScriptedServer,
+    VirtualTime,
     hit_time,
     sent,
 )
+
+MAX_FIRST_BACKOFF = 0.5
+"""The client's longest first backoff (no jitter taken off)."""
 
 
 def _session_path(session_id: str) -> str:
@@ -127,21 +131,38 @@ async def test_exhausted_retries_raise_the_last_error_after_max_retries_plus_one
 
 
 async def test_without_a_server_hint_the_client_backs_off(
-    server: LocalServer, client: AsyncHoneyHive, session_id: str
+    server: LocalServer, make_client: ClientFactory, session_id: str
 ) -> None:
     server.faults.fail_next(1, 503)
+    vt = VirtualTime()
+    client = make_client(**vt.options())
 
-    started = time.monotonic()
     await client.session.get(session_id)
-    elapsed = time.monotonic() - started
 
-    assert elapsed >= MIN_BACKOFF
+    assert len(vt.waits) == 1
+    assert MIN_BACKOFF <= vt.waits[0] <= MAX_FIRST_BACKOFF
     assert len(sent(server, "GET", _session_path(session_id))) == 2
 
 
-async def test_retry_after_ms_on_429_sets_the_gap_between_attempts(
+async def test_retry_after_ms_on_429_replaces_the_clients_backoff(
+    server: LocalServer, make_client: ClientFactory, session_id: str
+) -> None:
+    server.faults.fail_next(1, 429, retry_after_ms=50)
+    vt = VirtualTime()
+    client = make_client(**vt.options())
+
+    event = await client.session.get(session_id)
+
+    assert event.event_id == session_id
+    # The server's 50 ms, not the client's own backoff (>= 375 ms).
+    assert vt.waits == [0.05]
+    assert len(sent(server, "GET", _session_path(session_id))) == 2
+
+
+async def test_the_wait_asked_for_really_passes_between_attempts(
     server: LocalServer, client: AsyncHoneyHive, session_id: str
 ) -> None:
+    # The default sleep: lower bounds only, which no scheduling delay can break.
     path = _session_path(session_id)
     limited = server.faults.fail_next(1, 429, retry_after_ms=50, path=path)
     # A zero delay answers normally; it is armed only to time-stamp the second attempt.
@@ -160,8 +181,6 @@ async def test_retry_after_ms_on_429_sets_the_gap_between_attempts(
     assert len(sent(server, "GET", path)) == 2
     assert elapsed >= 0.05
     assert gap >= 0.045
-    # The server's 50 ms replaced the client's own backoff (>= 375 ms).
-    assert elapsed < MIN_BACKOFF
 
 
 @pytest.mark.parametrize(
@@ -174,18 +193,18 @@ async def test_retry_after_ms_on_429_sets_the_gap_between_attempts(
 )
 async def test_a_zero_wait_hint_retries_at_once(
     server: LocalServer,
-    client: AsyncHoneyHive,
+    make_client: ClientFactory,
     session_id: str,
     hint: dict[str, str | int | HTTPDate],
 ) -> None:
     server.faults.fail_next(1, 503, **_resolve(hint))
+    vt = VirtualTime()
+    client = make_client(**vt.options())
 
-    started = time.monotonic()
     await client.session.get(session_id)
-    elapsed = time.monotonic() - started
 
     assert len(sent(server, "GET", _session_path(session_id))) == 2
-    assert elapsed < MIN_BACKOFF
+    assert vt.waits == [0.0]
 
 
 @pytest.mark.parametrize(
@@ -198,18 +217,19 @@ async def test_a_zero_wait_hint_retries_at_once(
 )
 async def test_a_wait_longer_than_60_s_is_handed_to_the_caller(
     server: LocalServer,
-    client: AsyncHoneyHive,
+    make_client: ClientFactory,
     session_id: str,
     hint: dict[str, str | int | HTTPDate],
     expected: float,
 ) -> None:
     server.faults.fail_next(1, 429, **_resolve(hint))
+    vt = VirtualTime()
+    client = make_client(**vt.options())
 
-    started = time.monotonic()
     with pytest.raises(RateLimitError) as caught:
         await client.session.get(session_id)
 
-    assert time.monotonic() - started < MIN_BACKOFF
+    assert vt.waits == []
     assert caught.value.retry_after == pytest.approx(expected, abs=5)
     assert len(sent(server, "GET", _session_path(session_id))) == 1
 

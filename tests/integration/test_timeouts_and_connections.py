@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,11 +17,20 @@ from honeyhive_async import (
     AsyncHoneyHive,
     InternalServerError,
 )
+from honeyhive_async._transport import RawResponse
 from honeyhive_async.server import LocalServer
-from tests.integration.conftest import MIN_BACKOFF, ClientFactory, closed_port, sent
+from tests.integration.conftest import (
+    MIN_BACKOFF,
+    ClientFactory,
+    VirtualTime,
+    closed_port,
+    sent,
+)
 
-SLACK = 0.5
-"""Scheduling allowance on top of a deadline: generous, so loaded machines do not flake."""
+MAX_FIRST_BACKOFF = 0.5
+
+# Wall time is checked only from below, where it proves a real timeout fired (a lower bound
+# cannot fail by chance). The waits and the deadline are checked through `VirtualTime`.
 
 
 async def test_a_hanging_server_times_out_at_the_client_timeout(
@@ -32,9 +42,8 @@ async def test_a_hanging_server_times_out_at_the_client_timeout(
     started = time.monotonic()
     with pytest.raises(APITimeoutError) as caught:
         await client.session.get(session_id)
-    elapsed = time.monotonic() - started
 
-    assert 0.3 <= elapsed < 0.3 + SLACK
+    assert time.monotonic() - started >= 0.3
     assert caught.value.request_sent is True
     assert caught.value.method == "GET"
     assert hang.hits == 1
@@ -43,64 +52,109 @@ async def test_a_hanging_server_times_out_at_the_client_timeout(
 async def test_the_deadline_ends_the_call_however_many_retries_are_left(
     server: LocalServer, make_client: ClientFactory, session_id: str
 ) -> None:
-    server.faults.hang_next(10)
-    client = make_client(timeout=0.5, max_retries=3)
+    # The first attempt uses up the whole 0.5 s: no wait, and no second attempt, may follow.
+    hang = server.faults.hang_next(10)
+    vt = VirtualTime(real=True)
+    client = make_client(timeout=0.5, max_retries=3, **vt.options())
 
     started = time.monotonic()
     with pytest.raises(APITimeoutError):
         await client.session.get(session_id)
-    elapsed = time.monotonic() - started
 
-    assert 0.5 <= elapsed < 0.5 + SLACK
+    assert time.monotonic() - started >= 0.5
+    assert vt.waits == []
+    assert hang.hits == 1
 
 
 async def test_the_deadline_covers_retries_and_the_waits_between_them(
     server: LocalServer, make_client: ClientFactory, session_id: str
 ) -> None:
-    # Each read may stall 0.2 s, the whole call 1 s. Attempt, backoff (>= 0.375 s), attempt:
-    # then the next backoff (>= 0.75 s) would end past the deadline, so the call gives up
-    # with retries to spare.
-    hang = server.faults.hang_next(10)
-    client = make_client(timeout=aiohttp.ClientTimeout(total=1.0, sock_read=0.2), max_retries=5)
+    # A 1 s deadline: attempt, backoff (0.375-0.5 s), attempt; the next backoff (>= 0.75 s)
+    # would end past the deadline, so the call gives up with retries to spare.
+    server.faults.fail_next(10, 503)
+    vt = VirtualTime()
+    client = make_client(timeout=1.0, max_retries=5, **vt.options())
 
-    started = time.monotonic()
-    with pytest.raises(APITimeoutError):
+    with pytest.raises(InternalServerError):
         await client.session.get(session_id)
-    elapsed = time.monotonic() - started
 
-    assert hang.hits == 2
-    assert 0.2 + MIN_BACKOFF + 0.2 <= elapsed < 1.0 + SLACK
+    assert len(vt.waits) == 1
+    assert MIN_BACKOFF <= vt.waits[0] <= MAX_FIRST_BACKOFF
+    assert len(sent(server, "GET", f"/session/{session_id}")) == 2
+
+
+async def test_server_asked_waits_count_against_the_deadline(
+    server: LocalServer, make_client: ClientFactory, session_id: str
+) -> None:
+    # 0.4 s waits under a 1 s deadline: two fit (ending at 0.8 s), a third (1.2 s) does not.
+    server.faults.fail_next(10, 503, retry_after="0.4")
+    vt = VirtualTime()
+    client = make_client(timeout=1.0, max_retries=5, **vt.options())
+
+    with pytest.raises(InternalServerError):
+        await client.session.get(session_id)
+
+    assert vt.waits == [0.4, 0.4]
+    assert len(sent(server, "GET", f"/session/{session_id}")) == 3
+
+
+async def test_a_wait_that_overran_the_deadline_ends_the_call_before_another_attempt(
+    server: LocalServer, make_client: ClientFactory, session_id: str
+) -> None:
+    # Asked for 0.4 s, the sleep woke 0.7 s late: the deadline (1 s) has passed.
+    server.faults.fail_next(10, 503, retry_after="0.4")
+    vt = VirtualTime(overshoot=0.7)
+    client = make_client(timeout=1.0, max_retries=5, **vt.options())
+
+    with pytest.raises(APITimeoutError, match="deadline passed before a retry"):
+        await client.session.get(session_id)
+
+    assert vt.waits == [0.4]
+    assert len(sent(server, "GET", f"/session/{session_id}")) == 1
 
 
 async def test_retries_keep_the_per_read_timeout_of_the_first_attempt(
-    server: LocalServer, make_client: ClientFactory, session_id: str
+    server: LocalServer,
+    make_client: ClientFactory,
+    session_id: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A 0.2 s read stall must end the retry too, not only the first attempt: the retry must
     # not sit on a stalled read for the rest of the 5 s deadline.
     hang = server.faults.hang_next(2)
-    client = make_client(timeout=aiohttp.ClientTimeout(total=5.0, sock_read=0.2), max_retries=1)
+    vt = VirtualTime()
+    client = make_client(
+        timeout=aiohttp.ClientTimeout(total=5.0, sock_read=0.2), max_retries=1, **vt.options()
+    )
+    timeouts: list[aiohttp.ClientTimeout] = []
+    send = client._transport.send
 
-    started = time.monotonic()
+    async def spy(method: str, path: str, **kwargs: Any) -> RawResponse:
+        timeouts.append(kwargs["timeout"])
+        return await send(method, path, **kwargs)
+
+    monkeypatch.setattr(client._transport, "send", spy)
+
     with pytest.raises(APITimeoutError):
         await client.session.get(session_id)
-    elapsed = time.monotonic() - started
 
     assert hang.hits == 2
-    # Two 0.2 s stalls and one backoff (<= 0.5 s).
-    assert elapsed < 0.2 + 0.5 + 0.2 + SLACK
+    assert [t.sock_read for t in timeouts] == [0.2, 0.2]
+    # The retry's total is what the deadline left after the wait.
+    assert timeouts[1].total == pytest.approx(5.0 - vt.waits[0])
 
 
 async def test_no_retry_starts_whose_wait_would_end_past_the_deadline(
     server: LocalServer, make_client: ClientFactory, session_id: str
 ) -> None:
     server.faults.fail_next(2, 503, retry_after="2")
-    client = make_client(timeout=0.5, max_retries=3)
+    vt = VirtualTime()
+    client = make_client(timeout=0.5, max_retries=3, **vt.options())
 
-    started = time.monotonic()
     with pytest.raises(InternalServerError) as caught:
         await client.session.get(session_id)
 
-    assert time.monotonic() - started < MIN_BACKOFF
+    assert vt.waits == []
     assert caught.value.retry_after == 2.0
     assert len(sent(server, "GET", f"/session/{session_id}")) == 1
 
@@ -150,23 +204,22 @@ async def test_a_refused_connection_is_retried_even_for_the_batch(
 ) -> None:
     caplog.set_level(logging.INFO, logger="honeyhive_async")
     url = f"http://127.0.0.1:{closed_port()}"
+    vt = VirtualTime()
 
-    started = time.monotonic()
-    async with AsyncHoneyHive("key", base_url=url, max_retries=max_retries, timeout=5) as client:
+    async with AsyncHoneyHive(
+        "key", base_url=url, max_retries=max_retries, timeout=5, **vt.options()
+    ) as client:
         with pytest.raises(APIConnectionError) as caught:
             await call(client)
-    elapsed = time.monotonic() - started
 
     assert type(caught.value) is APIConnectionError
     assert caught.value.request_sent is False
     assert "could not connect" in str(caught.value)
     # Nothing listens, so attempts cannot be counted at the server: count the logged retries
-    # and the backoff they waited instead.
+    # and the backoffs asked for instead.
     assert len(_retry_records(caplog)) == max_retries
-    if max_retries:
-        assert elapsed >= MIN_BACKOFF
-    else:
-        assert elapsed < MIN_BACKOFF
+    assert len(vt.waits) == max_retries
+    assert all(MIN_BACKOFF <= wait <= MAX_FIRST_BACKOFF for wait in vt.waits)
 
 
 async def test_a_dropped_search_is_retried_because_search_is_idempotent(

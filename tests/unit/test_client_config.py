@@ -106,3 +106,20 @@ async def test_user_agent_names_the_package_and_version() -> None:
     from honeyhive_async._transport import user_agent
 
     assert user_agent().startswith(f"honeyhive-async/{__version__} ")
+
+
+def test_max_response_bytes_is_an_option_of_the_client_its_views_and_its_copies() -> None:
+    client = AsyncHoneyHive("k", base_url="http://127.0.0.1:9", max_response_bytes=1024)
+    assert client.max_response_bytes == 1024
+    assert client.with_options(max_response_bytes=10).max_response_bytes == 10
+    assert client.with_options(timeout=3).max_response_bytes == 1024
+    assert client._copy_with_own_pool().max_response_bytes == 1024
+    assert AsyncHoneyHive("k").max_response_bytes == 256 * 1024 * 1024
+
+
+@pytest.mark.parametrize("value", [0, -1, True])
+def test_max_response_bytes_must_be_a_positive_int(value: int) -> None:
+    with pytest.raises(ValueError, match="max_response_bytes"):
+        AsyncHoneyHive("k", max_response_bytes=value)
+    with pytest.raises(ValueError, match="max_response_bytes"):
+        AsyncHoneyHive("k").with_options(max_response_bytes=value)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from honeyhive_async import errors
+from honeyhive_async._scrub import cut_body
 from honeyhive_async.errors import error_for_status
 
 
@@ -74,3 +75,40 @@ def test_missing_key_names_both_variables() -> None:
 def test_decode_error_body() -> None:
     assert errors.decode_error_body(b'{"message": "m"}') == {"message": "m"}
     assert errors.decode_error_body(b"\xffoops") == "\ufffdoops"
+
+
+KEY = "hh-secret-key-123"
+
+
+def test_cut_body_drops_a_key_split_by_the_cut() -> None:
+    # The read stopped inside the key, past the 64 KiB boundary: no part of it may survive.
+    head = b"x" * (errors.ERROR_BODY_LIMIT - 6)
+    assert cut_body(head + KEY.encode()[:10], KEY) == head
+    # A whole key is scrubbed before the cut.
+    assert cut_body(head + KEY.encode(), KEY) == head + b"[REDAC"
+    assert cut_body(b"Bearer " + KEY.encode(), KEY) == b"Bearer [REDACTED]"
+
+
+def test_decode_error_body_scrubs_plain_and_escaped_keys() -> None:
+    escaped = "".join(f"\\u{ord(c):04x}" for c in KEY)
+    body = f'{{"message": "Bearer {escaped}", "{KEY}": ["{KEY}"]}}'.encode()
+    assert errors.decode_error_body(body, secret=KEY) == {
+        "message": "Bearer [REDACTED]",
+        "[REDACTED]": ["[REDACTED]"],
+    }
+    assert errors.decode_error_body(f"text {KEY}".encode(), secret=KEY) == "text [REDACTED]"
+
+
+def test_a_decode_error_keeps_at_most_64_kib_of_the_body() -> None:
+    body = b"<html>" + b"x" * (5 * errors.ERROR_BODY_LIMIT)
+    exc = errors.APIResponseDecodeError(
+        method="GET", path="/x", status=200, body=body, reason="bad"
+    )
+    assert exc.body == body[: errors.ERROR_BODY_LIMIT]
+    assert exc.body_size == len(body)
+    assert exc.body_truncated is True
+
+
+def test_a_huge_server_message_does_not_make_a_huge_error_message() -> None:
+    exc = error_for_status(method="GET", path="/x", status=500, body={"message": "m" * 10**6})
+    assert len(str(exc)) < 1000

@@ -3,6 +3,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from honeyhive_async.errors import APIResponseDecodeError
 from honeyhive_async.models import (
     CreateEventBatchRequest,
     CreateEventRequest,
@@ -222,8 +223,9 @@ def test_free_form_fields_decode_on_first_access_and_are_cached() -> None:
 
 def test_a_free_form_field_of_the_wrong_type_names_the_field_on_access() -> None:
     event = msgspec.json.decode(b'{"event_id": "e", "metadata": "oops"}', type=Event)
-    with pytest.raises(msgspec.ValidationError, match=r"event .e., field `metadata`"):
+    with pytest.raises(APIResponseDecodeError, match=r"event .e.: field `metadata`") as caught:
         _ = event.metadata
+    assert (caught.value.field, caught.value.event_id) == ("metadata", "e")
 
 
 def test_to_dict_and_from_dict_round_trip(documented_session_bytes: bytes) -> None:
