@@ -167,31 +167,25 @@ class Transport:
             ) as resp:
                 if resp.status >= 300:
                     return await _read_error(resp, self._api_key)
-                length = resp.content_length
                 # Content-Length counts the body as sent: with a Content-Encoding it says
                 # nothing about the inflated size, which is what the cap bounds.
-                if length is not None and "Content-Encoding" not in resp.headers:
-                    if length > max_bytes:
-                        raise APIResponseTooLargeError(
-                            method=method,
-                            path=path,
-                            status=resp.status,
-                            limit=max_bytes,
-                            size=length,
-                            head=b"",
-                        )
+                length = None if "Content-Encoding" in resp.headers else resp.content_length
+                if length is None:
+                    body, complete = await _read_capped(resp.content, max_bytes)
+                    if complete:
+                        return RawResponse(resp.status, resp.headers, body)
+                elif length <= max_bytes:
                     return RawResponse(resp.status, resp.headers, await resp.read())
-                body, complete = await _read_capped(resp.content, max_bytes)
-                if not complete:
-                    raise APIResponseTooLargeError(
-                        method=method,
-                        path=path,
-                        status=resp.status,
-                        limit=max_bytes,
-                        size=None,
-                        head=cut_body(body, self._api_key),
-                    )
-                return RawResponse(resp.status, resp.headers, body)
+                else:
+                    body = b""  # refused unread
+                raise APIResponseTooLargeError(
+                    method=method,
+                    path=path,
+                    status=resp.status,
+                    limit=max_bytes,
+                    size=length,
+                    head=cut_body(body, self._api_key),
+                )
         # Timeouts first: aiohttp's timeout errors are also ClientErrors.
         except asyncio.TimeoutError as exc:
             raise APITimeoutError(

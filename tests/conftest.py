@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -59,3 +60,14 @@ async def mock_client(mock_api: aioresponses.aioresponses) -> AsyncIterator[Asyn
 @pytest.fixture
 def documented_session_bytes() -> bytes:
     return (FIXTURES / "documented_session.json").read_bytes()
+
+
+@pytest.fixture
+def default_recursion_limit() -> Iterator[None]:
+    """Decoding depth follows the recursion limit; some tools (mypy, in test_typing) raise it."""
+    saved = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(saved)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from .._scrub import REDACTED
+
 __all__ = ["MIN_SECRET_LENGTH", "REDACTED", "KeyRule", "Scrubber", "normal_key", "repair_text"]
 
-REDACTED = "[REDACTED]"
 
 MIN_SECRET_LENGTH = 8
 """Shorter values given as `secrets` are not scrubbed by value: they would hit ordinary text."""

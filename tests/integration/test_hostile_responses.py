@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import sys
 import tracemalloc
-from collections.abc import Iterator
 
 import msgspec
 import pytest
@@ -23,18 +21,9 @@ from honeyhive_async.errors import ERROR_BODY_LIMIT
 from honeyhive_async.server import LocalServer
 from tests.integration.conftest import ClientFactory, Scripted, ScriptedServer, sent
 
+pytestmark = pytest.mark.usefixtures("default_recursion_limit")
+
 MiB = 1024 * 1024
-
-
-@pytest.fixture(autouse=True)
-def _default_recursion_limit() -> Iterator[None]:
-    """Decoding depth follows the recursion limit; some tools (mypy, in test_typing) raise it."""
-    saved = sys.getrecursionlimit()
-    sys.setrecursionlimit(1000)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(saved)
 
 
 def _texts(exc: BaseException) -> list[str]:

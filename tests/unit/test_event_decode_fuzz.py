@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 import string
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -22,18 +21,9 @@ from honeyhive_async.errors import APIResponseDecodeError
 from honeyhive_async.models import Event, SessionTree
 
 _decoder = msgspec.json.Decoder(Event)
+pytestmark = pytest.mark.usefixtures("default_recursion_limit")
+
 _FREE_FORM = ("config", "inputs", "outputs", "metadata", "feedback", "metrics", "user_properties")
-
-
-@pytest.fixture(autouse=True)
-def _default_recursion_limit() -> Iterator[None]:
-    """Decoding depth follows the recursion limit; some tools (mypy, in test_typing) raise it."""
-    saved = sys.getrecursionlimit()
-    sys.setrecursionlimit(1000)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(saved)
 
 
 def _check(body: bytes) -> None:
