@@ -152,28 +152,6 @@ def _capture_failed(value: Any) -> dict[str, Any]:
     return {"result": f"[capture failed: {type(value).__name__}]"}
 
 
-def _end_ok(
-    span: Span,
-    result: Any,
-    capture: bool,
-    binder: Binder | None,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any] | None,
-) -> None:
-    """End a call that returned; never raises (the caller must get its result back).
-
-    Only reached when `enrich_span(outputs=...)` ran during the call, or on a failure: the
-    wrappers keep the plain case inline.
-    """
-    outputs = span.outputs
-    if capture:
-        try:
-            outputs = result if outputs is None else _merged(result, outputs)
-        except Exception:
-            outputs = _capture_failed(result)
-    _end_quietly(span, outputs, binder, args, kwargs)
-
-
 def _end_quietly(
     span: Span,
     outputs: Any,
@@ -358,8 +336,8 @@ def _wrap(
                 if capture_outputs:
                     outputs = result if outputs is None else _merged(result, outputs)
                 span._end_call(outputs, binder, call_args, call_kwargs)
-            except Exception:
-                _end_ok(span, result, capture_outputs, binder, call_args, call_kwargs)
+            except Exception:  # a result or enriched outputs the tracer cannot read
+                _end_quietly(span, _capture_failed(result), binder, call_args, call_kwargs)
             return result
 
         return async_wrapper
@@ -399,8 +377,8 @@ def _wrap(
             if capture_outputs:
                 outputs = result if outputs is None else _merged(result, outputs)
             span._end_call(outputs, binder, call_args, call_kwargs)
-        except Exception:
-            _end_ok(span, result, capture_outputs, binder, call_args, call_kwargs)
+        except Exception:  # a result or enriched outputs the tracer cannot read
+            _end_quietly(span, _capture_failed(result), binder, call_args, call_kwargs)
         return result
 
     return sync_wrapper

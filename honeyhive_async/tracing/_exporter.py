@@ -45,6 +45,8 @@ __all__ = ["ExportReport", "Exporter"]
 log = logging.getLogger("honeyhive_async.tracing")
 
 _SPAN, _START, _UPDATE, _MARK = 0, 1, 2, 3
+# Where a dropped event was counted as pending until then (see `_drop`).
+_NOWHERE, _IN_HAND, _STARTING, _UNACKED = 0, 1, 2, 3
 _NEVER = 1 << 62
 _EVENT_OVERHEAD = 400
 """Approximate encoded bytes of an event beyond its captured fields."""
@@ -122,7 +124,9 @@ class Exporter:
         self._max_attempts = max_attempts
         self._on_drop = on_drop
         self._start_lock = threading.Lock()
-        self._drop_lock = threading.Lock()
+        # Guards the counters: an event moves from one pending place to sent or dropped under
+        # it, and `report` reads under it, so a report never counts an event twice or never.
+        self._count_lock = threading.Lock()
         self._reset()
         _live_exporters.add(self)
 
@@ -175,7 +179,7 @@ class Exporter:
         thread = self._thread
         if self._stopping:
             if self._final:
-                self._sweep_closed()  # closed: no thread will drain it (see `_finish`)
+                self._sweep("tracer_closed")  # closed: no thread will drain it (see `_finish`)
             return
         if thread is None or not thread.is_alive():
             self._start()
@@ -207,7 +211,7 @@ class Exporter:
     def _failed_update(
         self, reason: str, session: Session, exc: BaseException | None = None
     ) -> None:
-        with self._drop_lock:
+        with self._count_lock:
             self._failed_updates += 1
         detail = reason if exc is None else _describe(exc)
         self._warn(f"could not update session {session.event_id} ({reason}): {detail}")
@@ -223,9 +227,16 @@ class Exporter:
         else:
             self._suppressed += 1
 
-    def _drop(self, reason: str, span: Span) -> None:
-        with self._drop_lock:
+    def _drop(self, reason: str, span: Span, held: int = _NOWHERE) -> None:
+        """Count `span` as dropped, no longer pending where it was `held`; call `on_drop`."""
+        with self._count_lock:
             self._dropped[reason] += 1
+            if held == _IN_HAND:
+                self._in_hand -= 1
+            elif held == _STARTING:
+                self._starts_left -= 1
+            elif held == _UNACKED:
+                self._unacked.discard(span.event_id)
         self._warn(f"dropped an event ({reason})")
         if self._on_drop is not None:
             try:
@@ -260,7 +271,7 @@ class Exporter:
 
     def _poke(self) -> None:
         loop, wake = self._loop, self._wake
-        if loop is None or wake is None:
+        if loop is None or wake is None or self._final:
             return
         self._wake_at = _NEVER
         # A RuntimeError means the loop closed under us: the exporter is stopping anyway.
@@ -282,18 +293,19 @@ class Exporter:
         return done
 
     def report(self, *, timed_out: bool = False) -> ExportReport:
-        """Return the counters as they stand."""
-        queued = sum(1 for item in list(self._queue) if _is_event(item))
-        ready = sum(1 for item in list(self._ready) if item[0] in (_SPAN, _START))
-        pending = queued + ready + self._in_hand + len(self._unacked) + self._starts_left
-        return ExportReport(
-            sent=self._sent,
-            dropped=dict(self._dropped),
-            pending=pending,
-            retried=self._retried,
-            failed_updates=self._failed_updates,
-            timed_out=timed_out,
-        )
+        """Return the counters as they stand: each event in exactly one of them."""
+        with self._count_lock:
+            queued = sum(1 for item in list(self._queue) if _is_event(item))
+            ready = sum(1 for item in list(self._ready) if item[0] in (_SPAN, _START))
+            pending = queued + ready + self._in_hand + len(self._unacked) + self._starts_left
+            return ExportReport(
+                sent=self._sent,
+                dropped=dict(self._dropped),
+                pending=pending,
+                retried=self._retried,
+                failed_updates=self._failed_updates,
+                timed_out=timed_out,
+            )
 
     def begin_stop(self) -> concurrent.futures.Future[None]:
         """Take no more events and return a future resolved once nothing is left in hand.
@@ -308,8 +320,7 @@ class Exporter:
             running = self._thread is not None
         if running:
             self._poke()
-        else:
-            self._finish()
+        elif self._finish():
             resolve(self._stopped)
         return self._stopped
 
@@ -321,48 +332,56 @@ class Exporter:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(task.cancel)
 
-    def _finish(self) -> None:
-        """Give up on everything left once stopping, exactly once."""
-        if self._final:
-            return
-        left = [(item[0], item[1]) for item in self._ready]
-        left.extend(item if type(item) is tuple else (_SPAN, item) for item in self._queue)
-        self._ready.clear()
-        self._ready_bytes = 0
-        self._queue.clear()
+    def _finish(self) -> bool:
+        """Give up on everything left once stopping; False when another call already did."""
+        with self._count_lock:
+            if self._final:
+                return False
+            # From here on a late append (a caller that passed the capacity check just before
+            # the stop) sweeps the queue itself (see `_backlog`): nothing stays pending in a
+            # queue no one drains.
+            self._final = True
+            self._wake_at = 0
+            left = [(item[0], item[1]) for item in self._ready]
+            self._ready.clear()
+            self._ready_bytes = 0
+            self._in_hand += sum(1 for kind, _ in left if kind in (_SPAN, _START))
         for kind, item in left:
             self._give_up_item("shutdown", kind, item)
-        # A caller that passed the capacity check just before the stop may append still: from
-        # here on every append sweeps the queue itself (see `_backlog`), and this sweep takes
-        # what came in between, so nothing stays pending in a queue no one drains.
-        self._wake_at = 0
-        self._final = True
-        self._sweep_closed()
+        self._sweep("shutdown")
+        return True
 
-    def _sweep_closed(self) -> None:
+    def _sweep(self, reason: str) -> None:
+        """Give up on what is queued, one item at a time (late appends may race with it)."""
         while True:
-            try:
-                item = self._queue.popleft()
-            except IndexError:
-                return
-            kind, obj = item if type(item) is tuple else (_SPAN, item)
-            self._give_up_item("tracer_closed", kind, obj)
+            with self._count_lock:
+                try:
+                    item = self._queue.popleft()
+                except IndexError:
+                    return
+                kind, obj = item if type(item) is tuple else (_SPAN, item)
+                if kind in (_SPAN, _START):
+                    self._in_hand += 1
+            self._give_up_item(reason, kind, obj)
 
     def _give_up_item(self, reason: str, kind: int, item: Any) -> None:
+        """Give up on an item taken in hand (`_in_hand` counts it if it is an event)."""
         if kind == _MARK:
             resolve(item)
         elif kind == _UPDATE:
             self._failed_update(reason, item)
         else:
-            self._drop(reason, item)
+            self._drop(reason, item, _IN_HAND)
 
     # -- the exporter thread -------------------------------------------------------------------
 
-    def _run(self, ready: threading.Event) -> concurrent.futures.Future[None] | None:
-        """The thread's work; returns `_stopped` for `_thread_main` to resolve once stopped."""
-        loop = asyncio.new_event_loop()
-        self._loop = loop
+    def _run(self, ready: threading.Event) -> bool:
+        """The thread's work; True when it ended the exporter (then `_stopped` is resolved)."""
+        loop: asyncio.AbstractEventLoop | None = None
         try:
+            # Inside the `try`: a loop that cannot be made (no file descriptors left) must
+            # still set `ready`, or the caller in `_start` would wait for ever.
+            self._loop = loop = asyncio.new_event_loop()
             self._main_task = loop.create_task(self._main(ready))
             loop.run_until_complete(self._main_task)
         except asyncio.CancelledError:
@@ -371,7 +390,8 @@ class Exporter:
             log.exception("honeyhive: the exporter stopped on an unexpected error")
         finally:
             ready.set()
-            loop.close()
+            if loop is not None:
+                loop.close()
             self._loop = None
             self._main_task = None
             # Under the lock `begin_stop` reads `_thread` with: exactly one of the two finishes.
@@ -382,7 +402,7 @@ class Exporter:
                 self._finish()
             else:
                 self._wake_at = 0  # the next event starts a new thread
-        return self._stopped if stopping else None
+        return stopping
 
     async def _main(self, ready: threading.Event) -> None:
         self._wake = wake = asyncio.Event()
@@ -411,59 +431,63 @@ class Exporter:
         This runs while sends are slow or failing too, so the references a span holds on the
         caller's values are let go early and the ready buffer's byte bound holds.
         """
-        queue, ready = self._queue, self._ready
+        queue, ready, lock = self._queue, self._ready, self._count_lock
         encoded = 0
         offset = wall_offset()
-        while queue:
-            self._in_hand = 1  # counted as pending from before it leaves the queue
-            item = queue.popleft()
-            try:
+        while True:
+            with lock:  # from the queue into hand in one step, as `report` sees it
+                try:
+                    item = queue.popleft()
+                except IndexError:
+                    return
                 if type(item) is tuple:
                     kind, obj = item
                     ready.append((kind, obj, None, 0))
                     continue
-                try:
-                    request, size = self._event_request(item, offset)
-                except Exception:
-                    log.exception("honeyhive: could not encode event %s", item.event_id)
-                    self._drop("encode_failed", item)
-                    continue
-                if self._ready_bytes + size > self._max_buffer_bytes:
-                    self._drop("buffer_full", item)
-                    continue
-                item._release(everything=False)  # enriched fields stay for on_drop
+                self._in_hand += 1
+            try:
+                request, size = self._event_request(item, offset)
+            except Exception:
+                log.exception("honeyhive: could not encode event %s", item.event_id)
+                self._drop("encode_failed", item, _IN_HAND)
+                continue
+            if self._ready_bytes + size > self._max_buffer_bytes:
+                self._drop("buffer_full", item, _IN_HAND)
+                continue
+            item._release(everything=False)  # enriched fields stay for on_drop
+            with lock:
                 self._ready_bytes += size
                 ready.append((_SPAN, item, request, size))
-            finally:
-                self._in_hand = 0
+                self._in_hand -= 1
             encoded += 1
             if encoded % 64 == 0:
                 # Let the application's threads have the GIL between slices of work.
                 time.sleep(0)
 
     def _next_chunk(self) -> _Chunk:
-        # Set before anything leaves `_ready`, so that a flush or a report never sees the
-        # chunk in neither place.
-        self._busy = True
         chunk = _Chunk()
         ready = self._ready
         size = 0
-        while ready and len(chunk.events) < self._max_batch and size < self._max_batch_bytes:
-            kind, obj, request, item_size = ready.popleft()
-            if request is not None:  # a span
-                chunk.events.append(request)
-                chunk.spans.append(obj)
-                size += item_size
-                self._ready_bytes -= item_size
-            elif kind == _START:
-                chunk.starts.append(obj)
-            elif kind == _UPDATE:
-                chunk.updates.append(obj)
-            else:
-                chunk.marks.append(obj)
-                break
-        self._starts_left = len(chunk.starts)
-        self._unacked = {request.event_id for request in chunk.events if request.event_id}
+        # Under the lock: a report sees the chunk's events in `_ready` or in flight, never in
+        # neither place; `_busy` tells a flush that a chunk is on its way.
+        with self._count_lock:
+            self._busy = True
+            while ready and len(chunk.events) < self._max_batch and size < self._max_batch_bytes:
+                kind, obj, request, item_size = ready.popleft()
+                if request is not None:  # a span
+                    chunk.events.append(request)
+                    chunk.spans.append(obj)
+                    size += item_size
+                    self._ready_bytes -= item_size
+                elif kind == _START:
+                    chunk.starts.append(obj)
+                elif kind == _UPDATE:
+                    chunk.updates.append(obj)
+                else:
+                    chunk.marks.append(obj)
+                    break
+            self._starts_left = len(chunk.starts)
+            self._unacked = {request.event_id for request in chunk.events if request.event_id}
         return chunk
 
     async def _drain(self, client: AsyncHoneyHive) -> None:
@@ -508,8 +532,7 @@ class Exporter:
                 log.exception("honeyhive: unexpected error while exporting")
             for session in starts:
                 if id(session) not in started:
-                    self._starts_left -= 1
-                    self._drop(reason, session)
+                    self._drop(reason, session, _STARTING)
             for session in updates:
                 if id(session) not in updated:
                     self._failed_update(reason, session)
@@ -521,9 +544,10 @@ class Exporter:
             # of what they hold before a flush that waits on this chunk returns.
             for span in spans:
                 span._release()
-            self._busy = False
-            self._starts_left = 0
-            self._unacked = set()
+            with self._count_lock:
+                self._busy = False
+                self._starts_left = 0
+                self._unacked = set()
 
     def _raw(self, name: str, value: Any, absent: Any = None) -> Any:
         # Raw JSON stands in for a dict field when the request is encoded.
@@ -661,8 +685,9 @@ class Exporter:
     ) -> None:
         left = {request.event_id for request in uncreated}
         done = {request.event_id for request in pending} - left
-        self._sent += len(done)
-        self._unacked -= done
+        with self._count_lock:
+            self._sent += len(done)
+            self._unacked -= done
 
     def _give_up(
         self,
@@ -675,10 +700,9 @@ class Exporter:
             return
         self._warn(f"giving up on {len(pending)} events ({reason}): {_describe(exc)}")
         lost = {request.event_id for request in pending}
-        self._unacked -= lost
         for span in spans:
             if span.event_id in lost:
-                self._drop(reason, span)
+                self._drop(reason, span, _UNACKED)
 
     async def _send_start(self, client: AsyncHoneyHive, session: Session, done: set[int]) -> None:
         raw = self._raw
@@ -690,36 +714,39 @@ class Exporter:
             "metadata": raw("metadata", session.metadata),
             "user_properties": raw("user_properties", session.user_properties),
         }
+        reached = False  # whether an attempt may have reached the server before it failed
         try:
             async for attempt in self._retrying():
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         self._retried += 1
-                    await client.session.start(
-                        session_id=session.event_id,
-                        session_name=repair_text(session.session_name),
-                        source=repair_text(session.source),
-                        start_time=session.start_time,
-                        **fields,
-                    )
-            self._sent += 1
-        except HoneyHiveError as exc:
-            if await self._stored_anyway(client, session, exc):
-                self._sent += 1
-            else:
+                    try:
+                        await client.session.start(
+                            session_id=session.event_id,
+                            session_name=_text(session.session_name),
+                            source=_text(session.source),
+                            start_time=session.start_time,
+                            **fields,
+                        )
+                    except HoneyHiveError as exc:
+                        reached = reached or _may_have_acted(exc)
+                        raise
+            stored = True
+        except Exception as exc:  # anything else is a bug here: it must not cost the chunk
+            stored = reached and await self._has_session(client, session)
+            if not stored:
                 self._warn(f"could not start session {session.event_id}: {_describe(exc)}")
-                self._drop("session_start_failed", session)
+                self._drop("session_start_failed", session, _STARTING)
+        if stored:
+            with self._count_lock:
+                self._sent += 1
+                self._starts_left -= 1
         # Not in a `finally`: a start cancelled in flight is neither sent nor dropped here,
         # `_send_chunk` counts it as shutdown.
         done.add(id(session))
-        self._starts_left -= 1
 
-    async def _stored_anyway(
-        self, client: AsyncHoneyHive, session: Session, exc: HoneyHiveError
-    ) -> bool:
+    async def _has_session(self, client: AsyncHoneyHive, session: Session) -> bool:
         """After a start whose answer was lost, ask the server whether it has the session."""
-        if not (isinstance(exc, APIConnectionError) and exc.request_sent):
-            return False  # refused, rejected: the server did not store it
         try:
             await client.session.get(session.event_id)
         except HoneyHiveError:
@@ -744,20 +771,33 @@ class Exporter:
             async for attempt in self._retrying():
                 with attempt:
                     await client.events.update(session.event_id, **fields)
-        except HoneyHiveError as exc:
+        except Exception as exc:  # a bug here must not cost the chunk either
             self._failed_update("rejected", session, exc)
         finally:
             done.add(id(session))
 
 
+_thread_state = threading.local()
+
+
+def on_exporter_thread() -> bool:
+    """Whether this code runs on an exporter's thread (in `on_drop` or a redaction hook)."""
+    return getattr(_thread_state, "exporter", False)
+
+
 def _thread_main(box: list[Exporter], ready: threading.Event) -> None:
     # The thread holds the exporter (and through it `on_drop` and the app) only while it
     # runs: a close that waits on `_stopped` must find nothing kept alive by this thread.
+    _thread_state.exporter = True
     exporter = box.pop()
-    stopped = exporter._run(ready)
-    del exporter
-    if stopped is not None:
-        resolve(stopped)
+    stopped = exporter._stopped
+    finished = False
+    try:
+        finished = exporter._run(ready)
+    finally:
+        del exporter
+        if finished:
+            resolve(stopped)
 
 
 class _Chunk:
@@ -812,6 +852,18 @@ def _repair_request(request: CreateEventRequest) -> None:
             setattr(request, name, [repair_text(v) if type(v) is str else v for v in value])
 
 
+def _text(value: Any) -> Any:
+    """A name as the server can take it: text repaired, anything else left to the encoder."""
+    return repair_text(value) if type(value) is str else value
+
+
+def _may_have_acted(exc: HoneyHiveError) -> bool:
+    """Whether the server may have done what a failed request asked (its answer was lost)."""
+    if isinstance(exc, APIConnectionError):
+        return exc.request_sent
+    return isinstance(exc, APIStatusError) and exc.status >= 500
+
+
 def _describe(exc: BaseException) -> str:
     """An exception as a log line reads it: a cancellation has no message of its own."""
     return str(exc) or type(exc).__name__
@@ -832,7 +884,7 @@ def _after_fork_in_child() -> None:
             if type(item) is not tuple:
                 item._release()  # not GC-tracked: let go of the caller's values before we forget it
         exporter._start_lock = threading.Lock()
-        exporter._drop_lock = threading.Lock()
+        exporter._count_lock = threading.Lock()
         exporter._reset()
 
 

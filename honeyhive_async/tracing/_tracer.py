@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote
 
 from .._client import AsyncHoneyHive
 from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
-from ._exporter import DropHook, Exporter, ExportReport
+from ._exporter import DropHook, Exporter, ExportReport, on_exporter_thread
 from ._span import Session, Span, _current
 
 __all__ = [
@@ -289,7 +289,11 @@ class Tracer:
         return self._closed_report(timed_out=not finished)
 
     def close_sync(self, timeout: float | None = 10.0) -> ExportReport:
-        """Blocking `aclose`, for code without an event loop."""
+        """Blocking `aclose`, for code without an event loop.
+
+        Called from `on_drop` or a redaction hook (the exporter's own thread), it stops the
+        tracer without waiting: what is left is sent or dropped once the callback returns.
+        """
         if self._closed:
             return self._exporter.report()
         return _close_all([self], _deadline(timeout))[0]
@@ -491,6 +495,10 @@ def _remaining(deadline: float | None) -> float | None:
 def _close_all(tracers: list[Tracer], deadline: float | None) -> list[ExportReport]:
     """Close `tracers` together, all bound by one deadline (plus `_STOP_GRACE`)."""
     stops = [tracer._begin_close() for tracer in tracers]
+    if on_exporter_thread():
+        # Called from `on_drop` or a redaction hook: the thread that would finish the stop is
+        # this one, so waiting would only stall it. It stops once the callback returns.
+        return [tracer._closed_report(timed_out=False) for tracer in tracers]
     finished = concurrent.futures.wait(stops, timeout=_remaining(deadline)).done
     late = [stop for stop in stops if stop not in finished]
     for tracer, stop in zip(tracers, stops, strict=True):

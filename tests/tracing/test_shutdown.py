@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async.server import LocalServer
-from honeyhive_async.tracing import Tracer, trace
+from honeyhive_async.tracing import ExportReport, Tracer, trace
 from honeyhive_async.tracing import _exporter as exporter_module
 from honeyhive_async.tracing import _tracer as tracer_module
 
@@ -202,3 +202,77 @@ async def test_a_session_start_that_failed_is_dropped_once(
 def test_a_warning_names_an_error_that_has_no_message(exc: BaseException, text: str) -> None:
     # "giving up on 500 events (shutdown): " used to end there for a cancelled send.
     assert exporter_module._describe(exc) == text
+
+
+async def test_a_close_from_inside_on_drop_does_not_wait_on_its_own_thread(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    closed: list[ExportReport] = []
+
+    def on_drop(reason: str, span: Any) -> None:
+        if not closed:
+            closed.append(tracer.close_sync(timeout=None))  # would wait on this very thread
+
+    tracer = tracer_factory(on_drop=on_drop)
+    honeyhive_server.faults.fail_next(1, 400, path=BATCH)
+    _run(2)
+    await tracer.flush(5)
+    await _stopped(tracer)
+    (report,) = closed
+    assert not report.timed_out
+    assert tracer._closed
+    final = tracer.stats()
+    assert (final.sent, final.dropped, final.pending) == (1, {"rejected_400": 2}, 0)
+
+
+async def test_a_start_stored_by_an_earlier_attempt_is_sent_whatever_the_last_one_said(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    # Attempt 1 is stored but its answer is lost; attempt 2 is refused (as a server that will
+    # not take a session id twice would): the server has the session all the same.
+    tracer = tracer_factory(max_export_attempts=2)
+    honeyhive_server.faults.fail_next(1, lose_reply=True, path=SESSIONS)
+    honeyhive_server.faults.fail_next(1, 409, path=SESSIONS)
+    _run(1)
+    report = await tracer.flush(5)
+    assert (report.sent, report.dropped, report.retried) == (2, {}, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("plain", "plain"), ("caf\udce9", "caf\ufffd"), ("naïve", "naïve"), (None, None), (3, 3)],
+)
+def test_names_are_repaired_and_other_values_left_alone(value: Any, expected: Any) -> None:
+    assert exporter_module._text(value) == expected
+
+
+def test_every_report_counts_each_event_exactly_once(threaded_server: LocalServer) -> None:
+    # Reports read from another thread while batches are sent, partly created, rejected and
+    # re-sent: at every moment each event is in exactly one of sent, dropped or pending.
+    tracer = make_tracer(threaded_server, set_default=False, max_batch_size=7)
+    faults = threaded_server.faults
+    faults.partial_batch(3)
+    faults.fail_next(1, 400, path=BATCH)
+    faults.fail_next(1, 503, retry_after="0", path=BATCH)
+    produced = 1 + 150  # the default session and the spans
+    _run(150, tracer)
+    sums: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            report = tracer.stats()
+            sums.append(report.sent + report.dropped_total + report.pending)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        report = tracer.close_sync(timeout=10)
+    finally:
+        done.set()
+        reader.join()
+    assert (report.pending, report.timed_out) == (0, False)
+    assert report.dropped == {"rejected_400": 7}
+    assert report.sent == produced - 7
+    assert sums
+    assert set(sums) == {produced}
