@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import http
+import time
 from dataclasses import dataclass, field
 
 import msgspec
@@ -52,6 +53,8 @@ class Fault:
     """Store only this many events of the next batch, then reply 500 "partially created"."""
     hits: int = 0
     """How many requests this fault has been applied to."""
+    hit_times: list[float] = field(default_factory=list)
+    """`time.monotonic()` as each of those requests arrived."""
     _hit: asyncio.Event = field(
         default_factory=asyncio.Event, init=False, repr=False, compare=False
     )
@@ -240,6 +243,7 @@ class FaultSwitch:
             if (fault.partial_batch is not None) == partial and fault.matches(method, path):
                 fault.remaining -= 1
                 fault.hits += 1
+                fault.hit_times.append(time.monotonic())
                 fault._hit.set()
                 self.hits += 1
                 if fault.remaining <= 0:

@@ -71,12 +71,6 @@ def sent(server: LocalServer, method: str, path: str) -> list[RecordedRequest]:
     return [r for r in server.requests if r.method == method and r.path == path]
 
 
-async def hit_time(fault: Fault) -> float:
-    """Wait until `fault` is hit and return `time.monotonic()` at that moment."""
-    await fault.wait_hit()
-    return time.monotonic()
-
-
 @dataclass
 class VirtualTime:
     """The client's wait and clock seams (`_sleep`, `_clock`), for tests that assert waits.

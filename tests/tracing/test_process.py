@@ -140,7 +140,7 @@ async def test_events_are_flushed_at_interpreter_exit(
     assert sorted(i["i"] for i in inputs if i is not None) == [0, 1, 2]
 
 
-async def test_the_exit_flush_is_bounded_when_the_server_hangs(
+async def test_the_exit_flush_ends_and_reports_when_the_server_hangs(
     honeyhive_server: LocalServer,
 ) -> None:
     honeyhive_server.faults.hang_next(path=BATCH)

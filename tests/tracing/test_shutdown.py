@@ -42,12 +42,14 @@ def _accounted(tracer: Tracer) -> int:
 
 @pytest.fixture
 def sync_waits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
-    """The timeouts the closing code asks `concurrent.futures.wait` for, in order."""
+    """The timeouts this thread's code asks `concurrent.futures.wait` for, in order."""
     asked: list[float | None] = []
     real = concurrent.futures.wait
+    here = threading.get_ident()
 
     def wait(fs: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        asked.append(timeout)
+        if threading.get_ident() == here:
+            asked.append(timeout)
         return real(fs, timeout=timeout, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "wait", wait)
