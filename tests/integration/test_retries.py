@@ -171,9 +171,9 @@ async def test_the_wait_asked_for_really_passes_between_attempts(
 
     assert event.event_id == session_id
     assert len(sent(server, "GET", path)) == 2
-    assert elapsed >= 0.05
+    assert elapsed >= 0.049  # timers may fire a hair early
     # Stamped by the server as each request arrived: the second came at least the wait later.
-    assert passed.hit_times[0] - limited.hit_times[0] >= 0.05
+    assert passed.hit_times[0] - limited.hit_times[0] >= 0.049
 
 
 @pytest.mark.parametrize(

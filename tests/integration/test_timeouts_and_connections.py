@@ -43,7 +43,7 @@ async def test_a_hanging_server_times_out_at_the_client_timeout(
     with pytest.raises(APITimeoutError) as caught:
         await client.session.get(session_id)
 
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 0.29  # timers may fire a hair early
     assert caught.value.request_sent is True
     assert caught.value.method == "GET"
     assert hang.hits == 1
@@ -61,7 +61,7 @@ async def test_the_deadline_ends_the_call_however_many_retries_are_left(
     with pytest.raises(APITimeoutError):
         await client.session.get(session_id)
 
-    assert time.monotonic() - started >= 0.5
+    assert time.monotonic() - started >= 0.49  # timers may fire a hair early
     assert vt.waits == []
     assert hang.hits == 1
 
@@ -169,7 +169,7 @@ async def test_a_slow_answer_within_the_timeout_succeeds(
     event = await client.session.get(session_id)
 
     assert event.event_id == session_id
-    assert time.monotonic() - started >= 0.05
+    assert time.monotonic() - started >= 0.049  # timers may fire a hair early
     assert slow.hits == 1
 
 

@@ -97,7 +97,7 @@ async def test_delay_without_status_is_slow_but_successful(
     server.faults.delay_next(0.2, path="/v1/events")
     started = time.monotonic()
     event_id = await create_event(client)
-    assert time.monotonic() - started >= 0.2
+    assert time.monotonic() - started >= 0.19  # timers may fire a hair early
     assert server.store.get_event(event_id) is not None
 
 
@@ -107,7 +107,7 @@ async def test_delay_with_status(server: LocalServer, client: aiohttp.ClientSess
     async with client.get("/v1/events/x") as resp:
         assert resp.status == 503
         assert resp.headers["Retry-After"] == "1"
-    assert time.monotonic() - started >= 0.1
+    assert time.monotonic() - started >= 0.09  # timers may fire a hair early
 
 
 async def test_drop_closes_the_connection_without_a_response(

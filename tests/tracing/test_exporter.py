@@ -97,7 +97,7 @@ async def test_flush_returns_at_its_timeout_when_the_server_hangs(
     _run(3)
     started = time.monotonic()
     report = await tracer.flush(timeout=0.3)
-    assert time.monotonic() - started >= 0.3  # waited its whole timeout, no less
+    assert time.monotonic() - started >= 0.29  # its whole timeout (timers may fire a hair early)
     assert hang.hits == 1
     assert report.timed_out is True
     assert report.pending == 3
