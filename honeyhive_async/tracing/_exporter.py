@@ -434,8 +434,16 @@ class Exporter:
         queue, ready, lock = self._queue, self._ready, self._count_lock
         encoded = 0
         offset = wall_offset()
+        done: tuple[int, Any, CreateEventRequest, int] | None = None  # encoded, still in hand
         while True:
-            with lock:  # from the queue into hand in one step, as `report` sees it
+            # One lock a span: the one encoded goes to `_ready` and the next leaves the queue
+            # into hand, each in one step as `report` sees it (and in queue order).
+            with lock:
+                if done is not None:
+                    ready.append(done)
+                    self._ready_bytes += done[3]
+                    self._in_hand -= 1
+                    done = None
                 try:
                     item = queue.popleft()
                 except IndexError:
@@ -455,10 +463,7 @@ class Exporter:
                 self._drop("buffer_full", item, _IN_HAND)
                 continue
             item._release(everything=False)  # enriched fields stay for on_drop
-            with lock:
-                self._ready_bytes += size
-                ready.append((_SPAN, item, request, size))
-                self._in_hand -= 1
+            done = (_SPAN, item, request, size)
             encoded += 1
             if encoded % 64 == 0:
                 # Let the application's threads have the GIL between slices of work.
