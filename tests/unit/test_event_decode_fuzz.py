@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_async.errors import APIResponseDecodeError
-from honeyhive_async.models import Event, SessionTree
+from honeyhive_async.models import Event
 
 _decoder = msgspec.json.Decoder(Event)
 pytestmark = pytest.mark.usefixtures("default_recursion_limit")
