@@ -40,19 +40,13 @@ class SessionTree(Event):
 
     def walk(self) -> list[SessionTree]:
         """Return this node and every descendant, depth first, parents before children."""
-        out: list[SessionTree] = []
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            out.append(node)
-            stack.extend(reversed(node.children))
-        return out
+        return [node for _, node in self.walk_with_depth()]
 
     def walk_with_depth(self) -> list[tuple[int, SessionTree]]:
         """Return ``(depth, node)`` pairs in `walk()` order; this node is depth 0."""
         out: list[tuple[int, SessionTree]] = []
         stack: list[tuple[int, SessionTree]] = [(0, self)]
-        while stack:  # iterative like walk(): a deep tree cannot hit the recursion limit
+        while stack:  # iterative: a deep tree cannot hit the recursion limit
             depth, node = stack.pop()
             out.append((depth, node))
             stack.extend((depth + 1, child) for child in reversed(node.children))

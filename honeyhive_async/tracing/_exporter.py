@@ -851,10 +851,10 @@ def _frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
 def _repair_request(request: CreateEventRequest) -> None:
     for name in request.__struct_fields__:
         value = getattr(request, name)
-        if type(value) is str:
-            setattr(request, name, repair_text(value))
-        elif type(value) is list:
-            setattr(request, name, [repair_text(v) if type(v) is str else v for v in value])
+        if type(value) is list:
+            setattr(request, name, [_text(v) for v in value])
+        else:
+            setattr(request, name, _text(value))
 
 
 def _text(value: Any) -> Any:
