@@ -1,6 +1,16 @@
 """msgspec Structs for every request and response body, field names as on the wire."""
 
 from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._limits import (
+    DEFAULT_PAGE_LIMIT,
+    EVENT_TYPES,
+    EXPORT_MAX_LIMIT,
+    SEARCH_MAX_LIMIT,
+    SPAN_TYPES,
+    SpanType,
+    check_event_type,
+    check_limit,
+)
 from .events import (
     CreateEventBatchRequest,
     CreateEventBatchResponse,
@@ -24,6 +34,11 @@ from .events import (
 from .sessions import DeleteSessionResponse, SessionTree, StartSessionRequest
 
 __all__ = [
+    "DEFAULT_PAGE_LIMIT",
+    "EVENT_TYPES",
+    "EXPORT_MAX_LIMIT",
+    "SEARCH_MAX_LIMIT",
+    "SPAN_TYPES",
     "CreateEventBatchRequest",
     "CreateEventBatchResponse",
     "CreateEventRequest",
@@ -46,7 +61,10 @@ __all__ = [
     "SearchEventsRequest",
     "SessionProperties",
     "SessionTree",
+    "SpanType",
     "StartSessionRequest",
     "UpdateEventRequest",
+    "check_event_type",
+    "check_limit",
     "parse_timestamp_ms",
 ]

@@ -9,6 +9,7 @@ from msgspec import UNSET, UnsetType
 
 from ..errors import APIResponseDecodeError
 from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._limits import EventType
 
 __all__ = [
     "CreateEventBatchRequest",
@@ -31,7 +32,6 @@ __all__ = [
     "UpdateEventRequest",
 ]
 
-EventType = Literal["model", "tool", "chain", "session"]
 FilterOperator = Literal[
     "exists",
     "not exists",

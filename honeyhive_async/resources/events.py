@@ -13,6 +13,8 @@ from msgspec import UNSET, UnsetType
 from .._scrub import scrub_decoded
 from ..errors import InternalServerError, PartialBatchError
 from ..models import (
+    EXPORT_MAX_LIMIT,
+    SEARCH_MAX_LIMIT,
     CreateEventBatchRequest,
     CreateEventBatchResponse,
     CreateEventRequest,
@@ -30,6 +32,8 @@ from ..models import (
     SearchEventsRequest,
     SessionProperties,
     UpdateEventRequest,
+    check_event_type,
+    check_limit,
 )
 from ._base import AsyncResource, path_id
 
@@ -40,9 +44,6 @@ _get_decoder = msgspec.json.Decoder(GetEventResponse)
 _batch_decoder = msgspec.json.Decoder(CreateEventBatchResponse)
 _page_decoder = msgspec.json.Decoder(EventsPage)
 
-_EVENT_TYPES = frozenset(("model", "tool", "chain", "session"))
-SEARCH_MAX_LIMIT = 1000
-EXPORT_MAX_LIMIT = 7500
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -73,16 +74,6 @@ def _date_range(value: DateRangeArg | None) -> DateRange | None:
         return value
     start, end = value
     return DateRange(start_time=_iso(start), end_time=_iso(end))
-
-
-def _check_limit(name: str, value: int | None, maximum: int) -> None:
-    if value is not None and not 1 <= value <= maximum:
-        raise ValueError(f"{name} must be between 1 and {maximum}, got {value!r}")
-
-
-def _check_event_type(event_type: str) -> None:
-    if event_type not in _EVENT_TYPES:
-        raise ValueError(f"event_type must be one of {sorted(_EVENT_TYPES)}, got {event_type!r}")
 
 
 class AsyncEvents(AsyncResource):
@@ -135,7 +126,7 @@ class AsyncEvents(AsyncResource):
             metrics: Metric values.
             user_properties: Properties of the end user.
         """
-        _check_event_type(event_type)
+        check_event_type(event_type)
         body = CreateEventRequest(
             event_type=event_type,
             inputs=inputs,
@@ -271,8 +262,8 @@ class AsyncEvents(AsyncResource):
             page: 1-based page number.
             evaluation_id: Only events of this experiment run.
         """
-        _check_limit("limit", limit, SEARCH_MAX_LIMIT)
-        _check_limit("page", page, 2**31)
+        check_limit("limit", limit, SEARCH_MAX_LIMIT)
+        check_limit("page", page, 2**31)
         body = SearchEventsRequest(
             filters=_filters(filters, EventFilter),
             dateRange=_date_range(date_range),
@@ -295,7 +286,7 @@ class AsyncEvents(AsyncResource):
         An event seen on an earlier page is not yielded again: events arriving while the
         pages are read shift later pages (the order is newest first).
         """
-        _check_limit("page_size", page_size, SEARCH_MAX_LIMIT)
+        check_limit("page_size", page_size, SEARCH_MAX_LIMIT)
         seen: set[str] = set()
         page = 1
         while True:
@@ -330,8 +321,8 @@ class AsyncEvents(AsyncResource):
 
         Filters here need a `type` (``"string"``, ``"number"``, ``"boolean"``, ``"datetime"``).
         """
-        _check_limit("limit", limit, EXPORT_MAX_LIMIT)
-        _check_limit("page", page, 2**31)
+        check_limit("limit", limit, EXPORT_MAX_LIMIT)
+        check_limit("page", page, 2**31)
         export_range: ExportDateRange | None
         if date_range is None or isinstance(date_range, ExportDateRange):
             export_range = date_range

@@ -21,6 +21,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..models import (
+    DEFAULT_PAGE_LIMIT,
+    EXPORT_MAX_LIMIT,
+    SEARCH_MAX_LIMIT,
     CreateEventBatchRequest,
     CreateEventRequest,
     ExportEventsRequest,
@@ -57,9 +60,6 @@ REQUEST_LOG_SIZE = 1000
 MAX_BODY_BYTES = 5 * 1024 * 1024
 """HoneyHive documents a 5 MB request limit; larger bodies get a 413."""
 
-SEARCH_MAX_LIMIT = 1000
-EXPORT_MAX_LIMIT = 7500
-DEFAULT_LIMIT = 1000
 
 _T = TypeVar("_T")
 
@@ -335,7 +335,7 @@ async def search_events(request: web.Request) -> web.Response:
         start_ms=_timestamp("start_time", date_range.start_time) if date_range else None,
         end_ms=_timestamp("end_time", date_range.end_time) if date_range else None,
         evaluation_id=req.evaluation_id,
-        limit=_bounded("limit", req.limit, DEFAULT_LIMIT, SEARCH_MAX_LIMIT),
+        limit=_bounded("limit", req.limit, DEFAULT_PAGE_LIMIT, SEARCH_MAX_LIMIT),
         page=_page(req.page),
     )
     events, total = _search(request.app[STORE_KEY], query)
@@ -351,7 +351,7 @@ async def export_events(request: web.Request) -> web.Response:
         start_ms=_timestamp("$gte", date_range.gte) if date_range else None,
         end_ms=_timestamp("$lte", date_range.lte) if date_range else None,
         evaluation_id=req.evaluation_id,
-        limit=_bounded("limit", req.limit, DEFAULT_LIMIT, EXPORT_MAX_LIMIT),
+        limit=_bounded("limit", req.limit, DEFAULT_PAGE_LIMIT, EXPORT_MAX_LIMIT),
         page=_page(req.page),
     )
     events, total = _search(request.app[STORE_KEY], query)

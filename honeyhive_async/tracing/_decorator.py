@@ -13,8 +13,9 @@ import inspect
 import logging
 from collections.abc import AsyncGenerator, Callable, Generator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast, overload
 
+from ..models import SPAN_TYPES, SpanType, check_event_type
 from ._capture import Binder, wrap_output
 from ._span import Span, _current, _perf, open_child
 from ._tracer import Tracer, detached_session, get_default_tracer
@@ -28,7 +29,6 @@ log = logging.getLogger("honeyhive_async.tracing")
 
 P = ParamSpec("P")
 R = TypeVar("R")
-SpanType = Literal["model", "tool", "chain"]
 
 MAX_STREAM_CHUNKS = 10_000
 """Chunks of a traced generator kept for its outputs; all of them are counted."""
@@ -484,8 +484,7 @@ def trace(
         tracer: The tracer to use for root calls; by default the last `Tracer` created, or
             the one whose session the call runs in.
     """
-    if event_type not in ("model", "tool", "chain"):
-        raise ValueError(f"event_type must be 'model', 'tool' or 'chain', got {event_type!r}")
+    check_event_type(event_type, SPAN_TYPES)
     static = _Static(config, metadata)
 
     def decorate(target: Callable[P, R]) -> Callable[P, R]:
@@ -532,8 +531,7 @@ class trace_span:
         metadata: dict[str, Any] | None = None,
         tracer: Tracer | None = None,
     ) -> None:
-        if event_type not in ("model", "tool", "chain"):
-            raise ValueError(f"event_type must be 'model', 'tool' or 'chain', got {event_type!r}")
+        check_event_type(event_type, SPAN_TYPES)
         self._name = name
         self._event_type: SpanType = event_type
         self._inputs = inputs
