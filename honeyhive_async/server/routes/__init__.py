@@ -1,0 +1,23 @@
+"""The route tables of the local server: one module per API group, each with its `ROUTES`.
+
+`create_app` installs `ROUTE_TABLES` in order. Order matters only where paths overlap: aiohttp
+tries routes in the order they were added, so a fixed path (``/v1/events/batch``) goes before
+a parameter path that would also match it (``/v1/events/{event_id}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from . import admin, events, sessions
+
+__all__ = ["ROUTE_TABLES"]
+
+ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
+    sessions.ROUTES,
+    events.ROUTES,
+    admin.ROUTES,
+)
+"""Every group's route table, in the order `create_app` installs them."""

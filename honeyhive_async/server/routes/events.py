@@ -1,0 +1,152 @@
+"""Event routes: create, batch, search, export (legacy), get and update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ...models import (
+    DEFAULT_PAGE_LIMIT,
+    EXPORT_MAX_LIMIT,
+    SEARCH_MAX_LIMIT,
+    CreateEventBatchRequest,
+    CreateEventRequest,
+    ExportEventsRequest,
+    SearchEventsRequest,
+    UpdateEventRequest,
+    parse_timestamp_ms,
+)
+from .._http import (
+    FAULTS_KEY,
+    STORE_KEY,
+    ServerError,
+    bounded,
+    decode_body,
+    json_response,
+    page_number,
+    path_id,
+)
+from ..filters import FilterError, project_fields
+from ..store import EventDict, EventQuery, Store
+
+__all__ = ["ROUTES"]
+
+_create_event_decoder = msgspec.json.Decoder(CreateEventRequest)
+_update_event_decoder = msgspec.json.Decoder(UpdateEventRequest)
+_batch_decoder = msgspec.json.Decoder(CreateEventBatchRequest)
+_search_decoder = msgspec.json.Decoder(SearchEventsRequest)
+_export_decoder = msgspec.json.Decoder(ExportEventsRequest)
+
+
+def _timestamp(name: str, value: str) -> float:
+    try:
+        parsed = parse_timestamp_ms(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ServerError(
+            400, f"dateRange.{name} is not a timestamp: {value!r}", "VALIDATION_ERROR"
+        )
+    return parsed
+
+
+def _search(store: Store, query: EventQuery) -> tuple[list[EventDict], int]:
+    try:
+        return store.events.search(query)
+    except FilterError as exc:
+        raise ServerError(400, f"Invalid filter: {exc}", "VALIDATION_ERROR") from None
+
+
+async def create_event(request: web.Request) -> web.Response:
+    """``POST /v1/events``: store one event (upsert by `event_id`)."""
+    req = await decode_body(request, _create_event_decoder)
+    event = request.app[STORE_KEY].events.create(req)
+    return json_response({"success": True, "event_id": event["event_id"]})
+
+
+async def get_event(request: web.Request) -> web.Response:
+    """``GET /v1/events/{event_id}``: ``{"event": {...}}``."""
+    event_id = path_id(request, "event_id")
+    event = request.app[STORE_KEY].events.get(event_id)
+    if event is None:
+        raise ServerError(404, f"Event {event_id} not found", "NOT_FOUND")
+    return json_response({"event": event})
+
+
+async def update_event(request: web.Request) -> web.Response:
+    """``PUT /v1/events/{event_id}``: merge/replace the updatable fields."""
+    event_id = path_id(request, "event_id")
+    req = await decode_body(request, _update_event_decoder)
+    if request.app[STORE_KEY].events.update(event_id, req) is None:
+        raise ServerError(404, f"Event {event_id} not found", "NOT_FOUND")
+    return json_response({"success": True})
+
+
+async def create_batch(request: web.Request) -> web.Response:
+    """``POST /v1/events/batch``: store many events, optionally in one new session."""
+    req = await decode_body(request, _batch_decoder)
+    partial = request.app[FAULTS_KEY].take(request.method, request.path, partial=True)
+    created = None if partial is None else partial.partial_batch
+    result = request.app[STORE_KEY].events.create_batch(req, max_created=created)
+    body: dict[str, Any] = {"event_ids": result.event_ids}
+    if result.session_id is not None:
+        body["session_id"] = result.session_id
+    if created is None:
+        return json_response({**body, "success": True})
+    return json_response(
+        {
+            **body,
+            "errors": result.errors,
+            "success": False,
+            "message": "Events partially created",
+            "errorCode": "PARTIAL",
+        },
+        status=500,
+    )
+
+
+async def search_events(request: web.Request) -> web.Response:
+    """``POST /v1/events/search``: ``{"events": [...], "count": total}``, newest first."""
+    req = await decode_body(request, _search_decoder)
+    date_range = req.dateRange
+    query = EventQuery(
+        filters=req.filters or (),
+        start_ms=_timestamp("start_time", date_range.start_time) if date_range else None,
+        end_ms=_timestamp("end_time", date_range.end_time) if date_range else None,
+        evaluation_id=req.evaluation_id,
+        limit=bounded("limit", req.limit, DEFAULT_PAGE_LIMIT, SEARCH_MAX_LIMIT),
+        page=page_number(req.page),
+    )
+    events, total = _search(request.app[STORE_KEY], query)
+    return json_response({"events": events, "count": total})
+
+
+async def export_events(request: web.Request) -> web.Response:
+    """``POST /v1/events/export`` (legacy): ``{"events": [...], "totalEvents": total}``."""
+    req = await decode_body(request, _export_decoder)
+    date_range = req.dateRange
+    query = EventQuery(
+        filters=req.filters or (),
+        start_ms=_timestamp("$gte", date_range.gte) if date_range else None,
+        end_ms=_timestamp("$lte", date_range.lte) if date_range else None,
+        evaluation_id=req.evaluation_id,
+        limit=bounded("limit", req.limit, DEFAULT_PAGE_LIMIT, EXPORT_MAX_LIMIT),
+        page=page_number(req.page),
+    )
+    events, total = _search(request.app[STORE_KEY], query)
+    if req.projections:
+        events = [project_fields(event, req.projections) for event in events]
+    return json_response({"events": events, "totalEvents": total})
+
+
+ROUTES = [
+    web.post("/v1/events", create_event),
+    # The fixed paths go before `{event_id}` so that they win the match.
+    web.post("/v1/events/batch", create_batch),
+    web.post("/v1/events/search", search_events),
+    web.post("/v1/events/export", export_events),
+    web.get("/v1/events/{event_id}", get_event),
+    web.put("/v1/events/{event_id}", update_event),
+]

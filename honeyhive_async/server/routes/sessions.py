@@ -1,0 +1,61 @@
+"""Session routes: ``GET /session/{id}``, ``POST /v1/sessions``, ``GET``/``DELETE /v1/sessions/{id}``."""
+
+from __future__ import annotations
+
+import msgspec
+from aiohttp import web
+
+from ...models import StartSessionRequest
+from .._http import STORE_KEY, ServerError, decode_body, json_response, path_id
+from ..store import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID, EventDict
+
+__all__ = ["ROUTES"]
+
+_start_session_decoder = msgspec.json.Decoder(StartSessionRequest)
+
+
+def _with_org(event: EventDict) -> EventDict:
+    return {
+        **event,
+        "org_id": LOCAL_ORG_ID,
+        "workspace_id": LOCAL_WORKSPACE_ID,
+        "project_id": event.get("project_id") or LOCAL_PROJECT_ID,
+    }
+
+
+async def get_session_event(request: web.Request) -> web.Response:
+    """``GET /session/{session_id}``: the session event, bare."""
+    session_id = path_id(request, "session_id")
+    event = request.app[STORE_KEY].sessions.get(session_id)
+    if event is None:
+        raise ServerError(404, f"Session {session_id} not found", "NOT_FOUND")
+    return json_response(event)
+
+
+async def start_session(request: web.Request) -> web.Response:
+    """``POST /v1/sessions``: create the session event, or merge into an existing one."""
+    req = await decode_body(request, _start_session_decoder)
+    return json_response(_with_org(request.app[STORE_KEY].sessions.start(req)))
+
+
+async def get_session_tree(request: web.Request) -> web.Response:
+    """``GET /v1/sessions/{session_id}``: the session event with its events nested."""
+    session_id = path_id(request, "session_id")
+    tree = request.app[STORE_KEY].sessions.tree(session_id)
+    if tree is None:
+        raise ServerError(404, f"Session {session_id} not found", "NOT_FOUND")
+    return json_response(_with_org(tree))
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    """``DELETE /v1/sessions/{session_id}``: delete every event of the session."""
+    deleted = request.app[STORE_KEY].sessions.delete(path_id(request, "session_id"))
+    return json_response({"success": True, "deleted": str(deleted)})
+
+
+ROUTES = [
+    web.get("/session/{session_id}", get_session_event),
+    web.post("/v1/sessions", start_session),
+    web.get("/v1/sessions/{session_id}", get_session_tree),
+    web.delete("/v1/sessions/{session_id}", delete_session),
+]

@@ -1,0 +1,119 @@
+"""Sessions: the session event, its events as a tree, aggregates, and deleting a session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...models import StartSessionRequest
+from ._db import EventDict, EventTable
+from ._records import build_event, duration, merge_into, new_id, now_ms
+
+__all__ = ["Sessions"]
+
+
+class Sessions:
+    """The sessions group: a session is the event whose id is its session id."""
+
+    def __init__(self, table: EventTable) -> None:
+        """Keep sessions in the shared events table."""
+        self._table = table
+
+    def get(self, session_id: str) -> EventDict | None:
+        """Return the session event (``event_type == "session"``) with this id, or None."""
+        event = self._table.get(session_id)
+        if event is None or event.get("event_type") != "session":
+            return None
+        return event
+
+    def events(self, session_id: str) -> list[EventDict]:
+        """Return every event of a session (the session event included), oldest first."""
+        return self._table.of_session(session_id)
+
+    def start(self, req: StartSessionRequest) -> EventDict:
+        """Create the session event, or merge metadata/user_properties into an existing one."""
+        session_id = req.session_id or new_id()
+        existing = self._table.get(session_id)
+        if existing is not None:
+            merge_into(existing, "metadata", req.metadata)
+            merge_into(existing, "user_properties", req.user_properties)
+            self._table.put([existing])
+            return existing
+        start = req.start_time if req.start_time is not None else now_ms()
+        event = build_event(
+            event_id=session_id,
+            session_id=session_id,
+            parent_id=None,
+            children_ids=req.children_ids or [],
+            event_type="session",
+            event_name=req.event_name or req.session_name or "unknown",
+            source=req.source,
+            project_id=None,
+            config=req.config,
+            inputs=req.inputs,
+            outputs=req.outputs,
+            error=None,
+            start_time=start,
+            end_time=req.end_time,
+            duration=req.duration if req.duration is not None else duration(start, req.end_time),
+            metadata=req.metadata,
+            feedback=None,
+            metrics=None,
+            user_properties=req.user_properties,
+        )
+        self._table.put([event])
+        return event
+
+    def delete(self, session_id: str) -> int:
+        """Delete every event of a session, the session event included; return how many."""
+        return self._table.delete_session(session_id)
+
+    def tree(self, session_id: str) -> EventDict | None:
+        """Return the session event with its events nested under `children`, or None.
+
+        Children are ordered by `start_time`. An event whose parent is not in the session hangs
+        off the root, so nothing stored is hidden. The root's `metadata` gains `num_events`
+        (session event excluded), `num_model_events`, `has_feedback` and token/cost sums.
+        """
+        events = self.events(session_id)
+        root = next((e for e in events if e["event_id"] == session_id), None)
+        if root is None or root.get("event_type") != "session":
+            return None
+        ids = {event["event_id"] for event in events}
+        by_parent: dict[str, list[EventDict]] = {}
+        for event in events:
+            event["children"] = []
+            if event is root:
+                continue
+            parent: str = event.get("parent_id") or session_id
+            if parent not in ids or parent == event["event_id"]:
+                parent = session_id
+            by_parent.setdefault(parent, []).append(event)
+        # Iterative and visited-guarded: a parent_id cycle must not recurse forever.
+        seen = {session_id}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            for child in by_parent.get(node["event_id"], []):
+                if child["event_id"] not in seen:
+                    seen.add(child["event_id"])
+                    node["children"].append(child)
+                    stack.append(child)
+        others = [event for event in events if event is not root]
+        root["metadata"] = {**(root.get("metadata") or {}), **_aggregates(root, others)}
+        return root
+
+
+def _aggregates(root: EventDict, events: list[EventDict]) -> dict[str, Any]:
+    sums = {"cost": 0.0, "total_tokens": 0.0, "prompt_tokens": 0.0, "completion_tokens": 0.0}
+    for event in events:
+        metadata = event.get("metadata") or {}
+        for key in sums:
+            value = metadata.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sums[key] += value
+    return {
+        "num_events": len(events),
+        "num_model_events": sum(1 for e in events if e.get("event_type") == "model"),
+        "has_feedback": any(e.get("feedback") for e in [root, *events]),
+        **sums,
+    }
