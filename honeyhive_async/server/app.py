@@ -8,6 +8,7 @@ HoneyHive's v1 routes do), call the `Store`, and encode the result. Every error 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import uuid
@@ -53,6 +54,10 @@ class RecordedRequest:
     headers: Mapping[str, str]
     """Case-insensitive, as received."""
     body: bytes
+    peer: tuple[str, int] | None = None
+    """The client's address ``(host, port)``: one per connection, so it tells connections apart."""
+    open_connections: int = 0
+    """How many client connections (this one included) were open as the request arrived."""
 
     def json(self) -> Any:
         """Return the body decoded as JSON."""
@@ -61,6 +66,7 @@ class RecordedRequest:
 
 REQUESTS_KEY: web.AppKey[deque[RecordedRequest]] = web.AppKey("requests")
 _API_KEY = web.AppKey("api_key", str)
+_CONNECTIONS_KEY: web.AppKey[set[asyncio.BaseTransport]] = web.AppKey("connections")
 
 
 # -- middleware ----------------------------------------------------------------------------
@@ -92,6 +98,7 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Keep the request (body included) in the app's bounded request log."""
     if request.path == ADMIN_PATH:
         return await handler(request)
+    peer, open_connections = _connection(request)
     body = b""
     try:
         body = await request.read()
@@ -104,9 +111,25 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
                 query=request.query_string,
                 headers=request.headers.copy(),
                 body=body,
+                peer=peer,
+                open_connections=open_connections,
             )
         )
     return await handler(request)
+
+
+def _connection(request: web.Request) -> tuple[tuple[str, int] | None, int]:
+    """Return the request's peer address and how many connections are open now."""
+    # A connection is known from its first logged request on; it counts until it closes.
+    live = request.app[_CONNECTIONS_KEY]
+    transport = request.transport
+    if transport is not None:
+        live.add(transport)
+    live.difference_update([known for known in live if known.is_closing()])
+    name = None if transport is None else transport.get_extra_info("peername")
+    # TCP gives (host, port), or (host, port, flowinfo, scope_id) over IPv6; a Unix socket a path.
+    peer = (str(name[0]), int(name[1])) if isinstance(name, tuple) and len(name) >= 2 else None
+    return peer, len(live)
 
 
 @web.middleware
@@ -148,6 +171,7 @@ def create_app(*, api_key: str, db: str = ":memory:") -> web.Application:
     app[STORE_KEY] = Store(db)
     app[FAULTS_KEY] = faults
     app[REQUESTS_KEY] = deque(maxlen=REQUEST_LOG_SIZE)
+    app[_CONNECTIONS_KEY] = set()
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
 

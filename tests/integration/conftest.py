@@ -20,7 +20,7 @@ from aiohttp import web
 
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.models import StartSessionRequest
-from honeyhive_async.server import Fault, LocalServer, RecordedRequest
+from honeyhive_async.server import LocalServer, RecordedRequest
 
 ClientFactory = Callable[..., AsyncHoneyHive]
 
@@ -110,39 +110,25 @@ def closed_port() -> int:
 
 @dataclass
 class ConnectionProbe:
-    """What the server saw of the client's pool, sampled as each request arrives."""
+    """What the server saw of the client's pool, read from its request log."""
 
-    peak_open: int = 0
-    """Most connections the server had open at once."""
-    peers: set[tuple[str, int]] = field(default_factory=set)
-    """Every client address (host, port) a request came from."""
+    server: LocalServer
+
+    @property
+    def peak_open(self) -> int:
+        """Most connections the server had open at once, as requests arrived."""
+        return max((request.open_connections for request in self.server.requests), default=0)
+
+    @property
+    def peers(self) -> set[tuple[str, int]]:
+        """Every client address (host, port) a request came from."""
+        return {request.peer for request in self.server.requests if request.peer is not None}
 
 
 @pytest.fixture
-def connection_probe(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> ConnectionProbe:
-    """Sample the server's open connections at every request.
-
-    The request log has no peer address, so this hooks the one per-request call the local
-    server makes on an object tests can reach (`faults.take`) and reads the aiohttp server's
-    connection table from there.
-    """
-    probe = ConnectionProbe()
-    web_server = server._runner.server
-    assert web_server is not None
-    take = server.faults.take
-
-    def sampling_take(method: str, path: str, *, partial: bool = False) -> Fault | None:
-        if not partial:
-            handlers = web_server.connections
-            probe.peak_open = max(probe.peak_open, len(handlers))
-            for handler in handlers:
-                if handler.transport is not None:
-                    peer = handler.transport.get_extra_info("peername")
-                    probe.peers.add((peer[0], peer[1]))
-        return take(method, path, partial=partial)
-
-    monkeypatch.setattr(server.faults, "take", sampling_take)
-    return probe
+def connection_probe(server: LocalServer) -> ConnectionProbe:
+    """Read the open connections and client addresses the server logged with each request."""
+    return ConnectionProbe(server)
 
 
 # -- a scripted server for response headers the fault switch cannot set --------------------

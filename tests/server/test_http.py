@@ -179,3 +179,22 @@ async def test_request_log_logs_unauthorized_requests_and_is_bounded(server: Loc
                 assert resp.status == 401
     assert len(server.requests) == REQUEST_LOG_SIZE
     assert "Authorization" not in server.requests[0].headers
+
+
+async def test_request_log_tells_connections_apart(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    await call(client, "GET", "/v1/events/a", status=404)
+    await call(client, "GET", "/v1/events/b", status=404)  # the same keep-alive connection
+    async with aiohttp.ClientSession(base_url=server.url, headers=headers) as other:
+        await call(other, "GET", "/v1/events/c", status=404)
+    # The other session has closed its connection: it no longer counts.
+    await call(client, "GET", "/v1/events/d", status=404)
+
+    first, again, other_request, later = server.requests
+    assert first.peer is not None
+    assert first.peer[0] == "127.0.0.1"
+    assert again.peer == later.peer == first.peer
+    assert other_request.peer not in (None, first.peer)
+    assert [r.open_connections for r in server.requests] == [1, 1, 2, 1]
