@@ -238,3 +238,16 @@ async def test_export_projections(client: aiohttp.ClientSession, dataset: dict[s
     assert set(by_name["e1"]) == {"event_id", "event_name", "metadata"}
     assert by_name["e1"]["metadata"] == {"cost": 0.5}
     assert by_name["e3"] == {"event_id": by_name["e3"]["event_id"], "event_name": "pipeline"}
+
+
+@pytest.mark.parametrize("residual", [False, True], ids=["sql-only", "python-filter"])
+@pytest.mark.parametrize("route", ["search", "export"])
+async def test_a_page_past_every_event_is_empty_however_far(
+    client: aiohttp.ClientSession, dataset: dict[str, str], route: str, residual: bool
+) -> None:
+    filters = [_filter("event_type", "exists", None, "string")] if residual else []
+    body = await call(
+        client, "POST", f"/v1/events/{route}", {"filters": filters, "limit": 1000, "page": 2**62}
+    )
+    assert body["events"] == []
+    assert body["count" if route == "search" else "totalEvents"] == len(dataset)

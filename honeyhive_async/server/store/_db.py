@@ -44,6 +44,8 @@ ON CONFLICT (event_id) DO UPDATE SET
 """
 # rowid breaks start_time ties so that paging is stable.
 _ORDER = " ORDER BY start_time DESC, rowid DESC"
+# SQLite binds integers as signed 64-bit; an OFFSET past every row is an empty page anyway.
+_MAX_OFFSET = 2**63 - 1
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(dict[str, Any])
@@ -121,7 +123,7 @@ class EventTable:
         """Return up to `limit` matching events after the first `offset`, newest first."""
         rows = self._db.read(
             f"SELECT body FROM events{where}{_ORDER} LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            (*params, limit, min(offset, _MAX_OFFSET)),
         )
         return [_decoder.decode(row[0]) for row in rows]
 
