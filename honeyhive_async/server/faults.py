@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import http
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ BATCH_PATH = "/v1/events/batch"
 ADMIN_PATH = "/_faults"
 
 _encoder = msgspec.json.Encoder()
+# What HTTP forbids in a header value (tab is allowed); aiohttp refuses to send it.
+_HEADER_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 @dataclass(slots=True)
@@ -148,8 +151,12 @@ class FaultSwitch:
             The armed fault; its `hits` counts the requests it was applied to.
 
         Raises:
-            ValueError: a count, status or delay is out of range.
+            ValueError: a count, status or delay is out of range, or a header value holds a
+                control character.
         """
+        for name, value in (("retry_after", retry_after), ("content_type", content_type)):
+            if value is not None and _HEADER_FORBIDDEN.search(value):
+                raise ValueError(f"{name} must not contain control characters: {value!r}")
         if n < 1:
             raise ValueError("n must be at least 1")
         if status is not None and not 100 <= status <= 599:

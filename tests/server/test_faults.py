@@ -217,3 +217,31 @@ async def test_admin_route_validates_and_clears(
     await call(client, "POST", "/_faults", {"n": 3})
     assert await call(client, "DELETE", "/_faults") == {"success": True}
     assert server.faults.pending == ()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 429, "retry_after": "1\r\nX-Injected: yes"},
+        {"status": 200, "body": "x", "content_type": "text/plain\n"},
+        {"status": 429, "retry_after": "1\x00"},
+    ],
+)
+async def test_header_values_with_control_characters_are_refused_when_armed(
+    server: LocalServer, client: aiohttp.ClientSession, fault: dict[str, object]
+) -> None:
+    # Armed, such a header could not be sent: the faulted request would get no clean answer.
+    body = await call(client, "POST", "/_faults", fault, status=400)
+    field = "retry_after" if "retry_after" in fault else "content_type"
+    assert f"{field} must not contain control characters" in body["message"]
+    assert server.faults.pending == ()
+    await create_event(client)
+
+
+def test_fail_next_refuses_header_values_with_control_characters(server: LocalServer) -> None:
+    with pytest.raises(ValueError, match="retry_after"):
+        server.faults.fail_next(1, 429, retry_after="1\n")
+    with pytest.raises(ValueError, match="content_type"):
+        server.faults.fail_next(1, 200, body=b"x", content_type="text/plain\r")
+    server.faults.fail_next(1, 429, retry_after="\t1")  # a tab is allowed in a header
+    assert len(server.faults.pending) == 1
