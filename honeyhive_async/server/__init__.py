@@ -39,7 +39,7 @@ class LocalServer:
     Attributes:
         api_key: The bearer token the server accepts.
         app: The `aiohttp.web.Application`.
-        store: The `EventStore` behind the routes.
+        store: The `EventStore` behind the routes (its groups: ``store.events``, ``store.sessions``).
         faults: The `FaultSwitch` (``server.faults.fail_next(...)``).
         requests: The last 1000 requests received (admin route excluded), oldest first.
     """

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import aiohttp
 import pytest
 
 from honeyhive_async.server import LocalServer
 from honeyhive_async.server.app import MAX_BODY_BYTES, REQUEST_LOG_SIZE
+from honeyhive_async.server.routes import ROUTE_TABLES
 
 from .helpers import call, create_event
 
@@ -27,6 +29,16 @@ ROUTES = [
     ("GET", "/_faults"),
     ("DELETE", "/_faults"),
 ]
+
+
+def test_routes_lists_every_installed_route() -> None:
+    """A new group's routes must join `ROUTES`, so the auth test below covers them."""
+    for table in ROUTE_TABLES:
+        for route in table:
+            pattern = re.sub(r"\{[^}]+\}", "[^/]+", route.path)
+            assert any(
+                method == route.method and re.fullmatch(pattern, path) for method, path in ROUTES
+            ), f"{route.method} {route.path} is missing from ROUTES"
 
 
 @pytest.mark.parametrize(
