@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast, overload
 
 from ..models import SPAN_TYPES, SpanType, check_event_type
 from ._capture import Binder, wrap_output
-from ._span import Span, _current, _perf, open_child
+from ._context import _current
+from ._span import Span, _perf, open_child
 from ._tracer import Tracer, detached_session, get_default_tracer
 
 if TYPE_CHECKING:

@@ -13,19 +13,19 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, TypeVar, cast
-from urllib.parse import quote, unquote
 
 from .._client import AsyncHoneyHive
 from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
+from ._context import ContextExecutor, _current
 from ._exporter import DropHook, Exporter, ExportReport, on_exporter_thread
-from ._span import Session, Span, _current
+from ._propagation import continue_from, inject
+from ._span import Session, Span
 
 __all__ = [
-    "ContextExecutor",
     "SessionScope",
     "Tracer",
     "detached_session",
@@ -37,8 +37,6 @@ log = logging.getLogger("honeyhive_async.tracing")
 
 T = TypeVar("T")
 
-_BAGGAGE_SESSION = "session_id"
-_BAGGAGE_PARENT = "honeyhive_parent_id"
 _default_tracer: Tracer | None = None
 _default_lock = threading.Lock()
 
@@ -319,66 +317,24 @@ class Tracer:
         HoneyHive's own SDK reads `session_id` from baggage; `honeyhive_parent_id` makes the
         remote service's calls children of the current span. Other baggage entries are kept.
         """
-        span = _current.get()
-        if span is None:
-            return headers
-        ours = {_BAGGAGE_SESSION: span.session.event_id, _BAGGAGE_PARENT: span.event_id}
-        kept = [
-            item.strip()
-            for item in headers.get("baggage", "").split(",")
-            if item.strip() and item.split("=", 1)[0].strip() not in ours
-        ]
-        kept.extend(f"{key}={quote(value, safe='')}" for key, value in ours.items())
-        headers["baggage"] = ",".join(kept)
-        return headers
+        return inject(headers)
 
-    @contextmanager
-    def continue_from(self, headers: Mapping[str, str]) -> Iterator[Span | None]:
+    def continue_from(self, headers: Mapping[str, str]) -> AbstractContextManager[Span | None]:
         """Make the calls inside children of the remote span named in `headers` (see `inject`).
 
         Without HoneyHive baggage the calls go to the tracer's default session as usual.
+        Usage: ``with tracer.continue_from(request.headers): ...``
         """
-        baggage = _parse_baggage(_header(headers, "baggage"))
-        session_id = baggage.get(_BAGGAGE_SESSION) or baggage.get("honeyhive_session_id")
-        if not session_id:
-            yield None
-            return
-        session = Session.open(
-            self, "remote", session_id=session_id, source=self.source, remote=True
-        )
-        parent_id = baggage.get(_BAGGAGE_PARENT)
-        parent: Span = session
-        if parent_id and parent_id != session_id:
-            parent = Span.start(session, None, "chain", "remote parent", event_id=parent_id)
-        token = _current.set(parent)
-        try:
-            yield parent
-        finally:
-            _current.reset(token)
+        return continue_from(headers, open_remote=self._open_remote)
+
+    def _open_remote(self, session_id: str) -> Session:
+        return Session.open(self, "remote", session_id=session_id, source=self.source, remote=True)
 
     # -- threads --------------------------------------------------------------------------------
 
     def wrap_executor(self, executor: concurrent.futures.Executor) -> ContextExecutor:
         """Return an executor whose tasks run in the submitter's context (spans nest right)."""
         return ContextExecutor(executor)
-
-
-class ContextExecutor(concurrent.futures.Executor):
-    """Wraps an executor so every task runs in a copy of the context that submitted it."""
-
-    def __init__(self, executor: concurrent.futures.Executor) -> None:
-        self._executor = executor
-
-    def submit(
-        self, fn: Callable[..., T], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future[T]:
-        """Schedule `fn(*args, **kwargs)` in a copy of the current context."""
-        context = contextvars.copy_context()
-        return self._executor.submit(context.run, fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Shut the wrapped executor down."""
-        self._executor.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class SessionScope:
@@ -443,25 +399,6 @@ class SessionScope:
         tb: TracebackType | None,
     ) -> None:
         self.__exit__(exc_type, exc, tb)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        for key, item in headers.items():
-            if key.lower() == name:
-                return item
-        return ""
-    return value
-
-
-def _parse_baggage(value: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in value.split(","):
-        key, sep, rest = item.partition("=")
-        if sep:
-            out[key.strip()] = unquote(rest.split(";", 1)[0].strip())
-    return out
 
 
 _exit_flush: weakref.WeakSet[Tracer] = weakref.WeakSet()
