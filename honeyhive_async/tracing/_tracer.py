@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import contextvars
 import functools
@@ -11,7 +10,6 @@ import logging
 import os
 import sys
 import threading
-import time
 import weakref
 from collections.abc import Iterable, Mapping, MutableMapping
 from contextlib import AbstractContextManager
@@ -21,8 +19,9 @@ from typing import Any, TypeVar, cast
 from .._client import AsyncHoneyHive
 from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
 from ._context import ContextExecutor, _current
-from ._exporter import DropHook, Exporter, ExportReport, on_exporter_thread
+from ._exporter import DropHook, Exporter, ExportReport
 from ._propagation import continue_from, inject
+from ._settle import STOP_GRACE, deadline_after, exit_flush, remaining, settle
 from ._span import Session, Span
 
 __all__ = [
@@ -182,7 +181,7 @@ class Tracer:
         )
         _live_tracers.add(self)
         if flush_at_exit:
-            _exit_flush.add(self)
+            exit_flush.add(self)
         if set_default:
             set_default_tracer(self)
 
@@ -247,26 +246,19 @@ class Tracer:
             self._default_children_sent = children
             self._exporter.enqueue_session_update(session)
 
+    # One implementation for the four: `_begin` starts a flush or a close, `_settle` (from a
+    # thread) or `_settle_async` (from a loop) waits for it within the deadline, `_end` reports.
+
     async def flush(self, timeout: float | None = 10.0) -> ExportReport:
         """Wait until every event finished so far is sent or given up on, at most `timeout` s.
 
         Never blocks the running loop: the export happens on the exporter's thread.
         """
-        self._update_default_session(end=False)
-        done = asyncio.wrap_future(self._exporter.request_flush())
-        finished, _ = await asyncio.wait({done}, timeout=timeout)
-        if not finished:
-            done.cancel()
-        return self._exporter.report(timed_out=not finished)
+        return await self._settle_async(close=False, timeout=timeout)
 
     def flush_sync(self, timeout: float | None = 10.0) -> ExportReport:
         """Blocking `flush`, for code without an event loop (scripts, threads, atexit)."""
-        self._update_default_session(end=False)
-        try:
-            self._exporter.request_flush().result(timeout)
-        except concurrent.futures.TimeoutError:
-            return self._exporter.report(timed_out=True)
-        return self._exporter.report()
+        return settle([self], close=False, deadline=deadline_after(timeout))[0]
 
     async def aclose(self, timeout: float | None = 10.0) -> ExportReport:
         """Close the default session, send what is queued for at most `timeout` s, and stop.
@@ -277,14 +269,7 @@ class Tracer:
         """
         if self._closed:
             return self._exporter.report()
-        deadline = _deadline(timeout)
-        stopped = asyncio.wrap_future(self._begin_close())
-        finished, _ = await asyncio.wait({stopped}, timeout=_remaining(deadline))
-        if not finished:
-            self._exporter.abandon()
-            await asyncio.wait({stopped}, timeout=_STOP_GRACE)
-        # Only now: an aclose cancelled half-way leaves the exit flush in place.
-        return self._closed_report(timed_out=not finished)
+        return await self._settle_async(close=True, timeout=timeout)
 
     def close_sync(self, timeout: float | None = 10.0) -> ExportReport:
         """Blocking `aclose`, for code without an event loop.
@@ -294,16 +279,36 @@ class Tracer:
         """
         if self._closed:
             return self._exporter.report()
-        return _close_all([self], _deadline(timeout))[0]
+        return settle([self], close=True, deadline=deadline_after(timeout))[0]
 
-    def _begin_close(self) -> concurrent.futures.Future[None]:
-        self._update_default_session(end=True)
-        return self._exporter.begin_stop()
+    def _begin(self, *, close: bool) -> concurrent.futures.Future[None]:
+        """Start a flush or a close; the future resolves once what was queued is handled."""
+        self._update_default_session(end=close)
+        return self._exporter.begin_stop() if close else self._exporter.request_flush()
 
-    def _closed_report(self, *, timed_out: bool) -> ExportReport:
-        self._closed = True
-        _exit_flush.discard(self)
+    def _give_up_waiting(self, done: concurrent.futures.Future[None], *, close: bool) -> None:
+        if close:
+            self._exporter.abandon()  # sends in flight are cancelled and counted as shutdown
+        else:
+            done.cancel()  # the exporter resolves only marks that are still waited on
+
+    def _end(self, *, close: bool, timed_out: bool) -> ExportReport:
+        if close:
+            # Only now: a close cancelled half-way leaves the exit flush in place.
+            self._closed = True
+            exit_flush.discard(self)
         return self._exporter.report(timed_out=timed_out)
+
+    async def _settle_async(self, *, close: bool, timeout: float | None) -> ExportReport:
+        deadline = deadline_after(timeout)
+        done = self._begin(close=close)
+        waiting = asyncio.wrap_future(done)
+        finished, _ = await asyncio.wait({waiting}, timeout=remaining(deadline))
+        if not finished:
+            self._give_up_waiting(done, close=close)
+            if close:
+                await asyncio.wait({waiting}, timeout=STOP_GRACE)
+        return self._end(close=close, timed_out=not finished)
 
     def stats(self) -> ExportReport:
         """Return the export counters: sent, dropped by reason, pending, retried."""
@@ -401,7 +406,6 @@ class SessionScope:
         self.__exit__(exc_type, exc, tb)
 
 
-_exit_flush: weakref.WeakSet[Tracer] = weakref.WeakSet()
 _live_tracers: weakref.WeakSet[Tracer] = weakref.WeakSet()
 
 
@@ -415,58 +419,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-_STOP_GRACE = 0.1
-"""Seconds a close waits past its deadline for the sends it cancelled to wind up."""
-
-
-def _deadline(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + max(timeout, 0.0)
-
-
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
-
-
-def _close_all(tracers: list[Tracer], deadline: float | None) -> list[ExportReport]:
-    """Close `tracers` together, all bound by one deadline (plus `_STOP_GRACE`)."""
-    stops = [tracer._begin_close() for tracer in tracers]
-    if on_exporter_thread():
-        # Called from `on_drop` or a redaction hook: the thread that would finish the stop is
-        # this one, so waiting would only stall it. It stops once the callback returns.
-        return [tracer._closed_report(timed_out=False) for tracer in tracers]
-    finished = concurrent.futures.wait(stops, timeout=_remaining(deadline)).done
-    late = [stop for stop in stops if stop not in finished]
-    for tracer, stop in zip(tracers, stops, strict=True):
-        if stop in late:
-            tracer._exporter.abandon()
-    if late:
-        concurrent.futures.wait(late, timeout=_STOP_GRACE)
-    return [
-        tracer._closed_report(timed_out=stop in late)
-        for tracer, stop in zip(tracers, stops, strict=True)
-    ]
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    tracers = [tracer for tracer in list(_exit_flush) if not tracer._closed]
-    if not tracers:
-        return
-    # One deadline for all: N tracers must not make the exit N times slower.
-    deadline = _deadline(max(tracer._exit_timeout for tracer in tracers))
-    try:
-        reports = _close_all(tracers, deadline)
-    except Exception:
-        log.exception("honeyhive: the exit flush failed")
-        return
-    for report in reports:
-        if report.pending or report.dropped_total:
-            log.warning(
-                "honeyhive: at exit %d events were sent, %d dropped %s, %d still pending",
-                report.sent,
-                report.dropped_total,
-                report.dropped,
-                report.pending,
-            )
