@@ -17,10 +17,11 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 from .._client import AsyncHoneyHive
-from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
+from ._capture import RedactHook, Sanitizer
 from ._context import ContextExecutor, _current
 from ._exporter import DropHook, Exporter, ExportReport
 from ._propagation import continue_from, inject
+from ._redact import DEFAULT_REDACT_KEYS
 from ._settle import STOP_GRACE, deadline_after, exit_flush, remaining, settle
 from ._span import Session, Span
 
