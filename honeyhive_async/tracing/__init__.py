@@ -1,11 +1,11 @@
 """Tracing: `@trace`, `trace_span`, sessions, enrichment and the background exporter."""
 
-from ._capture import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED
+from ._context import ContextExecutor, current_span, enrich_session, enrich_span
 from ._decorator import trace, trace_span
 from ._exporter import ExportReport
-from ._span import Session, Span, current_span, enrich_session, enrich_span
+from ._redact import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED
+from ._span import Session, Span
 from ._tracer import (
-    ContextExecutor,
     SessionScope,
     Tracer,
     get_default_tracer,

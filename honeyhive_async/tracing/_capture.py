@@ -13,46 +13,14 @@ from typing import Any
 
 import msgspec
 
-from ._redact import REDACTED, KeyRule, Scrubber, repair_text
+from ._redact import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED, KeyRule, Scrubber, repair_text
 
 __all__ = [
-    "DEFAULT_REDACT_KEYS",
-    "REDACTED",
-    "REDACTION_FAILED",
     "Binder",
     "Sanitizer",
     "repair_text",
     "wrap_output",
 ]
-
-DEFAULT_REDACT_KEYS = frozenset(
-    {
-        "api_key",
-        "apikey",
-        "api-key",
-        "authorization",
-        "password",
-        "passwd",
-        "secret",
-        "client_secret",
-        "access_token",
-        "refresh_token",
-        "token",
-        "bearer",
-        "jwt",
-        "auth",
-        "credential",
-        "credentials",
-        "secrets",
-        "passphrase",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "private_key",
-        "secret_key",
-    }
-)
-REDACTION_FAILED = "[REDACTION FAILED]"
 
 RedactHook = Callable[[str, Any], Any]
 """`hook(field, value) -> value`: field is "inputs", "outputs" or "metadata"."""

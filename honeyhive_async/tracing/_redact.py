@@ -12,7 +12,49 @@ from collections.abc import Callable, Iterable
 
 from .._scrub import REDACTED
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "KeyRule", "Scrubber", "normal_key", "repair_text"]
+__all__ = [
+    "DEFAULT_REDACT_KEYS",
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "REDACTION_FAILED",
+    "KeyRule",
+    "Scrubber",
+    "normal_key",
+    "repair_text",
+]
+
+
+DEFAULT_REDACT_KEYS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "api-key",
+        "authorization",
+        "password",
+        "passwd",
+        "secret",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "token",
+        "bearer",
+        "jwt",
+        "auth",
+        "credential",
+        "credentials",
+        "secrets",
+        "passphrase",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "private_key",
+        "secret_key",
+    }
+)
+"""Keys whose values are replaced wherever they appear (compared in snake case, suffixes too)."""
+
+REDACTION_FAILED = "[REDACTION FAILED]"
+"""What a field becomes when the user's redaction hook raises: never the value itself."""
 
 
 MIN_SECRET_LENGTH = 8

@@ -6,7 +6,6 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import msgspec
@@ -19,11 +18,9 @@ if TYPE_CHECKING:
     from ._capture import Binder
     from ._tracer import Tracer
 
-__all__ = ["Session", "Span", "current_span", "enrich_session", "enrich_span", "open_child"]
+__all__ = ["Session", "Span", "open_child", "wall_offset"]
 
 T = TypeVar("T")
-
-_current: ContextVar[Span | None] = ContextVar("honeyhive_current_span", default=None)
 
 _perf = time.perf_counter
 _time = time.time
@@ -109,22 +106,6 @@ class Span(msgspec.Struct, eq=False):
     user_properties = _Extra[dict[str, Any]]()
     error = _Extra[str]()
     _traceback = _Extra[list[tuple[str, int, str]]]()
-
-    @classmethod
-    def start(
-        cls,
-        session: Session,
-        parent: Span | None,
-        event_type: EventType,
-        event_name: str,
-        *,
-        event_id: str | None = None,
-    ) -> Span:
-        """Start a span (not the hot path: `@trace` uses `open_child`)."""
-        if parent is not None:
-            return open_child(parent, event_type, event_name, event_id)
-        eid: int | str = _ids.next_id() if event_id is None else event_id
-        return cls(session, None, event_type, event_name, eid, _perf())
 
     @property
     def event_id(self) -> str:
@@ -405,72 +386,3 @@ def open_child(
     elif len(siblings) < MAX_CHILDREN:
         siblings.append(eid)
     return span
-
-
-def current_span() -> Span | None:
-    """Return the span (or session) that traced code is running in, if any."""
-    return _current.get()
-
-
-def enrich_span(
-    *,
-    inputs: dict[str, Any] | None = None,
-    outputs: dict[str, Any] | None = None,
-    config: dict[str, Any] | None = None,
-    metadata: dict[str, Any] | None = None,
-    metrics: dict[str, Any] | None = None,
-    feedback: dict[str, Any] | None = None,
-    user_properties: dict[str, Any] | None = None,
-    error: str | None = None,
-    event_name: str | None = None,
-) -> bool:
-    """Add values to the current span; returns False (and does nothing) outside any span."""
-    span = _current.get()
-    if span is None:
-        return False
-    span.update(
-        inputs=inputs,
-        outputs=outputs,
-        config=config,
-        metadata=metadata,
-        metrics=metrics,
-        feedback=feedback,
-        user_properties=user_properties,
-        error=error,
-        event_name=event_name,
-    )
-    return True
-
-
-def enrich_session(
-    *,
-    inputs: dict[str, Any] | None = None,
-    outputs: dict[str, Any] | None = None,
-    config: dict[str, Any] | None = None,
-    metadata: dict[str, Any] | None = None,
-    metrics: dict[str, Any] | None = None,
-    feedback: dict[str, Any] | None = None,
-    user_properties: dict[str, Any] | None = None,
-) -> bool:
-    """Add values to the current session; returns False outside any session.
-
-    Values added after the session closed are sent as an update of their own.
-    """
-    span = _current.get()
-    if span is None:
-        return False
-    session = span.session
-    if session.remote:
-        return False
-    session.update(
-        inputs=inputs,
-        outputs=outputs,
-        config=config,
-        metadata=metadata,
-        metrics=metrics,
-        feedback=feedback,
-        user_properties=user_properties,
-    )
-    if session.ended and session.tracer is not None:
-        session.tracer._exporter.enqueue_session_update(session)
-    return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import contextvars
 import functools
@@ -11,21 +10,22 @@ import logging
 import os
 import sys
 import threading
-import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, TypeVar, cast
-from urllib.parse import quote, unquote
 
 from .._client import AsyncHoneyHive
-from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
-from ._exporter import DropHook, Exporter, ExportReport, on_exporter_thread
-from ._span import Session, Span, _current
+from ._capture import RedactHook, Sanitizer
+from ._context import ContextExecutor, _current
+from ._exporter import DropHook, Exporter, ExportReport
+from ._propagation import continue_from, inject
+from ._redact import DEFAULT_REDACT_KEYS
+from ._settle import STOP_GRACE, deadline_after, exit_flush, remaining, settle
+from ._span import Session, Span
 
 __all__ = [
-    "ContextExecutor",
     "SessionScope",
     "Tracer",
     "detached_session",
@@ -37,8 +37,6 @@ log = logging.getLogger("honeyhive_async.tracing")
 
 T = TypeVar("T")
 
-_BAGGAGE_SESSION = "session_id"
-_BAGGAGE_PARENT = "honeyhive_parent_id"
 _default_tracer: Tracer | None = None
 _default_lock = threading.Lock()
 
@@ -184,7 +182,7 @@ class Tracer:
         )
         _live_tracers.add(self)
         if flush_at_exit:
-            _exit_flush.add(self)
+            exit_flush.add(self)
         if set_default:
             set_default_tracer(self)
 
@@ -249,26 +247,19 @@ class Tracer:
             self._default_children_sent = children
             self._exporter.enqueue_session_update(session)
 
+    # One implementation for the four: `_begin` starts a flush or a close, `_settle` (from a
+    # thread) or `_settle_async` (from a loop) waits for it within the deadline, `_end` reports.
+
     async def flush(self, timeout: float | None = 10.0) -> ExportReport:
         """Wait until every event finished so far is sent or given up on, at most `timeout` s.
 
         Never blocks the running loop: the export happens on the exporter's thread.
         """
-        self._update_default_session(end=False)
-        done = asyncio.wrap_future(self._exporter.request_flush())
-        finished, _ = await asyncio.wait({done}, timeout=timeout)
-        if not finished:
-            done.cancel()
-        return self._exporter.report(timed_out=not finished)
+        return await self._settle_async(close=False, timeout=timeout)
 
     def flush_sync(self, timeout: float | None = 10.0) -> ExportReport:
         """Blocking `flush`, for code without an event loop (scripts, threads, atexit)."""
-        self._update_default_session(end=False)
-        try:
-            self._exporter.request_flush().result(timeout)
-        except concurrent.futures.TimeoutError:
-            return self._exporter.report(timed_out=True)
-        return self._exporter.report()
+        return settle([self], close=False, deadline=deadline_after(timeout))[0]
 
     async def aclose(self, timeout: float | None = 10.0) -> ExportReport:
         """Close the default session, send what is queued for at most `timeout` s, and stop.
@@ -279,14 +270,7 @@ class Tracer:
         """
         if self._closed:
             return self._exporter.report()
-        deadline = _deadline(timeout)
-        stopped = asyncio.wrap_future(self._begin_close())
-        finished, _ = await asyncio.wait({stopped}, timeout=_remaining(deadline))
-        if not finished:
-            self._exporter.abandon()
-            await asyncio.wait({stopped}, timeout=_STOP_GRACE)
-        # Only now: an aclose cancelled half-way leaves the exit flush in place.
-        return self._closed_report(timed_out=not finished)
+        return await self._settle_async(close=True, timeout=timeout)
 
     def close_sync(self, timeout: float | None = 10.0) -> ExportReport:
         """Blocking `aclose`, for code without an event loop.
@@ -296,16 +280,36 @@ class Tracer:
         """
         if self._closed:
             return self._exporter.report()
-        return _close_all([self], _deadline(timeout))[0]
+        return settle([self], close=True, deadline=deadline_after(timeout))[0]
 
-    def _begin_close(self) -> concurrent.futures.Future[None]:
-        self._update_default_session(end=True)
-        return self._exporter.begin_stop()
+    def _begin(self, *, close: bool) -> concurrent.futures.Future[None]:
+        """Start a flush or a close; the future resolves once what was queued is handled."""
+        self._update_default_session(end=close)
+        return self._exporter.begin_stop() if close else self._exporter.request_flush()
 
-    def _closed_report(self, *, timed_out: bool) -> ExportReport:
-        self._closed = True
-        _exit_flush.discard(self)
+    def _give_up_waiting(self, done: concurrent.futures.Future[None], *, close: bool) -> None:
+        if close:
+            self._exporter.abandon()  # sends in flight are cancelled and counted as shutdown
+        else:
+            done.cancel()  # the exporter resolves only marks that are still waited on
+
+    def _end(self, *, close: bool, timed_out: bool) -> ExportReport:
+        if close:
+            # Only now: a close cancelled half-way leaves the exit flush in place.
+            self._closed = True
+            exit_flush.discard(self)
         return self._exporter.report(timed_out=timed_out)
+
+    async def _settle_async(self, *, close: bool, timeout: float | None) -> ExportReport:
+        deadline = deadline_after(timeout)
+        done = self._begin(close=close)
+        waiting = asyncio.wrap_future(done)
+        finished, _ = await asyncio.wait({waiting}, timeout=remaining(deadline))
+        if not finished:
+            self._give_up_waiting(done, close=close)
+            if close:
+                await asyncio.wait({waiting}, timeout=STOP_GRACE)
+        return self._end(close=close, timed_out=not finished)
 
     def stats(self) -> ExportReport:
         """Return the export counters: sent, dropped by reason, pending, retried."""
@@ -319,66 +323,24 @@ class Tracer:
         HoneyHive's own SDK reads `session_id` from baggage; `honeyhive_parent_id` makes the
         remote service's calls children of the current span. Other baggage entries are kept.
         """
-        span = _current.get()
-        if span is None:
-            return headers
-        ours = {_BAGGAGE_SESSION: span.session.event_id, _BAGGAGE_PARENT: span.event_id}
-        kept = [
-            item.strip()
-            for item in headers.get("baggage", "").split(",")
-            if item.strip() and item.split("=", 1)[0].strip() not in ours
-        ]
-        kept.extend(f"{key}={quote(value, safe='')}" for key, value in ours.items())
-        headers["baggage"] = ",".join(kept)
-        return headers
+        return inject(headers)
 
-    @contextmanager
-    def continue_from(self, headers: Mapping[str, str]) -> Iterator[Span | None]:
+    def continue_from(self, headers: Mapping[str, str]) -> AbstractContextManager[Span | None]:
         """Make the calls inside children of the remote span named in `headers` (see `inject`).
 
         Without HoneyHive baggage the calls go to the tracer's default session as usual.
+        Usage: ``with tracer.continue_from(request.headers): ...``
         """
-        baggage = _parse_baggage(_header(headers, "baggage"))
-        session_id = baggage.get(_BAGGAGE_SESSION) or baggage.get("honeyhive_session_id")
-        if not session_id:
-            yield None
-            return
-        session = Session.open(
-            self, "remote", session_id=session_id, source=self.source, remote=True
-        )
-        parent_id = baggage.get(_BAGGAGE_PARENT)
-        parent: Span = session
-        if parent_id and parent_id != session_id:
-            parent = Span.start(session, None, "chain", "remote parent", event_id=parent_id)
-        token = _current.set(parent)
-        try:
-            yield parent
-        finally:
-            _current.reset(token)
+        return continue_from(headers, open_remote=self._open_remote)
+
+    def _open_remote(self, session_id: str) -> Session:
+        return Session.open(self, "remote", session_id=session_id, source=self.source, remote=True)
 
     # -- threads --------------------------------------------------------------------------------
 
     def wrap_executor(self, executor: concurrent.futures.Executor) -> ContextExecutor:
         """Return an executor whose tasks run in the submitter's context (spans nest right)."""
         return ContextExecutor(executor)
-
-
-class ContextExecutor(concurrent.futures.Executor):
-    """Wraps an executor so every task runs in a copy of the context that submitted it."""
-
-    def __init__(self, executor: concurrent.futures.Executor) -> None:
-        self._executor = executor
-
-    def submit(
-        self, fn: Callable[..., T], /, *args: Any, **kwargs: Any
-    ) -> concurrent.futures.Future[T]:
-        """Schedule `fn(*args, **kwargs)` in a copy of the current context."""
-        context = contextvars.copy_context()
-        return self._executor.submit(context.run, fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Shut the wrapped executor down."""
-        self._executor.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class SessionScope:
@@ -445,26 +407,6 @@ class SessionScope:
         self.__exit__(exc_type, exc, tb)
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        for key, item in headers.items():
-            if key.lower() == name:
-                return item
-        return ""
-    return value
-
-
-def _parse_baggage(value: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in value.split(","):
-        key, sep, rest = item.partition("=")
-        if sep:
-            out[key.strip()] = unquote(rest.split(";", 1)[0].strip())
-    return out
-
-
-_exit_flush: weakref.WeakSet[Tracer] = weakref.WeakSet()
 _live_tracers: weakref.WeakSet[Tracer] = weakref.WeakSet()
 
 
@@ -478,58 +420,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-_STOP_GRACE = 0.1
-"""Seconds a close waits past its deadline for the sends it cancelled to wind up."""
-
-
-def _deadline(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + max(timeout, 0.0)
-
-
-def _remaining(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
-
-
-def _close_all(tracers: list[Tracer], deadline: float | None) -> list[ExportReport]:
-    """Close `tracers` together, all bound by one deadline (plus `_STOP_GRACE`)."""
-    stops = [tracer._begin_close() for tracer in tracers]
-    if on_exporter_thread():
-        # Called from `on_drop` or a redaction hook: the thread that would finish the stop is
-        # this one, so waiting would only stall it. It stops once the callback returns.
-        return [tracer._closed_report(timed_out=False) for tracer in tracers]
-    finished = concurrent.futures.wait(stops, timeout=_remaining(deadline)).done
-    late = [stop for stop in stops if stop not in finished]
-    for tracer, stop in zip(tracers, stops, strict=True):
-        if stop in late:
-            tracer._exporter.abandon()
-    if late:
-        concurrent.futures.wait(late, timeout=_STOP_GRACE)
-    return [
-        tracer._closed_report(timed_out=stop in late)
-        for tracer, stop in zip(tracers, stops, strict=True)
-    ]
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    tracers = [tracer for tracer in list(_exit_flush) if not tracer._closed]
-    if not tracers:
-        return
-    # One deadline for all: N tracers must not make the exit N times slower.
-    deadline = _deadline(max(tracer._exit_timeout for tracer in tracers))
-    try:
-        reports = _close_all(tracers, deadline)
-    except Exception:
-        log.exception("honeyhive: the exit flush failed")
-        return
-    for report in reports:
-        if report.pending or report.dropped_total:
-            log.warning(
-                "honeyhive: at exit %d events were sent, %d dropped %s, %d still pending",
-                report.sent,
-                report.dropped_total,
-                report.dropped,
-                report.pending,
-            )

@@ -161,7 +161,7 @@ async def test_enrich_after_close_is_sent_as_an_update(
         with trace_span("work"):
             pass
     # The span kept its context alive: enrich the session from a captured span later.
-    from honeyhive_async.tracing._span import _current
+    from honeyhive_async.tracing._context import _current
 
     token = _current.set(session)
     try:

@@ -595,7 +595,7 @@ async def test_a_cancelled_aclose_leaves_the_exit_flush_in_place(
     tracer_factory: Any, honeyhive_server: LocalServer
 ) -> None:
 
-    from honeyhive_async.tracing._tracer import _exit_flush
+    from honeyhive_async.tracing._settle import exit_flush as _exit_flush
 
     tracer = tracer_factory(flush_at_exit=True)
     hang = honeyhive_server.faults.hang_next(path=BATCH)

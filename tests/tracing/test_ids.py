@@ -118,10 +118,11 @@ def test_a_running_span_is_tracked_and_what_the_exporter_queues_is_not() -> None
 
 
 def test_a_span_started_with_an_id_of_its_own_is_a_child_of_its_parent() -> None:
-    from honeyhive_async.tracing import Span, trace_span
+    from honeyhive_async.tracing import trace_span
+    from honeyhive_async.tracing._span import open_child
 
     with trace_span("parent") as parent:
-        child = Span.start(parent.session, parent, "tool", "remote", event_id="given-id")
+        child = open_child(parent, "tool", "remote", "given-id")
         assert child.event_id == "given-id"
         assert child.parent_id == parent.event_id
         assert parent.children_ids == ["given-id"]

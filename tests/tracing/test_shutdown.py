@@ -13,7 +13,7 @@ import pytest
 from honeyhive_async.server import LocalServer
 from honeyhive_async.tracing import ExportReport, Tracer, trace
 from honeyhive_async.tracing import _exporter as exporter_module
-from honeyhive_async.tracing import _tracer as tracer_module
+from honeyhive_async.tracing import _settle as settle_module
 
 from .conftest import make_tracer
 
@@ -100,7 +100,7 @@ async def test_aclose_asks_for_no_more_than_its_timeout_and_a_tenth(
     assert report.timed_out
     assert len(async_waits) == 2
     assert all(t is not None for t in async_waits)
-    assert sum(t or 0 for t in async_waits) <= 0.3 + tracer_module._STOP_GRACE
+    assert sum(t or 0 for t in async_waits) <= 0.3 + settle_module.STOP_GRACE
     await _stopped(tracer)
     assert tracer.stats().dropped == {"shutdown": 3}
     assert tracer.stats().sent == 1  # the default session
@@ -115,7 +115,7 @@ def test_close_sync_asks_for_no_more_than_its_timeout_and_a_tenth(
     report = tracer.close_sync(timeout=0.3)
     assert report.timed_out
     assert len(sync_waits) == 2
-    assert sum(t or 0 for t in sync_waits) <= 0.3 + tracer_module._STOP_GRACE
+    assert sum(t or 0 for t in sync_waits) <= 0.3 + settle_module.STOP_GRACE
     tracer._exporter._stopped.result()  # the thread winds up after the close returned
     assert tracer.stats().sent + tracer.stats().dropped_total == 4
 
@@ -131,13 +131,13 @@ def test_the_exit_flushes_of_several_tracers_share_one_deadline(
     for tracer in tracers:
         _run(2, tracer)
     with caplog.at_level(logging.WARNING, logger="honeyhive_async.tracing"):
-        tracer_module._flush_at_exit()
+        settle_module._flush_at_exit()
     # Waited on all together: the timeouts add up to one exit_timeout (and the grace), not three.
     assert len(sync_waits) == 2
-    assert sum(t or 0 for t in sync_waits) <= 0.3 + tracer_module._STOP_GRACE
+    assert sum(t or 0 for t in sync_waits) <= 0.3 + settle_module.STOP_GRACE
     for tracer in tracers:
         assert tracer._closed
-        assert tracer not in tracer_module._exit_flush
+        assert tracer not in settle_module.exit_flush
         tracer._exporter._stopped.result()
         assert tracer.stats().sent + tracer.stats().dropped_total == 3
     assert any("at exit" in r.getMessage() for r in caplog.records)

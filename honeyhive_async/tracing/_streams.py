@@ -1,0 +1,218 @@
+"""Traced generators and async generators: one span a stream, open until the stream ends.
+
+The wrappers of generator functions are generator functions themselves (so that inspect,
+FastAPI and pytest still see one); their span opens at the first iteration.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
+
+from ..models import SpanType
+from ._capture import Binder, wrap_output
+from ._context import _current
+from ._span import Span, _perf
+from ._tracer import Tracer
+from ._wrapping import Static, bind, capture_failed, fail, open_span, snapshot
+
+__all__ = ["MAX_STREAM_CHUNKS", "wrap_async_generator", "wrap_generator"]
+
+log = logging.getLogger("honeyhive_async.tracing")
+
+MAX_STREAM_CHUNKS = 10_000
+"""Chunks of a traced generator kept for its outputs; all of them are counted."""
+
+_set = _current.set
+_reset = _current.reset
+
+
+def wrap_async_generator(
+    func: Callable[..., Any],
+    *,
+    tracer: Tracer | None,
+    event_type: SpanType,
+    name: str,
+    static: Static,
+    binder: Binder | None,
+    capture_outputs: bool,
+) -> Callable[..., AsyncGenerator[Any, Any]]:
+    """Wrap an async generator function: its span covers every iteration."""
+
+    @functools.wraps(func)
+    async def agen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        span = open_span(tracer, event_type, name, static)
+        if span is not None and binder is not None:
+            bind(span, binder, args, kwargs)
+        agen = func(*args, **kwargs)
+        chunks: list[Any] | None = [] if capture_outputs and span is not None else None
+        count = 0
+        first = 0.0
+        stopped_early = False
+        to_send: Any = None
+        to_throw: BaseException | None = None
+        try:
+            while True:
+                token = _set(span)
+                try:
+                    if to_throw is None:
+                        item = await agen.asend(to_send)
+                    else:
+                        exc, to_throw = to_throw, None
+                        item = await agen.athrow(exc)
+                except StopAsyncIteration:
+                    return
+                finally:
+                    _reset(token)
+                count += 1
+                if count == 1:
+                    first = _perf()
+                if chunks is not None and count <= MAX_STREAM_CHUNKS:
+                    # Streamed tokens are mostly str, which need no snapshot: skip the call.
+                    chunks.append(item if type(item) is str else snapshot(item))
+                try:
+                    to_send = yield item
+                except GeneratorExit:
+                    stopped_early = True
+                    token = _set(span)
+                    try:
+                        await agen.aclose()
+                    finally:
+                        _reset(token)
+                    raise
+                except BaseException as exc:
+                    to_throw = exc
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            if span is not None:
+                fail(span, exc)
+            raise
+        finally:
+            if span is not None:
+                _close_stream(span, chunks, count, first, stopped_early)
+
+    return agen_wrapper
+
+
+def wrap_generator(
+    func: Callable[..., Any],
+    *,
+    tracer: Tracer | None,
+    event_type: SpanType,
+    name: str,
+    static: Static,
+    binder: Binder | None,
+    capture_outputs: bool,
+) -> Callable[..., Generator[Any, Any, Any]]:
+    """Wrap a generator function: its span covers every iteration."""
+
+    @functools.wraps(func)
+    def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        span = open_span(tracer, event_type, name, static)
+        gen = func(*args, **kwargs)
+        if span is None:
+            return (yield from gen)
+        if binder is not None:
+            bind(span, binder, args, kwargs)
+        return (yield from _traced_gen(gen, span, capture_outputs))
+
+    return gen_wrapper
+
+
+def _traced_gen(
+    gen: Generator[Any, Any, Any], span: Span, capture: bool
+) -> Generator[Any, Any, Any]:
+    chunks: list[Any] | None = [] if capture else None
+    count = 0
+    first = 0.0
+    stopped_early = False
+    to_send: Any = None
+    to_throw: BaseException | None = None
+    try:
+        while True:
+            token = _set(span)
+            try:
+                if to_throw is None:
+                    item = gen.send(to_send)
+                else:
+                    exc, to_throw = to_throw, None
+                    item = gen.throw(exc)
+            except StopIteration as stop:
+                if capture and stop.value is not None and span.outputs is None:
+                    span.outputs = {"return": stop.value}
+                return stop.value
+            finally:
+                _reset(token)
+            count += 1
+            if count == 1:
+                first = _perf()
+            if chunks is not None and count <= MAX_STREAM_CHUNKS:
+                chunks.append(item if type(item) is str else snapshot(item))
+            try:
+                to_send = yield item
+            except GeneratorExit:
+                stopped_early = True
+                token = _set(span)
+                try:
+                    gen.close()
+                finally:
+                    _reset(token)
+                raise
+            except BaseException as exc:
+                to_throw = exc
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        fail(span, exc)
+        raise
+    finally:
+        _close_stream(span, chunks, count, first, stopped_early)
+
+
+def _close_stream(
+    span: Span,
+    chunks: list[Any] | None,
+    count: int,
+    first: float,
+    stopped_early: bool,
+) -> None:
+    """End a generator's span from its `finally`: never raises, the generator's outcome wins."""
+    try:
+        _end_stream(span, chunks, count, first, stopped_early)
+    except Exception:  # enriched outputs that cannot be merged (a broken mapping)
+        span.outputs = capture_failed(span.outputs)
+    try:
+        span.finish()
+    except Exception:
+        log.exception("honeyhive: could not end the span of %s", span.event_name)
+
+
+def _stream_outputs(chunks: list[Any]) -> Any:
+    if chunks and all(type(chunk) is str for chunk in chunks):
+        return {"result": "".join(chunks)}
+    return {"result": chunks}
+
+
+def _end_stream(
+    span: Span,
+    chunks: list[Any] | None,
+    count: int,
+    first: float,
+    stopped_early: bool,
+) -> None:
+    if chunks is not None:
+        outputs = _stream_outputs(chunks)
+        if span.outputs is not None:
+            outputs.update(wrap_output(span.outputs))
+        span.outputs = outputs
+    metrics: dict[str, Any] = {"chunk_count": count}
+    if first:
+        metrics["time_to_first_chunk_ms"] = (first - span._t0) * 1e3
+    span.update(metrics=metrics)
+    if stopped_early:
+        span.update(metadata={"stopped_early": True})
+    if chunks is not None and count > len(chunks):
+        span.update(metadata={"chunks_truncated": count - len(chunks)})

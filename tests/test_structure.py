@@ -1,0 +1,102 @@
+"""The package's shape: module size, and imports that run one way inside `tracing`."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "honeyhive_async"
+MAX_MODULE_LINES = 400
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_is_over_the_line_limit(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines"
+
+
+def _sibling_imports(path: Path, package: str) -> set[str]:
+    """Modules of `package` that `path` imports anywhere: top level, functions, TYPE_CHECKING."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                if node.module is None:  # from . import _ids
+                    found.update(alias.name for alias in node.names)
+                else:
+                    found.add(node.module.split(".")[0])
+            elif node.level == 0 and (node.module or "").startswith(f"honeyhive_async.{package}."):
+                found.add((node.module or "").split(".")[2])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith(f"honeyhive_async.{package}."):
+                    found.add(alias.name.split(".")[2])
+    return found - {"__init__"}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)) is not None:
+            return found
+    return None
+
+
+def _graph(package: str) -> dict[str, set[str]]:
+    folder = PACKAGE / package
+    return {
+        path.stem: _sibling_imports(path, package)
+        for path in folder.glob("*.py")
+        if path.stem != "__init__"
+    }
+
+
+@pytest.mark.parametrize(
+    ("graph", "expected"),
+    [
+        ({"a": {"b"}, "b": set()}, None),
+        ({"a": {"b"}, "b": {"a"}}, ["a", "b", "a"]),
+        ({"a": {"b"}, "b": {"c"}, "c": {"b"}}, ["b", "c", "b"]),
+        ({"a": {"a"}}, ["a", "a"]),
+    ],
+)
+def test_the_cycle_finder_finds_cycles(graph: dict[str, set[str]], expected: list[str]) -> None:
+    assert _cycle(graph) == expected
+
+
+def test_the_import_reader_sees_type_checking_and_function_imports(tmp_path: Path) -> None:
+    source = tmp_path / "mod.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from . import _ids\n"
+        "from ._span import Span\n"
+        "if TYPE_CHECKING:\n    from ._tracer import Tracer\n"
+        "def f():\n    from honeyhive_async.tracing._exporter import Exporter\n"
+    )
+    assert _sibling_imports(source, "tracing") == {"_ids", "_span", "_tracer", "_exporter"}
+
+
+def test_tracing_imports_run_one_way_even_under_type_checking() -> None:
+    graph = _graph("tracing")
+    assert len(graph) > 5
+    assert _cycle(graph) is None, f"import cycle: {' -> '.join(_cycle(graph) or [])}"
