@@ -2,8 +2,9 @@
 
 Contenders get the same bytes and produce their own typed (or untyped) result:
 
-* the client's exact path: `models._decode.decode` with `events._page_decoder` (it pauses the
-  GC for bodies of 64 KB and more) and `sessions._event_decoder` for one event;
+* the client's exact path: `models._decode.decode` (it pauses the GC for bodies of 64 KB and
+  more) with the decoders the resources use, `_resource.decoder_for(EventsPage)` for the page
+  and `decoder_for(Event)` for one event;
 * plain ``msgspec.json.decode(body, type=Page)`` on an equivalent Struct, GC on;
 * ``orjson.loads`` and ``json.loads`` (untyped dicts);
 * pydantic v2 ``model_validate_json`` on an equivalent model;
@@ -30,15 +31,19 @@ import msgspec
 import orjson
 
 from honeyhive_async import AsyncHoneyHive
+from honeyhive_async import models as hh_models
+from honeyhive_async._resource import decoder_for
 from honeyhive_async.models._decode import decode
-from honeyhive_async.resources.events import _page_decoder
-from honeyhive_async.resources.sessions import _event_decoder
 
 from . import corpus
 from ._out import args, emit, log, num, ratio, spread, table
 from ._timer import ainterleave, interleave, loops_for, perf, summarize
 from .models import Event, EventModel, Page, PageLazy, PageModel, PageNoGC
 from .servers import client_headers, serve
+
+# The very decoders the client uses (built once, shared by every call).
+_page_decoder = decoder_for(hh_models.EventsPage)
+_event_decoder = decoder_for(hh_models.Event)
 
 OURS = "honeyhive_async (client path)"
 OURS_ALL = "honeyhive_async, then every free-form field read"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import os
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 import aiohttp
 
+from . import resources
 from ._constants import (
     API_KEY_ENV_VARS,
     BASE_URL_ENV_VAR,
@@ -36,7 +36,7 @@ from .errors import (
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .resources import AsyncEvents, AsyncSessions
+    from ._qs import Query
 
 __all__ = ["NOT_GIVEN", "AsyncHoneyHive", "NotGiven"]
 
@@ -108,25 +108,29 @@ class AsyncHoneyHive:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         _sleep: Sleep = asyncio.sleep,
         _clock: Callable[[], float] = time.monotonic,
+        _transport: Transport | None = None,
     ) -> None:
         # `_sleep` and `_clock` are test seams: every wait between attempts goes through
         # `_sleep` and every deadline reads `_clock`, so tests assert the waits asked for.
+        # `_transport` is how `_copy` shares a pool: the connection arguments are then unused.
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
-        base_url = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
         self._timeout = _to_client_timeout(timeout)
         self.max_retries = max_retries
         self.max_response_bytes = _check_max_response_bytes(max_response_bytes)
         self._sleep = _sleep
         self._clock = _clock
-        self._transport = Transport(
-            base_url=base_url,
-            api_key=api_key or _env_api_key(),
-            connection_limit=connection_limit,
-            default_headers=default_headers,
-        )
+        if _transport is None:
+            base_url = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
+            if not base_url.startswith(("http://", "https://")):
+                raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+            _transport = Transport(
+                base_url=base_url,
+                api_key=api_key or _env_api_key(),
+                connection_limit=connection_limit,
+                default_headers=default_headers,
+            )
+        self._transport = _transport
 
     @property
     def base_url(self) -> str:
@@ -143,19 +147,18 @@ class AsyncHoneyHive:
         """True once `aclose()` ran on this client or any view of it."""
         return self._transport.closed
 
+    # Resource groups: one cached_property each, bound to this instance. A view made by
+    # `with_options` is a new instance, so its groups bind to the view and use its settings.
+
     @cached_property
-    def session(self) -> AsyncSessions:
+    def session(self) -> resources.AsyncSessions:
         """Sessions: `get`, `start`, `get_tree`, `delete`."""
-        from .resources import AsyncSessions
-
-        return AsyncSessions(self)
+        return resources.AsyncSessions(self)
 
     @cached_property
-    def events(self) -> AsyncEvents:
+    def events(self) -> resources.AsyncEvents:
         """Events: `create`, `get`, `update`, `create_batch`, `search`, `iter`, `export`."""
-        from .resources import AsyncEvents
-
-        return AsyncEvents(self)
+        return resources.AsyncEvents(self)
 
     def with_options(
         self,
@@ -164,25 +167,18 @@ class AsyncHoneyHive:
         max_retries: int | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> AsyncHoneyHive:
-        """Return a view of this client with other settings that shares its connection pool.
+        """Return a client with other settings that shares this one's connection pool.
 
         Usage::
 
             await client.with_options(timeout=5, max_retries=0).events.get(event_id)
         """
-        view = copy.copy(self)
-        # cached_property stores resources in __dict__; the view needs its own, bound to itself.
-        view.__dict__.pop("session", None)
-        view.__dict__.pop("events", None)
-        if not isinstance(timeout, NotGiven):
-            view._timeout = _to_client_timeout(timeout)
-        if not isinstance(max_retries, NotGiven):
-            if max_retries < 0:
-                raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
-            view.max_retries = max_retries
-        if not isinstance(max_response_bytes, NotGiven):
-            view.max_response_bytes = _check_max_response_bytes(max_response_bytes)
-        return view
+        return self._copy(
+            self._transport,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
+        )
 
     def _copy_with_own_pool(
         self,
@@ -192,29 +188,47 @@ class AsyncHoneyHive:
         inline_dns: bool = False,
     ) -> AsyncHoneyHive:
         """Return a client with the same key and URL and a pool of its own (for another loop)."""
-        transport = self._transport
-        clone = AsyncHoneyHive(
-            transport._api_key,
-            base_url=transport.base_url,
+        return self._copy(
+            self._transport.copy(inline_dns=inline_dns), timeout=timeout, max_retries=max_retries
+        )
+
+    def _copy(
+        self,
+        transport: Transport,
+        *,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncHoneyHive:
+        """Build a client on `transport` with this one's settings, but those given."""
+        return type(self)(
             timeout=self._timeout if isinstance(timeout, NotGiven) else timeout,
             max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
-            default_headers=transport._default_headers,
-            connection_limit=transport._connection_limit,
-            max_response_bytes=self.max_response_bytes,
+            max_response_bytes=(
+                self.max_response_bytes
+                if isinstance(max_response_bytes, NotGiven)
+                else max_response_bytes
+            ),
             _sleep=self._sleep,
             _clock=self._clock,
+            _transport=transport,
         )
-        clone._transport._inline_dns = inline_dns
-        return clone
 
     async def _request(
-        self, method: str, path: str, *, content: bytes | None = None, idempotent: bool = True
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        content: bytes | None = None,
+        idempotent: bool = True,
     ) -> RawResponse:
         """Send a request with retries and return the 2xx response; raise on anything else.
 
         Args:
             method: HTTP method.
             path: Percent-encoded path below `base_url`.
+            params: Query parameters, encoded by the transport (`_qs`).
             content: JSON body, already encoded.
             idempotent: False for a call that is unsafe to repeat once the server may have acted.
         """
@@ -225,7 +239,7 @@ class AsyncHoneyHive:
         try:
             # Fast path: the first attempt pays for no retry machinery, and no extra frame.
             raw = await self._transport.send(
-                method, path, content=content, timeout=timeout, max_bytes=limit
+                method, path, params=params, content=content, timeout=timeout, max_bytes=limit
             )
             if raw.status < 300:
                 return raw
@@ -245,7 +259,7 @@ class AsyncHoneyHive:
                 raise err
             budget = _remaining(timeout, deadline, clock(), method, path)
             raw = await self._transport.send(
-                method, path, content=content, timeout=budget, max_bytes=limit
+                method, path, params=params, content=content, timeout=budget, max_bytes=limit
             )
             if raw.status < 300:
                 return raw

@@ -1,7 +1,19 @@
-"""When to retry a failed request and how long to wait: pure functions plus the tenacity policy.
+"""When to retry and how long to wait: the client's policy and the exporter's batch policy.
 
-The first attempt of every call runs outside tenacity (its per-call wrapper costs tens of
-microseconds); tenacity takes over only after a failure (see `_client.AsyncHoneyHive._request`).
+Two policies sit side by side because they answer for different senders:
+
+* The client's (`should_retry`, `build_retrying`) retries one API call for its caller. A call
+  that is unsafe to repeat (`POST /v1/events/batch`, whose 500 means "partly created") is
+  retried only on proof that the server did nothing.
+* The exporter's (`batch_should_retry`, `build_batch_retrying`) re-sends a whole batch of
+  traced events, on any transient failure, a 500 and a partial batch included. It may,
+  because the client makes every `event_id` and the server upserts events by it: a batch
+  sent twice stores nothing twice, and a partial batch is completed by re-sending only the
+  events the server did not create. (The exporter's client runs with `max_retries=0`, so
+  the two policies never multiply.)
+
+The first attempt of every client call runs outside tenacity (its per-call wrapper costs tens
+of microseconds); tenacity takes over only after a failure (see `AsyncHoneyHive._request`).
 """
 
 from __future__ import annotations
@@ -19,7 +31,15 @@ from tenacity.stop import stop_base
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
 from .errors import APIConnectionError, APIStatusError, PartialBatchError
 
-__all__ = ["Sleep", "backoff_delay", "build_retrying", "parse_retry_after", "should_retry"]
+__all__ = [
+    "Sleep",
+    "backoff_delay",
+    "batch_should_retry",
+    "build_batch_retrying",
+    "build_retrying",
+    "parse_retry_after",
+    "should_retry",
+]
 
 log = logging.getLogger("honeyhive_async")
 
@@ -133,6 +153,45 @@ def build_retrying(
         wait=_wait,
         retry=retry_if_exception(lambda exc: should_retry(exc, idempotent=idempotent)),
         before_sleep=_log_retry,
+        reraise=True,
+        sleep=sleep,
+    )
+
+
+# -- the exporter's batch policy ------------------------------------------------------------
+
+
+def batch_should_retry(exc: BaseException) -> bool:
+    """Tell whether the exporter may send a batch again after `exc`.
+
+    Connection errors, partial batches, 408, 429 and 5xx are transient. Re-sending is safe
+    whatever the server did: every event carries its client-made `event_id`, and the server
+    upserts by it (see the module docstring).
+    """
+    if isinstance(exc, (APIConnectionError, PartialBatchError)):
+        return True
+    if isinstance(exc, APIStatusError):
+        return exc.status in (408, 429) or exc.status >= 500
+    return False
+
+
+def _batch_wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(exc, APIStatusError) and exc.retry_after is not None:
+        # Honoured, but capped: a background exporter must not park a batch for an hour.
+        return min(exc.retry_after, MAX_RETRY_AFTER)
+    return backoff_delay(state.attempt_number)
+
+
+def build_batch_retrying(*, max_attempts: int, sleep: Sleep = asyncio.sleep) -> AsyncRetrying:
+    """Build the exporter's policy: up to `max_attempts` sends of one batch.
+
+    Waits follow `Retry-After` (at most `MAX_RETRY_AFTER`, 60 s), else `backoff_delay`.
+    """
+    return AsyncRetrying(
+        stop=stop_after_attempt(max_attempts),
+        wait=_batch_wait,
+        retry=retry_if_exception(batch_should_retry),
         reraise=True,
         sleep=sleep,
     )

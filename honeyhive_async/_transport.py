@@ -13,6 +13,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from ._constants import DEFAULT_MAX_RESPONSE_BYTES, REQUEST_ID_HEADERS
+from ._qs import Query, encode_query
 from ._scrub import cut_body, scrub_text
 from ._version import __version__
 from .errors import (
@@ -110,6 +111,16 @@ class Transport:
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, closed={self.closed})"
 
+    def copy(self, *, inline_dns: bool = False) -> Transport:
+        """Return a transport with the same key, URL and headers and a pool of its own."""
+        return Transport(
+            base_url=self.base_url,
+            api_key=self._api_key,
+            connection_limit=self._connection_limit,
+            default_headers=self._default_headers,
+            inline_dns=inline_dns,
+        )
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self.closed:
             raise ClientClosedError("this HoneyHive client is closed; create a new one")
@@ -147,19 +158,23 @@ class Transport:
         method: str,
         path: str,
         *,
+        params: Query | None = None,
         content: bytes | None,
         timeout: aiohttp.ClientTimeout,
         max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> RawResponse:
         """Send one request and read the whole response; map transport failures to our errors.
 
-        `path` must already be percent-encoded. A 2xx body larger than `max_bytes` (after
-        inflation) raises `APIResponseTooLargeError`; it is never held whole in memory.
+        `path` must already be percent-encoded; `params` are encoded here (`_qs`). A 2xx body
+        larger than `max_bytes` (after inflation) raises `APIResponseTooLargeError`; it is
+        never held whole in memory.
         """
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._get_session()
-        url = URL(self.base_url + path, encoded=True)
+        query = encode_query(params) if params else ""
+        # encoded=True: yarl must send the path and query exactly as built, not re-quote them.
+        url = URL(f"{self.base_url}{path}?{query}" if query else self.base_url + path, encoded=True)
         headers = {"Content-Type": "application/json"} if content is not None else None
         try:
             async with session.request(

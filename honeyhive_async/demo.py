@@ -13,7 +13,14 @@ from typing import Any
 
 from .tracing import enrich_session, enrich_span, trace
 
-__all__ = ["answer_question"]
+__all__ = [
+    "answer_question",
+    "count_tokens",
+    "fake_model",
+    "lookup_weather",
+    "search_docs",
+    "summarize",
+]
 
 _DOCS = {
     "honeyhive": "HoneyHive records every model, tool and chain call of an app as events.",

@@ -26,6 +26,7 @@ __all__ = [
     "ExportFilter",
     "FilterOperator",
     "FilterType",
+    "FilterValue",
     "GetEventResponse",
     "SearchEventsRequest",
     "SessionProperties",

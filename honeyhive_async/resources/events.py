@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .._resource import AsyncAPIResource, NoneType, path_id
 from .._scrub import scrub_decoded
 from ..errors import InternalServerError, PartialBatchError
 from ..models import (
@@ -35,48 +36,22 @@ from ..models import (
     check_event_type,
     check_limit,
 )
-from ._base import AsyncResource, path_id
+from ._convert import iso_utc, struct_list, to_struct
 
-__all__ = ["AsyncEvents"]
-
-_create_decoder = msgspec.json.Decoder(CreateEventResponse)
-_get_decoder = msgspec.json.Decoder(GetEventResponse)
-_batch_decoder = msgspec.json.Decoder(CreateEventBatchResponse)
-_page_decoder = msgspec.json.Decoder(EventsPage)
-
-
-S = TypeVar("S", bound=msgspec.Struct)
+__all__ = ["AsyncEvents", "DateRangeArg"]
 
 DateRangeArg = DateRange | tuple[dt.datetime | str, dt.datetime | str]
-
-
-def _convert(value: S | Mapping[str, Any], cls: type[S], what: str) -> S:
-    if isinstance(value, cls):
-        return value
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{what} must be a {cls.__name__} or a mapping, got {type(value).__name__}")
-    try:
-        return msgspec.convert(value, cls)
-    except msgspec.ValidationError as exc:
-        raise ValueError(f"{what} is not a valid {cls.__name__}: {exc}") from None
-
-
-def _iso(value: dt.datetime | str) -> str:
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+"""A `DateRange`, or `(start, end)` as datetimes (naive means UTC) or ISO strings."""
 
 
 def _date_range(value: DateRangeArg | None) -> DateRange | None:
     if value is None or isinstance(value, DateRange):
         return value
     start, end = value
-    return DateRange(start_time=_iso(start), end_time=_iso(end))
+    return DateRange(start_time=iso_utc(start), end_time=iso_utc(end))
 
 
-class AsyncEvents(AsyncResource):
+class AsyncEvents(AsyncAPIResource):
     """Events (spans) of HoneyHive sessions."""
 
     async def create(
@@ -147,12 +122,12 @@ class AsyncEvents(AsyncResource):
             metrics=metrics,
             user_properties=user_properties,
         )
-        return await self._call("POST", "/v1/events", _create_decoder, body=body)
+        return await self._post("/v1/events", cast_to=CreateEventResponse, body=body)
 
     async def get(self, event_id: str) -> Event:
         """Retrieve one event (`GET /v1/events/{event_id}`)."""
         path = f"/v1/events/{path_id('event_id', event_id)}"
-        return (await self._call("GET", path, _get_decoder)).event
+        return (await self._get(path, cast_to=GetEventResponse)).event
 
     async def update(
         self,
@@ -187,7 +162,7 @@ class AsyncEvents(AsyncResource):
             children_ids=children_ids,
         )
         # The spec documents this 200 without a body: whatever comes back is not decoded.
-        await self._send("PUT", path, body=body)
+        await self._put(path, cast_to=NoneType, body=body)
 
     async def create_batch(
         self,
@@ -210,7 +185,7 @@ class AsyncEvents(AsyncResource):
             # Ready requests with ids (the tracer's) pass as they are: no per-event work.
             event
             if type(event) is CreateEventRequest and event.event_id is not None
-            else _with_event_id(_convert(event, CreateEventRequest, f"events[{i}]"))
+            else _with_event_id(to_struct(event, CreateEventRequest, f"events[{i}]"))
             for i, event in enumerate(events)
         ]
         if not items:
@@ -218,14 +193,14 @@ class AsyncEvents(AsyncResource):
         props = (
             None
             if session_properties is None
-            else _convert(session_properties, SessionProperties, "session_properties")
+            else to_struct(session_properties, SessionProperties, "session_properties")
         )
         body = CreateEventBatchRequest(
             events=items, single_session=single_session, session_properties=props
         )
         try:
-            result = await self._call(
-                "POST", "/v1/events/batch", _batch_decoder, body=body, idempotent=False
+            result = await self._post(
+                "/v1/events/batch", cast_to=CreateEventBatchResponse, body=body, idempotent=False
             )
         except InternalServerError as exc:
             if exc.status != 500:
@@ -265,13 +240,13 @@ class AsyncEvents(AsyncResource):
         check_limit("limit", limit, SEARCH_MAX_LIMIT)
         check_limit("page", page, 2**31)
         body = SearchEventsRequest(
-            filters=_filters(filters, EventFilter),
+            filters=struct_list(filters, EventFilter, "filters"),
             dateRange=_date_range(date_range),
             limit=limit,
             page=page,
             evaluation_id=evaluation_id,
         )
-        return await self._call("POST", "/v1/events/search", _page_decoder, body=body)
+        return await self._post("/v1/events/search", cast_to=EventsPage, body=body)
 
     async def iter(
         self,
@@ -327,9 +302,9 @@ class AsyncEvents(AsyncResource):
         if date_range is None or isinstance(date_range, ExportDateRange):
             export_range = date_range
         else:
-            export_range = ExportDateRange(gte=_iso(date_range[0]), lte=_iso(date_range[1]))
+            export_range = ExportDateRange(gte=iso_utc(date_range[0]), lte=iso_utc(date_range[1]))
         body = ExportEventsRequest(
-            filters=_filters(filters, ExportFilter),
+            filters=struct_list(filters, ExportFilter, "filters"),
             dateRange=export_range,
             projections=projections,
             limit=limit,
@@ -337,15 +312,7 @@ class AsyncEvents(AsyncResource):
             ignore_order=ignore_order,
             evaluation_id=evaluation_id,
         )
-        return await self._call("POST", "/v1/events/export", _page_decoder, body=body)
-
-
-def _filters(values: Sequence[S | Mapping[str, Any]] | None, cls: type[S]) -> list[S] | None:
-    if values is None:
-        return None
-    if isinstance(values, (str, bytes, Mapping)):
-        raise TypeError("filters must be a list of filters")
-    return [_convert(value, cls, f"filters[{i}]") for i, value in enumerate(values)]
+        return await self._post("/v1/events/export", cast_to=EventsPage, body=body)
 
 
 def _scrubbed(body: object, secret: str | None) -> object:

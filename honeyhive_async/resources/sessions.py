@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-import msgspec
-
+from .._resource import AsyncAPIResource, path_id
 from ..models import DeleteSessionResponse, Event, JSONObject, SessionTree, StartSessionRequest
-from ._base import AsyncResource, path_id
 
 __all__ = ["AsyncSessions"]
 
-_event_decoder = msgspec.json.Decoder(Event)
-_tree_decoder = msgspec.json.Decoder(SessionTree)
-_delete_decoder = msgspec.json.Decoder(DeleteSessionResponse)
 
-
-class AsyncSessions(AsyncResource):
+class AsyncSessions(AsyncAPIResource):
     """Start, read and delete sessions."""
 
     async def get(self, session_id: str) -> Event:
         """Retrieve a session: its root event (`GET /session/{session_id}`)."""
-        return await self._call(
-            "GET", f"/session/{path_id('session_id', session_id)}", _event_decoder
-        )
+        return await self._get(f"/session/{path_id('session_id', session_id)}", cast_to=Event)
 
     async def start(
         self,
@@ -77,14 +69,14 @@ class AsyncSessions(AsyncResource):
             duration=duration,
             children_ids=children_ids,
         )
-        return await self._call("POST", "/v1/sessions", _event_decoder, body=body)
+        return await self._post("/v1/sessions", cast_to=Event, body=body)
 
     async def get_tree(self, session_id: str) -> SessionTree:
         """Retrieve a session with every event nested under its parent (`GET /v1/sessions/{id}`)."""
         path = f"/v1/sessions/{path_id('session_id', session_id)}"
-        return await self._call("GET", path, _tree_decoder)
+        return await self._get(path, cast_to=SessionTree)
 
     async def delete(self, session_id: str) -> DeleteSessionResponse:
         """Delete a session and all its events (`DELETE /v1/sessions/{id}`)."""
         path = f"/v1/sessions/{path_id('session_id', session_id)}"
-        return await self._call("DELETE", path, _delete_decoder)
+        return await self._delete(path, cast_to=DeleteSessionResponse)

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import pytest
 
-from honeyhive_async import AsyncHoneyHive, ClientClosedError, MissingAPIKeyError
+from honeyhive_async import (
+    AsyncHoneyHive,
+    AuthenticationError,
+    ClientClosedError,
+    MissingAPIKeyError,
+)
+from honeyhive_async.server import LOCAL_API_KEY, LocalServer
+from tests.integration.conftest import closed_port
 
 SECRET = "hh_supersecretkey_0123456789"
 
@@ -16,15 +24,26 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_key_and_url_fall_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_key_and_url_fall_back_to_the_environment(
+    monkeypatch: pytest.MonkeyPatch, honeyhive_server: LocalServer
+) -> None:
+    server = honeyhive_server
+
+    async def key_sent(client: AsyncHoneyHive) -> str:
+        async with client:
+            with contextlib.suppress(AuthenticationError):  # the server knows one key only
+                await client.events.search(limit=1)
+        return server.requests[-1].headers["Authorization"]
+
     monkeypatch.setenv("HONEYHIVE_API_KEY", "second")
-    monkeypatch.setenv("HH_API_URL", "http://127.0.0.1:9/")
+    monkeypatch.setenv("HH_API_URL", server.url + "/")
     client = AsyncHoneyHive()
-    assert client._transport._api_key == "second"
-    assert client.base_url == "http://127.0.0.1:9"
+    assert client.base_url == server.url
+    assert await key_sent(client) == "Bearer second"
     monkeypatch.setenv("HH_API_KEY", "first")
-    assert AsyncHoneyHive()._transport._api_key == "first"
-    assert AsyncHoneyHive("explicit")._transport._api_key == "explicit"
+    assert await key_sent(AsyncHoneyHive()) == "Bearer first"
+    assert await key_sent(AsyncHoneyHive("explicit")) == "Bearer explicit"
+    assert len(server.requests) == 3
 
 
 def test_default_base_url_is_the_spec_server() -> None:
@@ -52,13 +71,19 @@ def test_missing_key_is_reported_at_the_first_request_naming_both_variables() ->
 
 
 def test_client_can_be_built_outside_a_running_loop_and_used_inside_one() -> None:
-    client = AsyncHoneyHive("k", base_url="http://127.0.0.1:9")
+    port = closed_port()
+    client = AsyncHoneyHive(LOCAL_API_KEY, base_url=f"http://127.0.0.1:{port}")
 
-    async def use() -> bool:
-        async with client:
-            return client._transport._get_session() is client._transport._get_session()
+    async def use() -> list[str]:
+        async with LocalServer(port=port) as server, client:
+            first = await client.session.start(session_name="built before the loop")
+            again = await client.session.get(first.event_id)
+            return [first.event_id, again.event_id, str(server.store.count(first.event_id))]
 
-    assert asyncio.run(use()) is True
+    ids = asyncio.run(use())
+    assert ids[0] == ids[1]
+    assert ids[2] == "1"
+    assert client.is_closed
 
 
 @pytest.mark.parametrize(
@@ -77,16 +102,19 @@ def test_bad_settings_are_named(kwargs: dict[str, object], message: str) -> None
 async def test_with_options_shares_the_pool_and_binds_its_own_resources() -> None:
     client = AsyncHoneyHive("k", base_url="http://127.0.0.1:9", timeout=30, max_retries=2)
     view = client.with_options(timeout=aiohttp.ClientTimeout(total=5, connect=1), max_retries=0)
+    # That the view's groups use the view's settings, and the pool is one, is shown on the
+    # wire: tests/integration/test_with_options.py and test_pool.py.
     try:
-        assert view._transport is client._transport
-        assert view._transport._get_session() is client._transport._get_session()
+        assert type(view) is AsyncHoneyHive
+        assert view.base_url == client.base_url
         assert view.timeout.total == 5
+        assert view.timeout.connect == 1
         assert view.max_retries == 0
         assert client.timeout.total == 30
         assert client.max_retries == 2
-        assert view.session._client is view
-        assert client.session._client is client
+        assert view.session is not client.session
         assert view.events is not client.events
+        assert view.with_options(max_retries=1).timeout.total == 5
     finally:
         await client.aclose()
     assert view.is_closed

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Callable
 
 import pytest
 
-from honeyhive_async._retry import backoff_delay, parse_retry_after, should_retry
+from honeyhive_async._retry import (
+    backoff_delay,
+    batch_should_retry,
+    build_batch_retrying,
+    parse_retry_after,
+    should_retry,
+)
 from honeyhive_async.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -106,3 +113,112 @@ def _partial() -> PartialBatchError:
 )
 def test_should_retry(exc: BaseException, idempotent: bool, expected: bool) -> None:
     assert should_retry(exc, idempotent=idempotent) is expected
+
+
+# -- the exporter's batch policy ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        # The exporter re-sends what the client would not: ids are the client's, the server
+        # upserts by them, so a repeated batch stores nothing twice.
+        (_status(500), True),
+        (_status(502), True),
+        (_status(503), True),
+        (_status(408), True),
+        (_status(429), True),
+        (_partial(), True),
+        (APIConnectionError("reset", method="POST", path="/", request_sent=True), True),
+        (APITimeoutError("slow", method="POST", path="/"), True),
+        (_status(400), False),
+        (_status(401), False),
+        (_status(404), False),
+        (_status(409), False),
+        (_status(413), False),
+        (_status(422), False),
+        (ValueError("not ours"), False),
+    ],
+)
+def test_batch_should_retry(exc: BaseException, expected: bool) -> None:
+    assert batch_should_retry(exc) is expected
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+async def _run(
+    max_attempts: int, failures: list[Callable[[], BaseException]]
+) -> tuple[int, list[float]]:
+    """Run the batch policy over an attempt that raises `failures` in turn, then succeeds."""
+    recorder = _Recorder()
+    calls = 0
+
+    async def attempt() -> str:
+        nonlocal calls
+        calls += 1
+        if calls <= len(failures):
+            raise failures[calls - 1]()
+        return "sent"
+
+    retrying = build_batch_retrying(max_attempts=max_attempts, sleep=recorder.sleep)
+    assert await retrying(attempt) == "sent"
+    return calls, recorder.waits
+
+
+async def test_batch_retrying_honours_retry_after_capped_at_60_s() -> None:
+    calls, waits = await _run(
+        4,
+        [
+            lambda: _status(429, retry_after=2.5),
+            lambda: _status(503, retry_after=600.0),
+            lambda: _status(503, retry_after=0.0),
+        ],
+    )
+    assert calls == 4
+    assert waits == [2.5, 60.0, 0.0]
+
+
+async def test_batch_retrying_backs_off_without_retry_after() -> None:
+    calls, waits = await _run(3, [_partial, lambda: _status(500)])
+    assert calls == 3
+    assert len(waits) == 2
+    assert 0.375 <= waits[0] <= 0.5
+    assert 0.75 <= waits[1] <= 1.0
+
+
+async def test_batch_retrying_gives_up_after_max_attempts_with_the_last_error() -> None:
+    recorder = _Recorder()
+    calls = 0
+
+    async def attempt() -> None:
+        nonlocal calls
+        calls += 1
+        raise _status(503, retry_after=0.0)
+
+    retrying = build_batch_retrying(max_attempts=3, sleep=recorder.sleep)
+    with pytest.raises(HoneyHiveError) as caught:
+        await retrying(attempt)
+    assert getattr(caught.value, "status", None) == 503
+    assert calls == 3
+    assert recorder.waits == [0.0, 0.0]
+
+
+async def test_batch_retrying_does_not_repeat_a_rejected_batch() -> None:
+    recorder = _Recorder()
+    calls = 0
+
+    async def attempt() -> None:
+        nonlocal calls
+        calls += 1
+        raise _status(422)
+
+    with pytest.raises(HoneyHiveError):
+        await build_batch_retrying(max_attempts=4, sleep=recorder.sleep)(attempt)
+    assert calls == 1
+    assert recorder.waits == []

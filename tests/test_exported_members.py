@@ -1,0 +1,343 @@
+"""The public surface, pinned: every public module's `__all__`, sorted and complete.
+
+Complete means every public name a module defines at its top level (a def, a class, an
+assignment) is listed, and so is every name a package's `__init__` imports from inside the
+package. Not counted: names with a leading underscore, TypeVars and ParamSpecs (typing helpers),
+loggers, and pytest hook implementations (pytest finds those; nobody imports them). Sorted
+means ruff's order (RUF022): CONSTANTS, then Classes, then the rest.
+
+The lists are pinned, so that adding or removing a public name is a decision made here, not an
+accident: change `PUBLIC` in the same commit.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import logging
+import pkgutil
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ParamSpec, TypeVar
+
+import pytest
+
+import honeyhive_async
+
+PUBLIC: dict[str, list[str]] = {
+    "honeyhive_async": [
+        "NOT_GIVEN",
+        "APIConnectionError",
+        "APIError",
+        "APIResponseDecodeError",
+        "APIResponseTooLargeError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AsyncHoneyHive",
+        "AuthenticationError",
+        "BadRequestError",
+        "ClientClosedError",
+        "ConflictError",
+        "CreateEventRequest",
+        "DateRange",
+        "Event",
+        "EventFilter",
+        "EventType",
+        "EventsPage",
+        "ExportFilter",
+        "ExportReport",
+        "HoneyHiveError",
+        "InternalServerError",
+        "MissingAPIKeyError",
+        "NotFoundError",
+        "NotGiven",
+        "PartialBatchError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "SessionTree",
+        "Tracer",
+        "UnprocessableEntityError",
+        "__version__",
+        "current_span",
+        "enrich_session",
+        "enrich_span",
+        "errors",
+        "models",
+        "trace",
+        "trace_span",
+    ],
+    "honeyhive_async.cli": [
+        "build_parser",
+        "main",
+    ],
+    "honeyhive_async.demo": [
+        "answer_question",
+        "count_tokens",
+        "fake_model",
+        "lookup_weather",
+        "search_docs",
+        "summarize",
+    ],
+    "honeyhive_async.errors": [
+        "ERROR_BODY_LIMIT",
+        "APIConnectionError",
+        "APIError",
+        "APIResponseDecodeError",
+        "APIResponseTooLargeError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ClientClosedError",
+        "ConflictError",
+        "HoneyHiveError",
+        "InternalServerError",
+        "MissingAPIKeyError",
+        "NotFoundError",
+        "PartialBatchError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "UnprocessableEntityError",
+        "decode_error_body",
+        "error_for_status",
+    ],
+    "honeyhive_async.models": [
+        "DEFAULT_PAGE_LIMIT",
+        "EVENT_TYPES",
+        "EXPORT_MAX_LIMIT",
+        "SEARCH_MAX_LIMIT",
+        "SPAN_TYPES",
+        "CreateEventBatchRequest",
+        "CreateEventBatchResponse",
+        "CreateEventRequest",
+        "CreateEventResponse",
+        "DateRange",
+        "DeleteSessionResponse",
+        "Event",
+        "EventFilter",
+        "EventType",
+        "EventsPage",
+        "ExportDateRange",
+        "ExportEventsRequest",
+        "ExportFilter",
+        "FilterOperator",
+        "FilterType",
+        "GetEventResponse",
+        "JSONObject",
+        "Model",
+        "RequestModel",
+        "SearchEventsRequest",
+        "SessionProperties",
+        "SessionTree",
+        "SpanType",
+        "StartSessionRequest",
+        "UpdateEventRequest",
+        "check_event_type",
+        "check_limit",
+        "parse_timestamp_ms",
+    ],
+    "honeyhive_async.models.events": [
+        "CreateEventBatchRequest",
+        "CreateEventBatchResponse",
+        "CreateEventRequest",
+        "CreateEventResponse",
+        "DateRange",
+        "Event",
+        "EventFilter",
+        "EventType",
+        "EventsPage",
+        "ExportDateRange",
+        "ExportEventsRequest",
+        "ExportFilter",
+        "FilterOperator",
+        "FilterType",
+        "FilterValue",
+        "GetEventResponse",
+        "SearchEventsRequest",
+        "SessionProperties",
+        "UpdateEventRequest",
+    ],
+    "honeyhive_async.models.sessions": [
+        "DeleteSessionResponse",
+        "SessionTree",
+        "StartSessionRequest",
+    ],
+    "honeyhive_async.render": [
+        "render_waterfall",
+    ],
+    "honeyhive_async.resources": [
+        "AsyncEvents",
+        "AsyncSessions",
+    ],
+    "honeyhive_async.resources.events": [
+        "AsyncEvents",
+        "DateRangeArg",
+    ],
+    "honeyhive_async.resources.sessions": [
+        "AsyncSessions",
+    ],
+    "honeyhive_async.server": [
+        "LOCAL_API_KEY",
+        "EventStore",
+        "Fault",
+        "FaultSwitch",
+        "LocalServer",
+        "RecordedRequest",
+        "create_app",
+    ],
+    "honeyhive_async.server.app": [
+        "FAULTS_KEY",
+        "MAX_BODY_BYTES",
+        "REQUESTS_KEY",
+        "REQUEST_LOG_SIZE",
+        "STORE_KEY",
+        "RecordedRequest",
+        "create_app",
+    ],
+    "honeyhive_async.server.faults": [
+        "ADMIN_PATH",
+        "BATCH_PATH",
+        "Fault",
+        "FaultRequest",
+        "FaultSwitch",
+        "fault_middleware",
+        "status_code_name",
+    ],
+    "honeyhive_async.server.store": [
+        "LOCAL_ORG_ID",
+        "LOCAL_PROJECT_ID",
+        "LOCAL_WORKSPACE_ID",
+        "BatchResult",
+        "EventDict",
+        "EventQuery",
+        "EventStore",
+        "FilterError",
+        "project_fields",
+    ],
+    "honeyhive_async.testing": [
+        "honeyhive_server",
+    ],
+    "honeyhive_async.tracing": [
+        "DEFAULT_REDACT_KEYS",
+        "REDACTED",
+        "REDACTION_FAILED",
+        "ContextExecutor",
+        "ExportReport",
+        "Session",
+        "SessionScope",
+        "Span",
+        "Tracer",
+        "current_span",
+        "enrich_session",
+        "enrich_span",
+        "get_default_tracer",
+        "set_default_tracer",
+        "trace",
+        "trace_span",
+    ],
+}
+
+# Public names that are not in `__all__` yet. The local server's modules are being split on
+# the `server` branch (issue 9), which owns them: there, each name is either listed or made
+# private, and its entry here goes. Pinned too, so that no new unlisted name slips in.
+UNLISTED: dict[str, set[str]] = {
+    "honeyhive_async.server": {"FAULTS_KEY", "REQUESTS_KEY", "STORE_KEY"},
+    "honeyhive_async.server.app": {
+        "ServerError",
+        "arm_fault",
+        "clear_faults",
+        "create_batch",
+        "create_event",
+        "delete_session",
+        "export_events",
+        "fault_state",
+        "get_event",
+        "get_session_event",
+        "get_session_tree",
+        "search_events",
+        "start_session",
+        "update_event",
+    },
+}
+
+
+def _public_modules() -> list[str]:
+    names = ["honeyhive_async"]
+    for info in pkgutil.walk_packages(honeyhive_async.__path__, "honeyhive_async."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return sorted(names)
+
+
+def _bound_at_top(tree: ast.Module, *, package: bool) -> set[str]:
+    """Names a module binds at run time at its top level (not under `if TYPE_CHECKING:`)."""
+    names: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+            elif isinstance(node, ast.ImportFrom) and node.level and package:
+                names.update(alias.asname or alias.name for alias in node.names)
+            elif isinstance(node, ast.If):
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+                for handler in node.handlers:
+                    visit(handler.body)
+                visit(node.orelse)
+                visit(node.finalbody)
+
+    visit(tree.body)
+    return names
+
+
+def _is_api(name: str, value: Any) -> bool:
+    if name.startswith("_"):
+        return False
+    if isinstance(value, (TypeVar, ParamSpec, logging.Logger)):
+        return False
+    return not (name.startswith("pytest_") and callable(value))
+
+
+def _public_names(module: ModuleType) -> set[str]:
+    """The public names `module` defines or, as a package, re-exports."""
+    path = Path(inspect.getfile(module))
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bound = _bound_at_top(tree, package=path.name == "__init__.py")
+    return {name for name in bound if _is_api(name, getattr(module, name, None))}
+
+
+def _ruff_order(name: str) -> tuple[int, list[Any]]:
+    if len(name) > 1 and name.isupper():
+        kind = 0
+    elif name[:1].isupper():
+        kind = 1
+    else:
+        kind = 2
+    natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+    return kind, natural
+
+
+def test_every_public_module_is_pinned() -> None:
+    assert _public_modules() == sorted(PUBLIC)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_all_is_pinned_sorted_and_complete(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(getattr(module, "__all__", []))
+
+    assert exported == PUBLIC[name]
+    assert exported == sorted(exported, key=_ruff_order)
+    assert len(set(exported)) == len(exported)
+    assert [n for n in exported if not hasattr(module, n)] == []
+    assert _public_names(module) - set(exported) == UNLISTED.get(name, set())
