@@ -179,7 +179,10 @@ PUBLIC: dict[str, list[str]] = {
         "AsyncSessions",
     ],
     "honeyhive_async.server": [
+        "FAULTS_KEY",
         "LOCAL_API_KEY",
+        "REQUESTS_KEY",
+        "STORE_KEY",
         "EventStore",
         "Fault",
         "FaultSwitch",
@@ -205,16 +208,69 @@ PUBLIC: dict[str, list[str]] = {
         "fault_middleware",
         "status_code_name",
     ],
+    "honeyhive_async.server.filters": [
+        "MISSING",
+        "Filter",
+        "FilterError",
+        "as_number",
+        "coerce",
+        "filter_kind",
+        "matches",
+        "project_fields",
+        "resolve",
+        "validate_filter",
+    ],
+    "honeyhive_async.server.routes": [
+        "ROUTE_TABLES",
+        "admin",
+        "events",
+        "sessions",
+    ],
+    "honeyhive_async.server.routes.admin": [
+        "ROUTES",
+        "arm_fault",
+        "clear_faults",
+        "fault_state",
+    ],
+    "honeyhive_async.server.routes.events": [
+        "ROUTES",
+        "create_batch",
+        "create_event",
+        "export_events",
+        "get_event",
+        "search_events",
+        "update_event",
+    ],
+    "honeyhive_async.server.routes.sessions": [
+        "ROUTES",
+        "delete_session",
+        "get_session_event",
+        "get_session_tree",
+        "start_session",
+    ],
     "honeyhive_async.server.store": [
         "LOCAL_ORG_ID",
         "LOCAL_PROJECT_ID",
         "LOCAL_WORKSPACE_ID",
         "BatchResult",
+        "Database",
         "EventDict",
         "EventQuery",
         "EventStore",
+        "EventTable",
+        "Events",
         "FilterError",
+        "Sessions",
+        "Store",
         "project_fields",
+    ],
+    "honeyhive_async.server.store.events": [
+        "BatchResult",
+        "EventQuery",
+        "Events",
+    ],
+    "honeyhive_async.server.store.sessions": [
+        "Sessions",
     ],
     "honeyhive_async.testing": [
         "honeyhive_server",
@@ -239,28 +295,9 @@ PUBLIC: dict[str, list[str]] = {
     ],
 }
 
-# Public names that are not in `__all__` yet. The local server's modules are being split on
-# the `server` branch (issue 9), which owns them: there, each name is either listed or made
-# private, and its entry here goes. Pinned too, so that no new unlisted name slips in.
-UNLISTED: dict[str, set[str]] = {
-    "honeyhive_async.server": {"FAULTS_KEY", "REQUESTS_KEY", "STORE_KEY"},
-    "honeyhive_async.server.app": {
-        "ServerError",
-        "arm_fault",
-        "clear_faults",
-        "create_batch",
-        "create_event",
-        "delete_session",
-        "export_events",
-        "fault_state",
-        "get_event",
-        "get_session_event",
-        "get_session_tree",
-        "search_events",
-        "start_session",
-        "update_event",
-    },
-}
+# Public names deliberately left out of a module's `__all__` (none today). Pinned too, so that
+# no unlisted name slips in.
+UNLISTED: dict[str, set[str]] = {}
 
 
 def _public_modules() -> list[str]:

@@ -20,7 +20,10 @@ from .faults import Fault, FaultSwitch
 from .store import EventStore
 
 __all__ = [
+    "FAULTS_KEY",
     "LOCAL_API_KEY",
+    "REQUESTS_KEY",
+    "STORE_KEY",
     "EventStore",
     "Fault",
     "FaultSwitch",

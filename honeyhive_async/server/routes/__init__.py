@@ -13,7 +13,7 @@ from aiohttp import web
 
 from . import admin, events, sessions
 
-__all__ = ["ROUTE_TABLES"]
+__all__ = ["ROUTE_TABLES", "admin", "events", "sessions"]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,

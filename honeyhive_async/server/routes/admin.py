@@ -8,7 +8,7 @@ from aiohttp import web
 from .._http import FAULTS_KEY, ServerError, decode_body, json_response
 from ..faults import ADMIN_PATH, FaultRequest
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "arm_fault", "clear_faults", "fault_state"]
 
 _fault_decoder = msgspec.json.Decoder(FaultRequest)
 

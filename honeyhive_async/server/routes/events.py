@@ -31,7 +31,15 @@ from .._http import (
 from ..filters import FilterError, project_fields
 from ..store import EventDict, EventQuery, Store
 
-__all__ = ["ROUTES"]
+__all__ = [
+    "ROUTES",
+    "create_batch",
+    "create_event",
+    "export_events",
+    "get_event",
+    "search_events",
+    "update_event",
+]
 
 _create_event_decoder = msgspec.json.Decoder(CreateEventRequest)
 _update_event_decoder = msgspec.json.Decoder(UpdateEventRequest)

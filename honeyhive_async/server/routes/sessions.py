@@ -9,7 +9,7 @@ from ...models import StartSessionRequest
 from .._http import STORE_KEY, ServerError, decode_body, json_response, path_id
 from ..store import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID, EventDict
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "delete_session", "get_session_event", "get_session_tree", "start_session"]
 
 _start_session_decoder = msgspec.json.Decoder(StartSessionRequest)
 

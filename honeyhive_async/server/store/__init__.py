@@ -10,17 +10,21 @@ A new group (say datasets) is a module ``store/datasets.py`` with a class that t
 
 from __future__ import annotations
 
-from ...models import (
-    CreateEventBatchRequest,
-    CreateEventRequest,
-    StartSessionRequest,
-    UpdateEventRequest,
-)
+from typing import TYPE_CHECKING
+
 from ..filters import FilterError, project_fields
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
 from .events import BatchResult, EventQuery, Events
 from .sessions import Sessions
+
+if TYPE_CHECKING:
+    from ...models import (
+        CreateEventBatchRequest,
+        CreateEventRequest,
+        StartSessionRequest,
+        UpdateEventRequest,
+    )
 
 __all__ = [
     "LOCAL_ORG_ID",
@@ -31,6 +35,7 @@ __all__ = [
     "EventDict",
     "EventQuery",
     "EventStore",
+    "EventTable",
     "Events",
     "FilterError",
     "Sessions",
