@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,14 @@ def test_tracing_imports_run_one_way_even_under_type_checking() -> None:
     graph = _graph("tracing")
     assert len(graph) > 5
     assert _cycle(graph) is None, f"import cycle: {' -> '.join(_cycle(graph) or [])}"
+
+
+def test_contributing_maps_every_module_and_only_modules_that_exist() -> None:
+    text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    mapped = {
+        name if name.startswith("honeyhive_async/") else f"honeyhive_async/{name}"
+        for name in re.findall(r"`((?:honeyhive_async/|tracing/|server/)[\w/]+\.py)`", text)
+    }
+    actual = {str(path.relative_to(PACKAGE.parent)) for path in _modules()}
+    assert sorted(actual - mapped) == [], "modules missing from CONTRIBUTING.md's map"
+    assert sorted(mapped - actual) == [], "CONTRIBUTING.md maps modules that do not exist"
