@@ -188,9 +188,11 @@ class AsyncHoneyHive:
         inline_dns: bool = False,
     ) -> AsyncHoneyHive:
         """Return a client with the same key and URL and a pool of its own (for another loop)."""
-        return self._copy(
-            self._transport.copy(inline_dns=inline_dns), timeout=timeout, max_retries=max_retries
-        )
+        # Without a key, look in the environment again, as a new client would: the tracer
+        # makes its exporter's copy at the first export, after the app may have set the key.
+        api_key = self._transport._api_key or _env_api_key()
+        transport = self._transport.copy(api_key=api_key, inline_dns=inline_dns)
+        return self._copy(transport, timeout=timeout, max_retries=max_retries)
 
     def _copy(
         self,

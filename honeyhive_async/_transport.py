@@ -111,11 +111,11 @@ class Transport:
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, closed={self.closed})"
 
-    def copy(self, *, inline_dns: bool = False) -> Transport:
-        """Return a transport with the same key, URL and headers and a pool of its own."""
+    def copy(self, *, api_key: str | None, inline_dns: bool = False) -> Transport:
+        """Return a transport with the same URL and headers, `api_key`, and a pool of its own."""
         return Transport(
             base_url=self.base_url,
-            api_key=self._api_key,
+            api_key=api_key,
             connection_limit=self._connection_limit,
             default_headers=self._default_headers,
             inline_dns=inline_dns,

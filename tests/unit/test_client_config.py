@@ -13,6 +13,7 @@ from honeyhive_async import (
     MissingAPIKeyError,
 )
 from honeyhive_async.server import LOCAL_API_KEY, LocalServer
+from honeyhive_async.tracing import Tracer
 from tests.integration.conftest import closed_port
 
 SECRET = "hh_supersecretkey_0123456789"
@@ -44,6 +45,26 @@ async def test_key_and_url_fall_back_to_the_environment(
     assert await key_sent(AsyncHoneyHive()) == "Bearer first"
     assert await key_sent(AsyncHoneyHive("explicit")) == "Bearer explicit"
     assert len(server.requests) == 3
+
+
+async def test_a_tracer_built_before_the_key_is_set_exports_with_the_key_set_later(
+    monkeypatch: pytest.MonkeyPatch, honeyhive_server: LocalServer
+) -> None:
+    # A module-level tracer is often built before the app loads its environment (a .env
+    # file read in main()); its exporter builds its client at the first export.
+    monkeypatch.setenv("HH_API_URL", honeyhive_server.url)
+    tracer = Tracer(flush_interval=0.05, flush_at_exit=False, set_default=False)
+    monkeypatch.setenv("HH_API_KEY", honeyhive_server.api_key)
+    with tracer.session("key set late"):
+        pass
+
+    report = await tracer.aclose(timeout=5)
+
+    assert report.dropped == {}
+    assert report.sent >= 1
+    assert honeyhive_server.requests[-1].headers["Authorization"] == (
+        f"Bearer {honeyhive_server.api_key}"
+    )
 
 
 def test_default_base_url_is_the_spec_server() -> None:
