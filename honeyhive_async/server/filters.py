@@ -80,10 +80,10 @@ def resolve(event: dict[str, Any], path: str) -> Any:
 
 
 def as_number(value: Any) -> float | None:
-    """Return `value` as a float, or None for null, booleans and non-numbers."""
+    """Return `value` as a float, or None for null, booleans, non-numbers and huge ints."""
     try:
         return float(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -92,12 +92,16 @@ def coerce(value: Any, kind: str | None) -> Any:
 
     Raises:
         TypeError: the value's JSON type cannot be that type (a boolean as a number).
-        ValueError: the value's text does not parse as that type.
+        ValueError: the value's text does not parse as that type, or it is an integer too
+            large for a float (JSON allows any size, and msgspec decodes it whole).
     """
     if kind == "number":
         if isinstance(value, bool):
             raise TypeError("boolean is not a number")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError(f"out of range for a number: {value!r}") from None
     if kind == "boolean":
         if isinstance(value, bool):
             return value
@@ -110,7 +114,10 @@ def coerce(value: Any, kind: str | None) -> Any:
     if kind == "datetime":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise TypeError("not a timestamp")
-        return parse_timestamp_ms(value)
+        try:
+            return parse_timestamp_ms(value)
+        except OverflowError:
+            raise ValueError(f"out of range for a timestamp: {value!r}") from None
     if kind == "string":
         if isinstance(value, str):
             return value

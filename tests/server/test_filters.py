@@ -321,6 +321,9 @@ def test_coerce(value: Any, kind: str | None, expected: Any) -> None:
         (True, "datetime", TypeError),
         ([1], "datetime", TypeError),
         (None, "datetime", TypeError),
+        # JSON integers have no size limit; one too large for a float is out of range.
+        pytest.param(10**400, "number", ValueError, id="huge-int-number"),
+        pytest.param(-(10**400), "datetime", ValueError, id="huge-int-datetime"),
     ],
 )
 def test_coerce_refuses(value: Any, kind: str, error: type[Exception]) -> None:
@@ -345,6 +348,7 @@ def test_coerce_keeps_non_finite_numbers() -> None:
         ("x", None),
         ([1], None),
         ({"a": 1}, None),
+        pytest.param(10**400, None, id="huge-int"),
     ],
 )
 def test_as_number(value: Any, expected: float | None) -> None:

@@ -251,3 +251,29 @@ async def test_a_page_past_every_event_is_empty_however_far(
     )
     assert body["events"] == []
     assert body["count" if route == "search" else "totalEvents"] == len(dataset)
+
+
+@pytest.mark.parametrize("type_", ["number", "datetime"])
+@pytest.mark.parametrize("route", ["search", "export"])
+async def test_a_filter_value_too_large_for_a_float_is_400(
+    client: aiohttp.ClientSession, route: str, type_: str
+) -> None:
+    filters = [_filter("metadata.cost", "greater than", 10**400, type_)]
+    body = await call(client, "POST", f"/v1/events/{route}", {"filters": filters}, status=400)
+    assert body["errorCode"] == "VALIDATION_ERROR"
+    assert "metadata.cost" in body["message"]
+
+
+@pytest.mark.parametrize(("type_", "value"), [("number", 1), ("datetime", JAN_1)])
+async def test_a_stored_number_too_large_for_a_float_matches_no_typed_compare(
+    client: aiohttp.ClientSession, type_: str, value: Any
+) -> None:
+    await create_event(client, event_name="huge", metadata={"big": 10**400})
+    await create_event(client, event_name="small", metadata={"big": 2})
+    filters = [_filter("metadata.big", "greater than", value, type_)]
+
+    body = await call(client, "POST", "/v1/events/search", {"filters": filters})
+
+    assert [event["event_name"] for event in body["events"]] == (
+        ["small"] if type_ == "number" else []
+    )

@@ -163,6 +163,21 @@ async def test_session_tree_metadata_counts(client: aiohttp.ClientSession) -> No
     assert (await get_event(client, sid))["metadata"] == {}
 
 
+async def test_session_tree_skips_a_metadata_number_too_large_for_a_float(
+    client: aiohttp.ClientSession,
+) -> None:
+    # JSON allows any integer and the body decodes it whole; summing it as a float raised (500).
+    sid = (await start_session(client))["session_id"]
+    await create_event(client, session_id=sid, metadata={"cost": 10**400, "total_tokens": 3})
+    await create_event(client, session_id=sid, metadata={"cost": 0.25})
+
+    metadata = (await call(client, "GET", f"/v1/sessions/{sid}"))["metadata"]
+
+    assert metadata["cost"] == 0.25
+    assert metadata["total_tokens"] == 3
+    assert metadata["num_events"] == 2
+
+
 async def test_session_tree_of_an_empty_session(client: aiohttp.ClientSession) -> None:
     sid = (await start_session(client))["session_id"]
     tree = await call(client, "GET", f"/v1/sessions/{sid}")

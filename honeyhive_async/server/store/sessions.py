@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...models import StartSessionRequest
+from ..filters import as_number
 from ._db import EventDict, EventTable
 from ._records import build_event, duration, merge_into, new_id, now_ms
 
@@ -109,8 +110,10 @@ def _aggregates(root: EventDict, events: list[EventDict]) -> dict[str, Any]:
         metadata = event.get("metadata") or {}
         for key in sums:
             value = metadata.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sums[key] += value
+            # as_number: an integer too large for a float is not summed (it would raise).
+            number = as_number(value) if isinstance(value, (int, float)) else None
+            if number is not None:
+                sums[key] += number
     return {
         "num_events": len(events),
         "num_model_events": sum(1 for e in events if e.get("event_type") == "model"),
