@@ -16,6 +16,8 @@ list or tuple of scalars      ``key[]=a&key[]=b`` (``None``    ``GET /v1/datapoi
 mapping or Struct, or a list  one JSON-encoded value           ``dateRange`` (``{$gte, $lte}``),
 that holds one                                                 ``filters`` ("JSON string or array
                                                                of filter objects"), ``filter``
+anything else, alone or in a  ``TypeError`` naming the key     (a ``datetime`` or ``UUID`` has
+list                                                           no one encoding: pass a str)
 ============================  ===============================  ==================================
 
 Lists use repeated bracket keys because the server's parser rejects a single bare value for a
@@ -38,7 +40,17 @@ Query = Mapping[str, Any]
 """Query parameters by name; see the module docstring for how each kind of value is sent."""
 
 _SCALARS = (str, int, float)
-_encode_json = msgspec.json.Encoder().encode
+_OBJECTS = (Mapping, msgspec.Struct)
+
+
+def _mapping_as_dict(value: object) -> object:
+    # msgspec encodes dicts natively but no other Mapping (a MappingProxyType, a ChainMap).
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Encoding objects of type {type(value).__name__} is unsupported")
+
+
+_encode_json = msgspec.json.Encoder(enc_hook=_mapping_as_dict).encode
 
 
 def encode_query(params: Query) -> str:
@@ -52,14 +64,22 @@ def encode_query(params: Query) -> str:
         if value is None:
             continue
         if isinstance(value, (list, tuple)):
-            if all(item is None or isinstance(item, _SCALARS) for item in value):
-                name = quote(key, safe="") + "[]="
-                pairs.extend(name + _scalar(item) for item in value if item is not None)
+            if any(isinstance(item, _OBJECTS) for item in value):
+                pairs.append(quote(key, safe="") + "=" + _json(key, value))
                 continue
-            pairs.append(quote(key, safe="") + "=" + _json(key, value))
+            name = quote(key, safe="") + "[]="
+            for item in value:
+                if item is None:
+                    continue
+                if not isinstance(item, _SCALARS):
+                    raise TypeError(
+                        f"query parameter {key!r}: cannot send a {type(item).__name__} in a "
+                        "list; pass str, int, float or bool items, or mappings or Structs"
+                    )
+                pairs.append(name + _scalar(item))
         elif isinstance(value, _SCALARS):
             pairs.append(quote(key, safe="") + "=" + _scalar(value))
-        elif isinstance(value, (Mapping, msgspec.Struct)):
+        elif isinstance(value, _OBJECTS):
             pairs.append(quote(key, safe="") + "=" + _json(key, value))
         else:
             raise TypeError(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -64,6 +66,16 @@ class _Range(msgspec.Struct):
             id="struct-json",
         ),
         pytest.param(
+            {"dateRange": MappingProxyType({"$gte": 1})},
+            "dateRange=%7B%22%24gte%22%3A1%7D",
+            id="any-mapping-json",
+        ),
+        pytest.param(
+            {"filters": [MappingProxyType({"field": "x"})]},
+            "filters=%5B%7B%22field%22%3A%22x%22%7D%5D",
+            id="list-of-any-mappings-json",
+        ),
+        pytest.param(
             {"filters": '[{"field":"x"}]'},
             "filters=%5B%7B%22field%22%3A%22x%22%7D%5D",
             id="json-string-passes-as-text",
@@ -80,6 +92,10 @@ def test_encode_query(params: dict[str, Any], expected: str) -> None:
         ({"when": dt.datetime(2024, 1, 1)}, "'when'.*datetime"),
         ({"ids": {"a", "b"}}, "'ids'.*set"),
         ({"filters": [{"at": object()}]}, "'filters'.*JSON-encode"),
+        # Refused in a list as when alone: never a JSON array under the bare key for a list.
+        ({"ids": [dt.datetime(2024, 1, 1)]}, "'ids'.*datetime in a list"),
+        ({"run_ids": ["r1", uuid.UUID(int=1)]}, "'run_ids'.*UUID in a list"),
+        ({"ids": [["a", "b"]]}, "'ids'.*list in a list"),
     ],
 )
 def test_values_without_an_encoding_are_refused_by_name(
