@@ -24,7 +24,7 @@ EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 SPAN_TYPES: frozenset[str] = frozenset(get_args(SpanType))
 
 SEARCH_MAX_LIMIT = 1000
-"""Largest `limit` of `POST /v1/events` (search) a page may ask for."""
+"""Largest `limit` of `POST /v1/events/search` a page may ask for."""
 EXPORT_MAX_LIMIT = 7500
 """Largest `limit` of the legacy `POST /v1/events/export`."""
 DEFAULT_PAGE_LIMIT = 1000
