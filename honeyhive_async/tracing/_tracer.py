@@ -16,12 +16,14 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 from .._client import AsyncHoneyHive
 from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
-from ._exporter import DropHook, Exporter, ExportReport, on_exporter_thread
+from ._exporter import Exporter, on_exporter_thread
+from ._ledger import DropHook, ExportReport
+from ._record import SpanRecord
 from ._span import Session, Span, _current
 
 __all__ = [
@@ -57,10 +59,10 @@ def set_default_tracer(tracer: Tracer | None) -> Tracer | None:
 
 
 class _Discard:
-    """An exporter for spans that have no tracer: it keeps nothing."""
+    """The sink of spans that have no tracer: it keeps nothing."""
 
-    def enqueue_span(self, span: Span) -> None:
-        span._release()  # the queued copy is not GC-tracked: let go of the caller's values now
+    def enqueue_span(self, record: SpanRecord) -> None:
+        pass  # kept by no one, the record is freed (with what it holds) when this returns
 
     def enqueue_session_start(self, session: Session) -> None:
         pass
@@ -69,13 +71,12 @@ class _Discard:
         pass
 
 
-class _NoTracer:
-    _exporter = _Discard()
+_DISCARD = _Discard()
 
 
 def detached_session() -> Session:
     """Return a session whose spans are discarded (for `trace_span` with no tracer)."""
-    return Session.open(cast(Tracer, _NoTracer()), "untraced", source="none")
+    return Session.open(_DISCARD, "untraced", source="none")
 
 
 def _default_session_name() -> str:
@@ -199,7 +200,7 @@ class Tracer:
             with self._default_lock:
                 session = self._default_session
                 if session is None:
-                    session = Session.open(self, self.session_name, source=self.source)
+                    session = Session.open(self._exporter, self.session_name, source=self.source)
                     self._default_session = session
                     self._exporter.enqueue_session_start(session)
         return session
@@ -344,7 +345,7 @@ class Tracer:
             yield None
             return
         session = Session.open(
-            self, "remote", session_id=session_id, source=self.source, remote=True
+            self._exporter, "remote", session_id=session_id, source=self.source, remote=True
         )
         parent_id = baggage.get(_BAGGAGE_PARENT)
         parent: Span = session
@@ -405,7 +406,7 @@ class SessionScope:
     def __enter__(self) -> Session:
         tracer = self._tracer
         session = Session.open(
-            tracer, self._name, session_id=self._session_id, source=tracer.source
+            tracer._exporter, self._name, session_id=self._session_id, source=tracer.source
         )
         inputs, metadata, user_properties, config = self._fields
         session.inputs = inputs
