@@ -7,8 +7,8 @@ one place to the next under `Ledger.lock`, and `report` reads under it, so that 
 never counts an event twice or never.
 
 The ledger also owns the end of every record (see `SpanRecord`): an event leaves the
-exporter only through `acknowledge` (sent), `drop`/`give_up` (after `on_drop`) or
-`forget_at_fork`, and each of them releases the record there.
+exporter only through `acknowledge` (sent), `drop`/`give_up` (after `on_drop`),
+`end_chunk` (one a bug skipped) or `forget_at_fork`, and each releases the record there.
 """
 
 from __future__ import annotations

@@ -21,8 +21,7 @@ from urllib.parse import quote, unquote
 
 from .._client import AsyncHoneyHive
 from ._capture import DEFAULT_REDACT_KEYS, RedactHook, Sanitizer
-from ._exporter import Exporter, on_exporter_thread
-from ._ledger import DropHook, ExportReport
+from ._exporter import DropHook, Exporter, ExportReport, on_exporter_thread
 from ._record import SpanRecord
 from ._span import Session, Span, _current
 
