@@ -16,10 +16,8 @@ from honeyhive_async.tracing._encode import (
     EVENT_OVERHEAD,
     check_encodable,
     event_request,
-    repair_value,
     session_start_fields,
     session_update_fields,
-    traceback_frames,
 )
 from honeyhive_async.tracing._ids import format_id, next_id
 from honeyhive_async.tracing._record import SessionRef, SpanRecord
@@ -164,16 +162,6 @@ def test_secrets_are_redacted_in_every_field() -> None:
     assert _json(request.metadata) == {"api_key": "[REDACTED]"}
 
 
-def test_traceback_frames_read_their_source_lines() -> None:
-    (frame,) = traceback_frames([(__file__, 1, "<module>")])
-    assert frame == {
-        "filename": __file__,
-        "lineno": 1,
-        "name": "<module>",
-        "line": '"""Finished spans and sessions as the requests the exporter sends (`_encode`, no I/O)."""',
-    }
-
-
 class _Sink:
     def enqueue_span(self, record: SpanRecord) -> None: ...
     def enqueue_session_start(self, session: Session) -> None: ...
@@ -220,11 +208,3 @@ def test_a_request_with_a_lone_surrogate_is_repaired_in_place() -> None:
         msgspec.json.encode(request)
     check_encodable(request)
     assert (request.event_name, request.children_ids) == ("caf\ufffd", ["a\ufffd"])
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("plain", "plain"), ("caf\udce9", "caf\ufffd"), (None, None), (3, 3)],
-)
-def test_repair_value_repairs_text_only(value: Any, expected: Any) -> None:
-    assert repair_value(value) == expected
