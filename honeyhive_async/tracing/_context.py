@@ -84,8 +84,8 @@ def enrich_session(
         feedback=feedback,
         user_properties=user_properties,
     )
-    if session.ended and session.tracer is not None:
-        session.tracer._exporter.enqueue_session_update(session)
+    if session.ended and session._sink is not None:
+        session._sink.enqueue_session_update(session)
     return True
 
 

@@ -5,37 +5,25 @@ from __future__ import annotations
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 import msgspec
 
 from . import _ids
 from ._ids import format_id
+from ._record import SessionRef, SpanRecord, wall_offset
 
 if TYPE_CHECKING:
     from ..models import EventType
     from ._capture import Binder
-    from ._tracer import Tracer
 
-__all__ = ["Session", "Span", "open_child", "wall_offset"]
+__all__ = ["Session", "Span", "SpanSink", "open_child", "wall_offset"]
 
 T = TypeVar("T")
 
 _perf = time.perf_counter
 _time = time.time
 
-
-def wall_offset() -> float:
-    """Seconds to add to a `time.perf_counter()` reading to get Unix time, as of now.
-
-    Spans read one monotonic clock (start and end); their Unix times are derived when they
-    are encoded, which saves a clock read per span and keeps durations immune to clock steps.
-    """
-    return _time() - _perf()
-
-
-_NO_KWARGS: dict[str, Any] = {}  # shared and never written: binding only reads it
 
 MAX_FRAMES = 32
 """Innermost traceback frames recorded with an error."""
@@ -78,7 +66,7 @@ class Span(msgspec.Struct, eq=False):
 
     # A Struct built in C (one call, no __init__ frame). A running span is GC-tracked: it holds
     # the caller's values, and a cycle through it (an abandoned generator stored on its owner)
-    # must stay collectable. What the exporter queues is a `_Finished` copy that is not tracked:
+    # must stay collectable. What the exporter queues is a `SpanRecord` copy that is not tracked:
     # thousands of them wait at a time, and tracked they made the application's own
     # collections slower. Ids are integers until the exporter formats them (see `_ids`); times
     # are perf_counter floats.
@@ -154,34 +142,6 @@ class Span(msgspec.Struct, eq=False):
             f"event_id={self.event_id!r}, parent_id={self.parent_id!r})"
         )
 
-    def bound_inputs(self) -> dict[str, Any] | None:
-        """The inputs: bound call arguments merged with what `update(inputs=...)` added.
-
-        This is the exporter's view: `@trace` may hand a call's arguments straight to the
-        exporter's copy when the call ends, so on a running span they can be missing.
-        """
-        binder = self._binder
-        extra = self._extra  # read directly, not through the descriptor: the exporter's path
-        inputs: dict[str, Any] | None = None if extra is None else extra.get("inputs")
-        if binder is None:
-            return inputs
-        bound = binder.bind(self._args, self._kwargs or _NO_KWARGS)
-        if inputs:
-            bound.update(inputs)
-        return bound
-
-    def _release(self, *, everything: bool = True) -> None:
-        # Called on the exporter's copy (`_Finished`): the call's payload once the copy is
-        # encoded, everything once it is dropped (after `on_drop` saw it), at fork in the child
-        # and when there is no exporter. The copy is not GC-tracked: what it lets go of can no
-        # longer keep a cycle alive.
-        self.outputs = None
-        self._binder = None
-        self._args = ()
-        self._kwargs = None
-        if everything:
-            self._extra = None
-
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error; its traceback goes to metadata on export."""
         try:
@@ -230,28 +190,48 @@ class Span(msgspec.Struct, eq=False):
         self._t1 = t1 = _perf()
         session = self.session
         sink = session._sink
-        if sink is not None:
-            # The copy reaches the session only through an untracked stand-in (never the
-            # tracer and its exporter, which would make a loop the collector cannot see), and
-            # owns its enriched fields and children: what changes here later is not exported.
-            children, extra = self._children, self._extra
-            sink(
-                _Finished(
-                    session._detached or session,
-                    self._parent,
-                    self.event_type,
-                    self.event_name,
-                    self._id,
-                    self._t0,
-                    binder,
-                    args,
-                    kwargs,
-                    None if children is None else children.copy(),
-                    outputs,
-                    t1,
-                    None if extra is None else extra.copy(),
+        if sink is None:
+            return
+        # The record reaches the session only through its untracked `SessionRef` (never the
+        # sink, which would make a loop the collector cannot see), and owns its enriched
+        # fields and children: what changes here later is not exported.
+        children, extra = self._children, self._extra
+        if kwargs is None and children is None and extra is None:
+            # Most spans (leaves called with positional arguments, nothing enriched): the
+            # three fields left out keep their defaults, and each keyword left out saves
+            # msgspec's constructor ~8 ns on the caller's path.
+            sink.enqueue_span(
+                SpanRecord(
+                    session=session._ref,
+                    event_type=self.event_type,
+                    event_name=self.event_name,
+                    id=self._id,
+                    parent=self._parent,
+                    perf_start=self._t0,
+                    perf_end=t1,
+                    outputs=outputs,
+                    binder=binder,
+                    args=args,
                 )
             )
+            return
+        sink.enqueue_span(
+            SpanRecord(
+                session=session._ref,
+                event_type=self.event_type,
+                event_name=self.event_name,
+                id=self._id,
+                parent=self._parent,
+                perf_start=self._t0,
+                perf_end=t1,
+                outputs=outputs,
+                binder=binder,
+                args=args,
+                kwargs=kwargs,
+                children=None if children is None else children.copy(),
+                extra=None if extra is None else extra.copy(),
+            )
+        )
 
     def update(
         self,
@@ -292,31 +272,39 @@ class Span(msgspec.Struct, eq=False):
             self.event_name = event_name
 
 
-class _Finished(Span, gc=False):
-    """A finished span as the exporter queues it, not GC-tracked.
+class SpanSink(Protocol):
+    """Where a session's finished spans, its start and its updates go: the tracer's exporter.
 
-    So that it never keeps a cycle alive, it lets go of every captured value once encoded or
-    dropped (`_release`), at fork in the child, and at once when there is no exporter.
+    Spans and sessions know only this, never the tracer.
     """
+
+    def enqueue_span(self, record: SpanRecord) -> None:
+        """Take a finished span; never blocks, never raises."""
+
+    def enqueue_session_start(self, session: Session) -> None:
+        """Take the start of `session` (`POST /v1/sessions`)."""
+
+    def enqueue_session_update(self, session: Session) -> None:
+        """Take the update that closes `session` or sends what it was enriched with since."""
 
 
 class Session(Span, gc=True):
     """A HoneyHive session: the root event (its `event_id` is the `session_id`)."""
 
     # A session is its own `session`: a cycle the collector sees (sessions are tracked too).
-    tracer: Tracer | None = None
-    _sink: Callable[[Span], None] | None = None
+    _sink: SpanSink | None = None
+    """Where this session's spans, its start and its updates go."""
     session_name: str = ""
     source: str = ""
     remote: bool = False
     """A session owned by another process (distributed tracing): never started or closed here."""
-    _detached: Session | None = None
-    """What the exporter's copies of this session's spans point at: its id and source only."""
+    _ref: SessionRef = SessionRef("", "", "")
+    """What the records of this session's spans point at: its id, name and source only."""
 
     @classmethod
     def open(
         cls,
-        tracer: Tracer,
+        sink: SpanSink,
         session_name: str,
         *,
         session_id: str | None = None,
@@ -336,24 +324,14 @@ class Session(Span, gc=True):
             # Formatted once: every span of the session sends it.
             format_id(_ids.next_id()) if session_id is None else session_id,
             _perf(),
-            tracer=tracer,
-            # Bound once: every span of the session hands itself to the exporter through it.
-            _sink=tracer._exporter.enqueue_span,
+            _sink=sink,
             session_name=session_name,
             source=source,
             remote=remote,
         )
         session.session = session
-        session._detached = _DetachedSession(
-            None,  # type: ignore[arg-type]  # a stand-in points at nothing
-            None,
-            "session",
-            session_name,
-            session._id,
-            session._t0,
-            session_name=session_name,
-            source=source,
-            remote=remote,
+        session._ref = SessionRef(
+            event_id=session.event_id, session_name=session_name, source=source
         )
         return session
 
@@ -362,16 +340,8 @@ class Session(Span, gc=True):
         if self._t1:
             return
         self._t1 = _perf()
-        if not self.remote and self.tracer is not None:
-            self.tracer._exporter.enqueue_session_update(self)
-
-
-class _DetachedSession(Session, gc=False):
-    """A session's id, name and source, without its tracer: what `_Finished` copies point at.
-
-    Not GC-tracked and pointing at nothing tracked, so a copy kept anywhere (an `on_drop`
-    handler's list, a queue left behind) never holds the tracer or its exporter.
-    """
+        if not self.remote and self._sink is not None:
+            self._sink.enqueue_session_update(self)
 
 
 def open_child(

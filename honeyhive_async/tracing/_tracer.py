@@ -14,13 +14,15 @@ import weakref
 from collections.abc import Iterable, Mapping, MutableMapping
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from .._client import AsyncHoneyHive
 from ._capture import RedactHook, Sanitizer
 from ._context import ContextExecutor, _current
-from ._exporter import DropHook, Exporter, ExportReport
+from ._exporter import Exporter
+from ._ledger import DropHook, ExportReport
 from ._propagation import continue_from, inject
+from ._record import SpanRecord
 from ._redact import DEFAULT_REDACT_KEYS
 from ._settle import STOP_GRACE, deadline_after, exit_flush, remaining, settle
 from ._span import Session, Span
@@ -55,10 +57,10 @@ def set_default_tracer(tracer: Tracer | None) -> Tracer | None:
 
 
 class _Discard:
-    """An exporter for spans that have no tracer: it keeps nothing."""
+    """The sink of spans that have no tracer: it keeps nothing."""
 
-    def enqueue_span(self, span: Span) -> None:
-        span._release()  # the queued copy is not GC-tracked: let go of the caller's values now
+    def enqueue_span(self, record: SpanRecord) -> None:
+        pass  # kept by no one, the record is freed (with what it holds) when this returns
 
     def enqueue_session_start(self, session: Session) -> None:
         pass
@@ -67,13 +69,12 @@ class _Discard:
         pass
 
 
-class _NoTracer:
-    _exporter = _Discard()
+_DISCARD = _Discard()
 
 
 def detached_session() -> Session:
     """Return a session whose spans are discarded (for `trace_span` with no tracer)."""
-    return Session.open(cast(Tracer, _NoTracer()), "untraced", source="none")
+    return Session.open(_DISCARD, "untraced", source="none")
 
 
 def _default_session_name() -> str:
@@ -197,7 +198,7 @@ class Tracer:
             with self._default_lock:
                 session = self._default_session
                 if session is None:
-                    session = Session.open(self, self.session_name, source=self.source)
+                    session = Session.open(self._exporter, self.session_name, source=self.source)
                     self._default_session = session
                     self._exporter.enqueue_session_start(session)
         return session
@@ -334,7 +335,9 @@ class Tracer:
         return continue_from(headers, open_remote=self._open_remote)
 
     def _open_remote(self, session_id: str) -> Session:
-        return Session.open(self, "remote", session_id=session_id, source=self.source, remote=True)
+        return Session.open(
+            self._exporter, "remote", session_id=session_id, source=self.source, remote=True
+        )
 
     # -- threads --------------------------------------------------------------------------------
 
@@ -367,7 +370,7 @@ class SessionScope:
     def __enter__(self) -> Session:
         tracer = self._tracer
         session = Session.open(
-            tracer, self._name, session_id=self._session_id, source=tracer.source
+            tracer._exporter, self._name, session_id=self._session_id, source=tracer.source
         )
         inputs, metadata, user_properties, config = self._fields
         session.inputs = inputs

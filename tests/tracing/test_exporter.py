@@ -6,8 +6,10 @@ import asyncio
 import gc
 import logging
 import os
+import sys
 import time
 import weakref
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +17,16 @@ import pytest
 
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
-from honeyhive_async.tracing import Span, Tracer, current_span, enrich_span, trace
+from honeyhive_async.tracing import (
+    ExportReport,
+    Session,
+    Span,
+    Tracer,
+    current_span,
+    enrich_span,
+    trace,
+)
+from honeyhive_async.tracing._record import SpanRecord
 
 from .conftest import events_of, make_tracer
 
@@ -59,7 +70,7 @@ async def test_batches_respect_the_size_limit(
 async def test_a_full_queue_drops_new_events_counts_them_and_calls_on_drop(
     tracer_factory: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    dropped: list[tuple[str, Span]] = []
+    dropped: list[tuple[str, SpanRecord | Session]] = []
     tracer = tracer_factory(
         max_queue_size=5,
         max_batch_size=1000,
@@ -419,8 +430,8 @@ async def test_on_drop_after_a_rejection_still_sees_the_error_and_enriched_field
     # was enriched with: a dead-letter handler still learns what failed.
     seen: list[tuple[str, str, Any, Any, Any]] = []
 
-    def on_drop(reason: str, span: Span) -> None:
-        seen.append((reason, span.event_name, span.error, span.metadata, span.config))
+    def on_drop(reason: str, record: SpanRecord | Session) -> None:
+        seen.append((reason, record.event_name, record.error, record.metadata, record.config))
 
     tracer = tracer_factory(on_drop=on_drop)
     honeyhive_server.faults.fail_next(1, 400, path=BATCH)
@@ -449,7 +460,7 @@ async def test_a_dead_letter_on_drop_does_not_keep_the_tracer_alive(
 
     class App:
         def __init__(self) -> None:
-            self.dead: list[Span] = []  # spans given up on, kept for later
+            self.dead: list[SpanRecord | Session] = []  # events given up on, kept for later
             self.tracer = make_tracer(
                 honeyhive_server,
                 max_queue_size=1,
@@ -458,8 +469,8 @@ async def test_a_dead_letter_on_drop_does_not_keep_the_tracer_alive(
                 on_drop=self.on_drop,
             )
 
-        def on_drop(self, reason: str, span: Span) -> None:
-            self.dead.append(span)
+        def on_drop(self, reason: str, record: SpanRecord | Session) -> None:
+            self.dead.append(record)
 
     app = App()
 
@@ -469,7 +480,7 @@ async def test_a_dead_letter_on_drop_does_not_keep_the_tracer_alive(
 
     step(1)  # the session start fills the queue: this span is dropped
     await app.tracer.aclose(2)
-    assert [span.event_name for span in app.dead] == [step.__qualname__]
+    assert [record.event_name for record in app.dead] == [step.__qualname__]
     ref = weakref.ref(app)
     del app, step
     assert _freed(ref)
@@ -532,21 +543,35 @@ async def test_an_event_that_cannot_be_encoded_is_dropped_and_the_rest_go_on(
     assert _running(tracer)
 
 
-async def test_a_span_that_passed_the_capacity_check_as_the_tracer_closed_is_counted(
-    tracer_factory: Any,
+def test_a_span_that_passed_the_capacity_check_as_the_tracer_closed_is_counted(
+    threaded_server: LocalServer,
 ) -> None:
-    tracer = tracer_factory()
-    _run(1)
-    await tracer.aclose(5)
-    # As if the caller had passed the capacity check just before close() and appended after:
-    # nothing drains the queue any more, so the append must account for itself.
-    exporter = tracer._exporter
-    exporter._capacity = exporter.max_queue_size
-    _run(1)
+    tracer = make_tracer(threaded_server, set_default=False)
+
+    @trace(event_name="unit", tracer=tracer)
+    def unit() -> None: ...
+
+    unit()
+    closed: list[ExportReport] = []
+
+    def close_at_append(frame: Any, event: str, arg: Any) -> None:
+        # The tracer closes between the span's capacity check and its append to the queue
+        # (the one deque append on the way): nothing drains the queue any more, so the
+        # append must account for itself.
+        appending = event == "c_call" and getattr(arg, "__name__", "") == "append"
+        if appending and not closed and isinstance(getattr(arg, "__self__", None), deque):
+            closed.append(tracer.close_sync(timeout=5))
+
+    sys.setprofile(close_at_append)
+    try:
+        unit()
+    finally:
+        sys.setprofile(None)
+    assert closed, "the span never reached the queue"
+    assert (closed[0].sent, closed[0].pending, closed[0].dropped) == (2, 0, {})
     report = tracer.stats()
     assert report.pending == 0
     assert report.dropped == {"tracer_closed": 1}
-    assert not exporter._queue
 
 
 async def test_flush_after_close_returns_at_once(tracer_factory: Any) -> None:
@@ -557,11 +582,14 @@ async def test_flush_after_close_returns_at_once(tracer_factory: Any) -> None:
     assert report.pending == 0
 
 
-async def test_a_missing_key_is_its_own_drop_reason(honeyhive_server: LocalServer) -> None:
+async def test_a_missing_key_is_its_own_drop_reason(
+    honeyhive_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from honeyhive_async.tracing import Tracer as TracerClass
 
-    client = AsyncHoneyHive(base_url=honeyhive_server.url)
-    client._transport._api_key = None
+    for name in ("HH_API_KEY", "HONEYHIVE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    client = AsyncHoneyHive(base_url=honeyhive_server.url)  # no key anywhere
     tracer = TracerClass(client, flush_interval=0.05, flush_at_exit=False, set_default=False)
 
     @trace(tracer=tracer)
@@ -574,21 +602,24 @@ async def test_a_missing_key_is_its_own_drop_reason(honeyhive_server: LocalServe
 
 
 @pytest.mark.parametrize(
-    ("queue", "batch", "threshold"), [(10_000, 500, 500), (200, 500, 100), (1, 500, 1)]
+    ("queue", "batch", "spans"),
+    [
+        (10_000, 500, 500),  # a batch's worth (the session start and 499 spans) wakes it
+        (200, 500, 100),  # half the queue, when that is less than a batch
+        (2, 500, 1),  # never less than one
+    ],
 )
-def test_the_exporter_wakes_before_the_queue_can_fill(
-    queue: int, batch: int, threshold: int
+async def test_the_exporter_wakes_before_the_queue_can_fill(
+    tracer_factory: Any, honeyhive_server: LocalServer, queue: int, batch: int, spans: int
 ) -> None:
-    from honeyhive_async.tracing._capture import Sanitizer
-    from honeyhive_async.tracing._exporter import Exporter
-
-    exporter = Exporter(
-        lambda: AsyncHoneyHive("k"),
-        Sanitizer(),
-        max_queue_size=queue,
-        max_batch_size=batch,
-    )
-    assert exporter._wake_threshold == threshold
+    # No timer runs out here: only the queue's length wakes the exporter, and it must do so
+    # before the queue is full, or a burst of spans would be dropped.
+    tracer = tracer_factory(max_queue_size=queue, max_batch_size=batch, flush_interval=3600)
+    arrived = honeyhive_server.faults.delay_next(0, path=BATCH)  # only to learn when
+    _run(spans)
+    await asyncio.wait_for(arrived.wait_hit(), timeout=10)
+    report = await tracer.flush(5)
+    assert (report.sent, report.dropped) == (spans + 1, {})
 
 
 async def test_a_cancelled_aclose_leaves_the_exit_flush_in_place(

@@ -98,6 +98,7 @@ def test_a_running_span_is_tracked_and_what_the_exporter_queues_is_not() -> None
     # exporter's copies and requests, thousands at a time, stay out of it (tracked, they made
     # the application's own collections slower while the exporter ran).
     import gc
+    from types import SimpleNamespace
 
     from honeyhive_async.models import CreateEventRequest
     from honeyhive_async.tracing import trace_span
@@ -106,7 +107,7 @@ def test_a_running_span_is_tracked_and_what_the_exporter_queues_is_not() -> None
     with trace_span("tracked") as span:
         assert gc.is_tracked(span)
         assert gc.is_tracked(span.session)
-        span.session._sink = queued.append
+        span.session._sink = SimpleNamespace(enqueue_span=queued.append)
         span.update(outputs={"answer": [42]})
     (finished,) = queued
     assert not gc.is_tracked(finished)

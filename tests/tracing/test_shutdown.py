@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async.server import LocalServer
-from honeyhive_async.tracing import ExportReport, Tracer, trace
-from honeyhive_async.tracing import _exporter as exporter_module
+from honeyhive_async.tracing import ExportReport, Tracer, _encode, _ledger, trace
 from honeyhive_async.tracing import _settle as settle_module
 
 from .conftest import make_tracer
@@ -203,7 +202,7 @@ async def test_a_session_start_that_failed_is_dropped_once(
 )
 def test_a_warning_names_an_error_that_has_no_message(exc: BaseException, text: str) -> None:
     # "giving up on 500 events (shutdown): " used to end there for a cancelled send.
-    assert exporter_module._describe(exc) == text
+    assert _ledger.describe(exc) == text
 
 
 async def test_a_close_from_inside_on_drop_does_not_wait_on_its_own_thread(
@@ -245,7 +244,7 @@ async def test_a_start_stored_by_an_earlier_attempt_is_sent_whatever_the_last_on
     [("plain", "plain"), ("caf\udce9", "caf\ufffd"), ("naïve", "naïve"), (None, None), (3, 3)],
 )
 def test_names_are_repaired_and_other_values_left_alone(value: Any, expected: Any) -> None:
-    assert exporter_module._text(value) == expected
+    assert _encode.repair_value(value) == expected
 
 
 def test_every_report_counts_each_event_exactly_once(threaded_server: LocalServer) -> None:

@@ -1,0 +1,175 @@
+"""What the exporter sends, built from what it holds: pure functions, run on its thread.
+
+A finished span becomes a `CreateEventRequest` whose dict fields are already JSON (`Raw`):
+made JSON-safe, bounded and redacted by the tracer's `Sanitizer`. Sessions become the fields
+of their start and of their updates.
+"""
+
+from __future__ import annotations
+
+import linecache
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+
+from ..models import CreateEventRequest
+from ._capture import Sanitizer, repair_text, wrap_output
+from ._ids import format_id
+from ._record import SpanRecord
+from ._span import Session
+
+__all__ = [
+    "EVENT_OVERHEAD",
+    "check_encodable",
+    "event_request",
+    "repair_value",
+    "session_start_fields",
+    "session_update_fields",
+    "traceback_frames",
+]
+
+EVENT_OVERHEAD = 400
+"""Approximate encoded bytes of an event beyond its captured fields."""
+_EMPTY_OBJECT: Any = msgspec.Raw(b"{}")  # stands in for an empty inputs dict
+_encoder = msgspec.json.Encoder()
+
+
+def event_request(
+    record: SpanRecord, sanitizer: Sanitizer, wall_offset: float
+) -> tuple[CreateEventRequest, int]:
+    """The span as a request, and its approximate encoded size for the buffer's bound.
+
+    Args:
+        record: The finished span; read, not changed.
+        sanitizer: Makes each captured field JSON-safe, bounded and redacted.
+        wall_offset: Seconds from `perf_counter` time to Unix time (`_record.wall_offset`).
+    """
+    # The hottest code of the exporter thread: it competes with the application for the
+    # GIL, so the common span (arguments bound by @trace, nothing enriched) takes the
+    # shortest way. Raw JSON stands in for the dict fields (typed Any for that reason).
+    field: Callable[[str, Any], Any] = sanitizer.field
+    inputs = record.bound_inputs()
+    if inputs is None and sanitizer.redact is None:
+        raw_inputs = _EMPTY_OBJECT
+    else:  # a redaction hook sees every field, an empty one too
+        raw_inputs = field("inputs", {} if inputs is None else inputs)
+    size = EVENT_OVERHEAD + len(raw_inputs)
+    outputs = record.outputs
+    raw_outputs: Any = None
+    if outputs is not None:
+        raw_outputs = field("outputs", wrap_output(outputs))
+        size += len(raw_outputs)
+    t0 = record.perf_start
+    start = (t0 + wall_offset) * 1e3
+    duration = (record.perf_end - t0) * 1e3
+    session = record.session
+    session_id = session.event_id
+    parent = record.parent
+    children = record.children
+    request = CreateEventRequest(
+        event_type=record.event_type,
+        inputs=raw_inputs,
+        event_id=format_id(record.id),
+        session_id=session_id,
+        parent_id=session_id if parent is None else format_id(parent),
+        children_ids=None if children is None else [format_id(child) for child in children],
+        event_name=record.event_name,
+        source=session.source,
+        outputs=raw_outputs,
+        start_time=start,
+        end_time=start + duration,
+        duration=duration,
+    )
+    extra = record.extra
+    if extra is not None:
+        size += _add_extra(request, extra, sanitizer)
+    return request, size
+
+
+def _add_extra(request: CreateEventRequest, extra: dict[str, Any], sanitizer: Sanitizer) -> int:
+    """Set the rarely used fields a span was enriched with; return their encoded size."""
+    field: Callable[[str, Any], Any] = sanitizer.field
+    size = 0
+    metadata = extra.get("metadata")
+    frames = extra.get("_traceback")
+    if frames is not None:
+        metadata = {**(metadata or {}), "error_traceback": traceback_frames(frames)}
+    for name, value in (
+        ("config", extra.get("config")),
+        ("metadata", metadata),
+        ("metrics", extra.get("metrics")),
+        ("feedback", extra.get("feedback")),
+        ("user_properties", extra.get("user_properties")),
+    ):
+        if value is not None:
+            raw = field(name, value)
+            size += len(raw)
+            setattr(request, name, raw)
+    error = extra.get("error")
+    if error is not None:
+        request.error = sanitizer.text("error", error)
+    return size
+
+
+def traceback_frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]:
+    """Recorded frames as metadata shows them, with their source lines (read here, not by the caller)."""
+    return [
+        {"filename": f, "lineno": n, "name": name, "line": linecache.getline(f, n).strip()}
+        for f, n, name in frames
+    ]
+
+
+def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, Any]:
+    """The arguments of `client.session.start` for `session`.
+
+    Made once per start: a retried start sends the same bytes.
+    """
+    return {
+        "session_id": session.event_id,
+        "session_name": repair_value(session.session_name),
+        "source": repair_value(session.source),
+        "start_time": session.start_time,
+        "inputs": _raw(sanitizer, "inputs", session.inputs),
+        "config": _raw(sanitizer, "config", session.config),
+        "metadata": _raw(sanitizer, "metadata", session.metadata),
+        "user_properties": _raw(sanitizer, "user_properties", session.user_properties),
+    }
+
+
+def session_update_fields(session: Session, sanitizer: Sanitizer) -> dict[str, Any]:
+    """The fields of the `client.events.update` that closes or enriches `session`."""
+    outputs = session.outputs
+    return {
+        "outputs": UNSET if outputs is None else sanitizer.field("outputs", wrap_output(outputs)),
+        "metadata": _raw(sanitizer, "metadata", session.metadata, UNSET),
+        "metrics": _raw(sanitizer, "metrics", session.metrics, UNSET),
+        "feedback": _raw(sanitizer, "feedback", session.feedback, UNSET),
+        "config": _raw(sanitizer, "config", session.config, UNSET),
+        "user_properties": _raw(sanitizer, "user_properties", session.user_properties, UNSET),
+        "children_ids": session.children_ids or UNSET,
+        "end_time": UNSET if session.end_time is None else session.end_time,
+        "duration": UNSET if session.duration is None else session.duration,
+    }
+
+
+def _raw(sanitizer: Sanitizer, name: str, value: Any, absent: Any = None) -> Any:
+    # Raw JSON stands in for a dict field when the request is encoded.
+    return absent if value is None else sanitizer.field(name, value)
+
+
+def check_encodable(request: CreateEventRequest) -> None:
+    """Repair the text of `request` in place; raise if it still cannot be encoded."""
+    for name in request.__struct_fields__:
+        value = getattr(request, name)
+        if type(value) is list:
+            setattr(request, name, [repair_value(v) for v in value])
+        else:
+            setattr(request, name, repair_value(value))
+    _encoder.encode(request)
+
+
+def repair_value(value: Any) -> Any:
+    """A name as the server can take it: text repaired, anything else left to the encoder."""
+    return repair_text(value) if type(value) is str else value

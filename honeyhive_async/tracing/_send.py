@@ -1,0 +1,288 @@
+"""Sending one chunk of the exporter's buffer: session starts, a batch of events, updates.
+
+A batch is retried while its failure is transient, re-sent in part when the server created
+only some of its events, halved when it is too large (413), and repaired when its text cannot
+be encoded. Every outcome is written to the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections import deque
+from collections.abc import Coroutine, Iterable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from .._retry import backoff_delay
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    HoneyHiveError,
+    MissingAPIKeyError,
+    PartialBatchError,
+)
+from ..models import CreateEventRequest
+from ._capture import Sanitizer
+from ._encode import check_encodable, session_start_fields, session_update_fields
+from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe
+from ._record import SpanRecord
+from ._span import Session
+
+if TYPE_CHECKING:
+    from .._client import AsyncHoneyHive
+
+__all__ = ["Chunk", "Sender", "take_chunk"]
+
+log = logging.getLogger("honeyhive_async.tracing")
+
+_SESSION_CONCURRENCY = 8
+
+
+class Chunk:
+    """One round of sends: session starts, then one batch of events, then session updates.
+
+    The records of its events wait in the ledger (`Ledger.in_flight`) until acknowledged.
+    """
+
+    __slots__ = ("events", "marks", "starts", "updates")
+
+    def __init__(self) -> None:
+        self.starts: list[Session] = []
+        self.events: list[CreateEventRequest] = []
+        self.updates: list[Session] = []
+        self.marks: list[concurrent.futures.Future[None]] = []
+
+
+def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_bytes: int) -> Chunk:
+    """Take the next chunk from the front of `buffer`; call under `ledger.lock`.
+
+    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, or at a flush mark
+    (resolved once what came before it was sent or dropped). Its events are in flight from
+    here: the ledger holds their records until they are acknowledged or given up on.
+    """
+    chunk = Chunk()
+    in_flight: dict[str, SpanRecord] = {}
+    size = 0
+    ledger.busy = True  # a flush waits for the chunk even when it holds no event
+    while buffer and len(chunk.events) < max_events and size < max_bytes:
+        kind, item, request, item_size = buffer.popleft()
+        if request is not None:  # a span
+            chunk.events.append(request)
+            if request.event_id is not None:
+                in_flight[request.event_id] = item
+            size += item_size
+            ledger.buffered_bytes -= item_size
+        elif kind == START:
+            chunk.starts.append(item)
+        elif kind == UPDATE:
+            chunk.updates.append(item)
+        else:
+            chunk.marks.append(item)
+            break
+    ledger.starts_left = len(chunk.starts)
+    ledger.in_flight = in_flight
+    return chunk
+
+
+class Sender:
+    """Sends chunks with the exporter's own client and writes each outcome to the ledger.
+
+    Args:
+        client: The exporter's client (its own pool, no retries of its own).
+        sanitizer: Makes the session fields JSON-safe, bounded and redacted.
+        ledger: Where the outcome of each event goes.
+        max_attempts: Attempts per request for transient failures.
+    """
+
+    def __init__(
+        self, client: AsyncHoneyHive, sanitizer: Sanitizer, ledger: Ledger, max_attempts: int
+    ) -> None:
+        self._client = client
+        self._sanitizer = sanitizer
+        self._ledger = ledger
+        self._max_attempts = max_attempts
+
+    async def send(self, chunk: Chunk) -> None:
+        """Send `chunk`; what is not sent when this returns (or is cancelled) is dropped."""
+        ledger = self._ledger
+        starts, events, updates = chunk.starts, chunk.events, chunk.updates
+        started: set[int] = set()
+        updated: set[int] = set()
+        try:
+            # Sessions are independent of each other: send them concurrently, a few at a time.
+            await _gather_limited([self._send_start(session, started) for session in starts])
+            if events:
+                await self._send_events(events)
+            await _gather_limited([self._send_update(session, updated) for session in updates])
+        except BaseException as exc:
+            reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
+            if reason == "internal_error":
+                log.exception("honeyhive: unexpected error while exporting")
+            for session in starts:
+                if id(session) not in started:
+                    ledger.drop(reason, session, STARTING)
+            for session in updates:
+                if id(session) not in updated:
+                    ledger.failed_update(reason, session)
+            ledger.give_up(reason, list(ledger.in_flight), exc)
+            if reason == "shutdown":
+                raise
+        finally:
+            # Every event of the chunk is sent or dropped (on_drop has seen it) by now: the
+            # ledger lets go of what is left before a flush that waits on this chunk returns.
+            ledger.end_chunk()
+
+    async def _send_events(self, events: list[CreateEventRequest]) -> None:
+        ledger = self._ledger
+        pending = events
+        try:
+            async for attempt in _retrying(self._max_attempts):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        ledger.retried(len(pending))
+                    try:
+                        await self._client.events.create_batch(pending)
+                    except PartialBatchError as exc:
+                        ledger.acknowledge(_ids(pending, but=exc.uncreated))
+                        pending = exc.uncreated
+                        if pending:
+                            raise
+            ledger.acknowledge(_ids(pending))
+        except APIStatusError as exc:
+            if exc.status == 413 and len(pending) > 1:
+                # Too large for the server: halve until it fits.
+                half = len(pending) // 2
+                await self._send_events(pending[:half])
+                await self._send_events(pending[half:])
+                return
+            reason = "export_failed" if _transient(exc) else f"rejected_{exc.status}"
+            ledger.give_up(reason, _ids(pending), exc)
+        except (UnicodeEncodeError, msgspec.EncodeError):
+            # Text that is not UTF-8 (a lone surrogate from `os.fsdecode`) in a name or an
+            # error: repair it, so that one bad string never costs the batch.
+            pending = self._encodable(pending)
+            if pending:
+                await self._send_events(pending)
+        except MissingAPIKeyError as exc:
+            ledger.give_up("missing_api_key", _ids(pending), exc)
+        except HoneyHiveError as exc:  # connection failures, a decode error
+            ledger.give_up("export_failed", _ids(pending), exc)
+
+    def _encodable(self, pending: list[CreateEventRequest]) -> list[CreateEventRequest]:
+        """Return the events that encode once their text is repaired; drop the others alone."""
+        kept: list[CreateEventRequest] = []
+        for request in pending:
+            try:
+                check_encodable(request)
+            except Exception as exc:
+                self._ledger.give_up("encode_failed", _ids([request]), exc)
+                continue
+            kept.append(request)
+        return kept
+
+    async def _send_start(self, session: Session, done: set[int]) -> None:
+        ledger = self._ledger
+        # The start is idempotent (the tracer made the session id), so a retry after a lost
+        # answer makes no second session.
+        fields = session_start_fields(session, self._sanitizer)
+        reached = False  # whether an attempt may have reached the server before it failed
+        try:
+            async for attempt in _retrying(self._max_attempts):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        ledger.retried(1)
+                    try:
+                        await self._client.session.start(**fields)
+                    except HoneyHiveError as exc:
+                        reached = reached or _may_have_acted(exc)
+                        raise
+            stored = True
+        except Exception as exc:  # anything else is a bug here: it must not cost the chunk
+            stored = reached and await self._has_session(session)
+            if not stored:
+                ledger.warn(f"could not start session {session.event_id}: {describe(exc)}")
+                ledger.drop("session_start_failed", session, STARTING)
+        if stored:
+            ledger.start_stored()
+        # Not in a `finally`: a start cancelled in flight is neither sent nor dropped here,
+        # `send` counts it as shutdown.
+        done.add(id(session))
+
+    async def _has_session(self, session: Session) -> bool:
+        """After a start whose answer was lost, ask the server whether it has the session."""
+        try:
+            await self._client.session.get(session.event_id)
+        except HoneyHiveError:
+            return False
+        return True
+
+    async def _send_update(self, session: Session, done: set[int]) -> None:
+        fields = session_update_fields(session, self._sanitizer)
+        try:
+            async for attempt in _retrying(self._max_attempts):
+                with attempt:
+                    await self._client.events.update(session.event_id, **fields)
+        except Exception as exc:  # a bug here must not cost the chunk either
+            self._ledger.failed_update("rejected", session, exc)
+        finally:
+            done.add(id(session))
+
+
+def _ids(
+    requests: list[CreateEventRequest], *, but: Iterable[CreateEventRequest] = ()
+) -> list[str]:
+    """The event ids of `requests`, leaving out those of `but`."""
+    left = {request.event_id for request in but}
+    return [r.event_id for r in requests if r.event_id is not None and r.event_id not in left]
+
+
+async def _gather_limited(jobs: list[Coroutine[Any, Any, None]]) -> None:
+    if not jobs:
+        return
+    gate = asyncio.Semaphore(_SESSION_CONCURRENCY)
+
+    async def run(job: Coroutine[Any, Any, None]) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(run(job) for job in jobs))
+
+
+def _may_have_acted(exc: HoneyHiveError) -> bool:
+    """Whether the server may have done what a failed request asked (its answer was lost)."""
+    if isinstance(exc, APIConnectionError):
+        return exc.request_sent
+    return isinstance(exc, APIStatusError) and exc.status >= 500
+
+
+# -- the batch retry policy ----------------------------------------------------------------------
+# The same rules as `honeyhive_async._retry`'s `batch_should_retry` / `build_batch_retrying`,
+# which are to replace these three functions.
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (APIConnectionError, PartialBatchError)):
+        return True
+    if isinstance(exc, APIStatusError):
+        return exc.status in (408, 429) or exc.status >= 500
+    return False
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(exc, APIStatusError) and exc.retry_after is not None:
+        return min(exc.retry_after, 60.0)
+    return backoff_delay(state.attempt_number)
+
+
+def _retrying(max_attempts: int) -> AsyncRetrying:
+    return AsyncRetrying(
+        stop=stop_after_attempt(max_attempts),
+        wait=_wait,
+        retry=retry_if_exception(_transient),
+        reraise=True,
+    )
