@@ -284,6 +284,7 @@ PUBLIC: dict[str, list[str]] = {
         "Session",
         "SessionScope",
         "Span",
+        "SpanRecord",
         "Tracer",
         "current_span",
         "enrich_session",

@@ -2,11 +2,12 @@
 
 from ._context import ContextExecutor, current_span, enrich_session, enrich_span
 from ._decorator import trace, trace_span
-from ._exporter import ExportReport
+from ._ledger import ExportReport
+from ._record import SpanRecord
 from ._redact import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED
+from ._scope import SessionScope
 from ._span import Session, Span
 from ._tracer import (
-    SessionScope,
     Tracer,
     get_default_tracer,
     set_default_tracer,
@@ -21,6 +22,7 @@ __all__ = [
     "Session",
     "SessionScope",
     "Span",
+    "SpanRecord",
     "Tracer",
     "current_span",
     "enrich_session",

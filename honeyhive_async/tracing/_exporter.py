@@ -40,7 +40,7 @@ from ._span import Session
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
 
-__all__ = ["DropHook", "ExportReport", "Exporter", "on_exporter_thread"]
+__all__ = ["Exporter", "on_exporter_thread"]
 
 log = logging.getLogger("honeyhive_async.tracing")
 

@@ -15,9 +15,8 @@ from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from .._retry import backoff_delay
+from .._retry import batch_should_retry, build_batch_retrying
 from ..errors import (
     APIConnectionError,
     APIStatusError,
@@ -140,7 +139,7 @@ class Sender:
         ledger = self._ledger
         pending = events
         try:
-            async for attempt in _retrying(self._max_attempts):
+            async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         ledger.retried(len(pending))
@@ -159,7 +158,7 @@ class Sender:
                 await self._send_events(pending[:half])
                 await self._send_events(pending[half:])
                 return
-            reason = "export_failed" if _transient(exc) else f"rejected_{exc.status}"
+            reason = "export_failed" if batch_should_retry(exc) else f"rejected_{exc.status}"
             ledger.give_up(reason, _ids(pending), exc)
         except (UnicodeEncodeError, msgspec.EncodeError):
             # Text that is not UTF-8 (a lone surrogate from `os.fsdecode`) in a name or an
@@ -191,7 +190,7 @@ class Sender:
         fields = session_start_fields(session, self._sanitizer)
         reached = False  # whether an attempt may have reached the server before it failed
         try:
-            async for attempt in _retrying(self._max_attempts):
+            async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         ledger.retried(1)
@@ -223,7 +222,7 @@ class Sender:
     async def _send_update(self, session: Session, done: set[int]) -> None:
         fields = session_update_fields(session, self._sanitizer)
         try:
-            async for attempt in _retrying(self._max_attempts):
+            async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
                 with attempt:
                     await self._client.events.update(session.event_id, **fields)
         except Exception as exc:  # a bug here must not cost the chunk either
@@ -257,32 +256,3 @@ def _may_have_acted(exc: HoneyHiveError) -> bool:
     if isinstance(exc, APIConnectionError):
         return exc.request_sent
     return isinstance(exc, APIStatusError) and exc.status >= 500
-
-
-# -- the batch retry policy ----------------------------------------------------------------------
-# The same rules as `honeyhive_async._retry`'s `batch_should_retry` / `build_batch_retrying`,
-# which are to replace these three functions.
-
-
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, (APIConnectionError, PartialBatchError)):
-        return True
-    if isinstance(exc, APIStatusError):
-        return exc.status in (408, 429) or exc.status >= 500
-    return False
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    if isinstance(exc, APIStatusError) and exc.retry_after is not None:
-        return min(exc.retry_after, 60.0)
-    return backoff_delay(state.attempt_number)
-
-
-def _retrying(max_attempts: int) -> AsyncRetrying:
-    return AsyncRetrying(
-        stop=stop_after_attempt(max_attempts),
-        wait=_wait,
-        retry=retry_if_exception(_transient),
-        reraise=True,
-    )

@@ -12,7 +12,8 @@ import time
 import weakref
 from typing import Protocol
 
-from ._exporter import ExportReport, on_exporter_thread
+from ._exporter import on_exporter_thread
+from ._ledger import ExportReport
 
 __all__ = ["STOP_GRACE", "Settles", "deadline_after", "exit_flush", "remaining", "settle"]
 

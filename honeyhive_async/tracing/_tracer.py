@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextvars
 import functools
 import logging
 import os
@@ -13,22 +12,21 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping, MutableMapping
 from contextlib import AbstractContextManager
-from types import TracebackType
 from typing import Any, TypeVar
 
 from .._client import AsyncHoneyHive
 from ._capture import RedactHook, Sanitizer
-from ._context import ContextExecutor, _current
+from ._context import ContextExecutor
 from ._exporter import Exporter
 from ._ledger import DropHook, ExportReport
 from ._propagation import continue_from, inject
 from ._record import SpanRecord
 from ._redact import DEFAULT_REDACT_KEYS
+from ._scope import SessionScope
 from ._settle import STOP_GRACE, deadline_after, exit_flush, remaining, settle
 from ._span import Session, Span
 
 __all__ = [
-    "SessionScope",
     "Tracer",
     "detached_session",
     "get_default_tracer",
@@ -117,8 +115,9 @@ class Tracer:
             such text as it is (the client's own key is still replaced).
         redact: ``hook(field, value) -> value`` run on inputs, outputs and metadata (and the
             other captured fields); if it raises, a placeholder is written, never the value.
-        on_drop: ``on_drop(reason, span)``, called for every event given up on with the
-            exporter's copy of the span: its ids, name, times, error and enriched fields; the
+        on_drop: ``on_drop(reason, record)``, called for every event given up on with the
+            exporter's copy of the span (a `SpanRecord`; the `Session` for a session start):
+            its ids, name, times, error and enriched fields; the
             call's arguments and outputs too when it was dropped before being encoded
             (``queue_full``, ``buffer_full``, ``tracer_closed``). Read what you need inside
             the callback: the copy lets go of its values when it returns.
@@ -224,8 +223,9 @@ class Tracer:
                 session.update(outputs={"status": "ok"})
         """
         return SessionScope(
-            self,
+            self._exporter,
             name or self.session_name,
+            source=self.source,
             session_id=session_id,
             inputs=inputs,
             metadata=metadata,
@@ -344,70 +344,6 @@ class Tracer:
     def wrap_executor(self, executor: concurrent.futures.Executor) -> ContextExecutor:
         """Return an executor whose tasks run in the submitter's context (spans nest right)."""
         return ContextExecutor(executor)
-
-
-class SessionScope:
-    """A session opened by `Tracer.session`; a sync and an async context manager."""
-
-    def __init__(
-        self,
-        tracer: Tracer,
-        name: str,
-        *,
-        session_id: str | None,
-        inputs: dict[str, Any] | None,
-        metadata: dict[str, Any] | None,
-        user_properties: dict[str, Any] | None,
-        config: dict[str, Any] | None,
-    ) -> None:
-        self._tracer = tracer
-        self._name = name
-        self._session_id = session_id
-        self._fields = (inputs, metadata, user_properties, config)
-        self._token: contextvars.Token[Span | None] | None = None
-        self.session: Session | None = None
-
-    def __enter__(self) -> Session:
-        tracer = self._tracer
-        session = Session.open(
-            tracer._exporter, self._name, session_id=self._session_id, source=tracer.source
-        )
-        inputs, metadata, user_properties, config = self._fields
-        session.inputs = inputs
-        session.metadata = dict(metadata) if metadata else None
-        session.user_properties = dict(user_properties) if user_properties else None
-        session.config = dict(config) if config else None
-        tracer._exporter.enqueue_session_start(session)
-        self.session = session
-        self._token = _current.set(session)
-        return session
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        session = self.session
-        if session is None or self._token is None:
-            raise RuntimeError("the session was not entered")
-        _current.reset(self._token)
-        if exc is not None:
-            session.record_exception(exc)
-            # A session update has no `error` field: keep it with the metadata.
-            session.update(metadata={"error": session.error})
-        session.finish()
-
-    async def __aenter__(self) -> Session:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 _live_tracers: weakref.WeakSet[Tracer] = weakref.WeakSet()
