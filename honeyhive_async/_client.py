@@ -160,6 +160,16 @@ class AsyncHoneyHive:
         """Events: `create`, `get`, `update`, `create_batch`, `search`, `iter`, `export`."""
         return resources.AsyncEvents(self)
 
+    @cached_property
+    def datapoints(self) -> resources.AsyncDatapoints:
+        """Datapoints: `list`, `get`, `create`, `update`, `delete`, `create_batch`."""
+        return resources.AsyncDatapoints(self)
+
+    @cached_property
+    def datasets(self) -> resources.AsyncDatasets:
+        """Datasets: `list`, `create`, `update`, `delete`, `add_datapoints`, `remove_datapoint`."""
+        return resources.AsyncDatasets(self)
+
     def with_options(
         self,
         *,

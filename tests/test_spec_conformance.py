@@ -24,18 +24,33 @@ from referencing.jsonschema import DRAFT202012
 
 from honeyhive_async import AsyncHoneyHive, EventFilter, ExportFilter
 from honeyhive_async.models import (
+    AddDatapointsResponse,
+    AddDatapointsToDatasetRequest,
+    BatchCreateDatapointsRequest,
+    BatchCreateDatapointsResponse,
+    BatchDateRange,
+    CreateDatapointRequest,
+    CreateDatapointResponse,
+    CreateDatasetRequest,
+    CreateDatasetResponse,
     CreateEventBatchRequest,
     CreateEventBatchResponse,
     CreateEventRequest,
     CreateEventResponse,
+    DatapointMapping,
     DateRange,
     Event,
     EventsPage,
     ExportDateRange,
     ExportEventsRequest,
+    LegacyUpdateDatasetRequest,
     SearchEventsRequest,
     SessionProperties,
     StartSessionRequest,
+    UpdateDatapointRequest,
+    UpdateDatapointResponse,
+    UpdateDatasetRequest,
+    UpdateDatasetResponse,
     UpdateEventRequest,
 )
 from honeyhive_async.server import LocalServer, RecordedRequest
@@ -79,6 +94,44 @@ ROUTES = [
     Route(
         "POST", "/v1/events/export", "LegacyExportEventsRequest", ExportEventsRequest, EventsPage
     ),
+    Route(
+        "POST",
+        "/v1/datapoints",
+        "CreateDatapointRequest",
+        CreateDatapointRequest,
+        CreateDatapointResponse,
+    ),
+    Route(
+        "PUT",
+        "/v1/datapoints/{datapoint_id}",
+        "UpdateDatapointRequest",
+        UpdateDatapointRequest,
+        UpdateDatapointResponse,
+    ),
+    Route(
+        "POST",
+        "/v1/datapoints/batch",
+        "BatchCreateDatapointsRequest",
+        BatchCreateDatapointsRequest,
+        BatchCreateDatapointsResponse,
+    ),
+    Route(
+        "POST", "/v1/datasets", "CreateDatasetRequest", CreateDatasetRequest, CreateDatasetResponse
+    ),
+    Route(
+        "PUT",
+        "/v1/datasets/{dataset_id}",
+        "UpdateDatasetRequest",
+        UpdateDatasetRequest,
+        UpdateDatasetResponse,
+    ),
+    Route(
+        "POST",
+        "/v1/datasets/{dataset_id}/datapoints",
+        "AddDatapointsToDatasetRequest",
+        AddDatapointsToDatasetRequest,
+        AddDatapointsResponse,
+    ),
 ]
 
 STRUCT_SCHEMAS = [
@@ -88,6 +141,9 @@ STRUCT_SCHEMAS = [
     (DateRange, "SearchEventsRequestDateRange"),
     (ExportFilter, "SingleFilter"),
     (ExportDateRange, "LegacyExportEventsRequestDateRange"),
+    (DatapointMapping, "DatapointMapping"),
+    (BatchDateRange, "BatchDateRange"),
+    (LegacyUpdateDatasetRequest, "LegacyUpdateDatasetRequest"),
 ]
 
 EXAMPLES = [
@@ -282,9 +338,58 @@ async def _exercise(client: AsyncHoneyHive) -> None:
     await client.session.delete(sid)
 
 
+async def _exercise_datasets(client: AsyncHoneyHive) -> None:
+    """Call every datapoint and dataset method with every optional field it can send."""
+    event = await client.events.create(event_type="model", inputs={"q": "hi"}, outputs={"a": 1})
+    dataset = await client.datasets.create(name="conformance", description="d", datapoints=[])
+    dataset_id = dataset.dataset_id
+    created = await client.datapoints.create(
+        inputs={"q": "hi"},
+        history=[{"role": "user", "content": "hi"}],
+        ground_truth={"a": 1},
+        metadata={"k": "v"},
+        linked_event=event.event_id,
+        linked_datasets=[dataset_id],
+    )
+    dp = created.datapoint_id
+    await client.datapoints.update(
+        dp,
+        inputs={"q": "bye"},
+        history=[],
+        ground_truth={"a": 2},
+        metadata={"k": "w"},
+        linked_event=event.event_id,
+        linked_datasets=[dataset_id],
+    )
+    await client.datapoints.create_batch(
+        events=[event.event_id],
+        mapping={"inputs": ["inputs.q"], "history": [], "ground_truth": ["outputs.a"]},
+        dataset_id=dataset_id,
+    )
+    await client.datapoints.create_batch(
+        filters=[{"field": "event_type", "operator": "is", "value": "model", "type": "string"}],
+        date_range=("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z"),
+        check_state={event.event_id: True},
+        select_all=False,
+    )
+    await client.datasets.update(dataset_id, name="renamed", description="e", datapoints=[dp])
+    await client.datasets.add_datapoints(
+        dataset_id,
+        data=[{"question": "q", "answer": "a", "chat": [{"role": "user"}]}],
+        mapping={"inputs": ["question"], "ground_truth": ["answer"], "history": ["chat"]},
+    )
+    await client.datapoints.list(datapoint_ids=[dp], dataset_name="renamed")
+    await client.datapoints.get(dp)
+    await client.datasets.list(dataset_id=dataset_id, name="renamed")
+    await client.datasets.remove_datapoint(dataset_id, dp)
+    await client.datapoints.delete(dp)
+    await client.datasets.delete(dataset_id)
+
+
 async def _captured(server: LocalServer) -> list[RecordedRequest]:
     async with AsyncHoneyHive(server.api_key, base_url=server.url, max_retries=0) as client:
         await _exercise(client)
+        await _exercise_datasets(client)
     return list(server.requests)
 
 

@@ -1,6 +1,8 @@
-"""Resource groups hung off the client: `client.session` and `client.events`."""
+"""Resource groups hung off the client: `client.session`, `client.events`, `client.datapoints`, ..."""
 
+from .datapoints import AsyncDatapoints
+from .datasets import AsyncDatasets
 from .events import AsyncEvents
 from .sessions import AsyncSessions
 
-__all__ = ["AsyncEvents", "AsyncSessions"]
+__all__ = ["AsyncDatapoints", "AsyncDatasets", "AsyncEvents", "AsyncSessions"]

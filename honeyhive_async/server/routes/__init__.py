@@ -11,13 +11,15 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, events, sessions
+from . import admin, datapoints, datasets, events, sessions
 
-__all__ = ["ROUTE_TABLES", "admin", "events", "sessions"]
+__all__ = ["ROUTE_TABLES", "admin", "datapoints", "datasets", "events", "sessions"]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
     events.ROUTES,
+    datapoints.ROUTES,
+    datasets.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from ..filters import FilterError, project_fields
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
+from .datapoints import Datapoints
+from .datasets import Datasets
 from .events import BatchResult, EventQuery, Events
 from .sessions import Sessions
 
@@ -32,6 +34,8 @@ __all__ = [
     "LOCAL_WORKSPACE_ID",
     "BatchResult",
     "Database",
+    "Datapoints",
+    "Datasets",
     "EventDict",
     "EventQuery",
     "EventStore",
@@ -54,6 +58,8 @@ class Store:
         db: The shared `Database`.
         events: Events: create, read, update, search.
         sessions: Sessions: start, tree, delete.
+        datapoints: Datapoints, and the links between datapoints and datasets.
+        datasets: Datasets: named lists of datapoints.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -63,6 +69,8 @@ class Store:
         events_table = EventTable(self.db)
         self.sessions = Sessions(events_table)
         self.events = Events(events_table, self.sessions)
+        self.datapoints = Datapoints(self.db)
+        self.datasets = Datasets(self.db, self.datapoints)
 
     def close(self) -> None:
         """Close the database connection."""
