@@ -234,7 +234,6 @@ PUBLIC: dict[str, list[str]] = {
     "honeyhive_async.resources.datapoints": [
         "IDS_PER_REQUEST",
         "AsyncDatapoints",
-        "id_list",
     ],
     "honeyhive_async.resources.datasets": [
         "AsyncDatasets",

@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-__all__ = ["iso_utc", "struct_list", "to_struct"]
+from .._resource import path_id
+
+__all__ = ["id_list", "iso_utc", "struct_list", "to_struct"]
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -46,3 +48,14 @@ def iso_utc(value: dt.datetime | str) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
     return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def id_list(what: str, ids: Sequence[str]) -> list[str]:
+    """Return `ids` as a list, each checked to be a non-empty string (`what` names the error)."""
+    # A str is a Sequence[str] too: sending it letter by letter is never what was meant.
+    if isinstance(ids, str):
+        raise TypeError(f"{what} must be a list of ids, not a str")
+    listed = list(ids)
+    for value in listed:
+        path_id(what, value)  # the rule of an id in a path: a non-empty string
+    return listed

@@ -22,22 +22,12 @@ from ..models import (
     UpdateDatapointRequest,
     UpdateDatapointResponse,
 )
+from ._convert import id_list, to_struct
 
-__all__ = ["IDS_PER_REQUEST", "AsyncDatapoints", "id_list"]
+__all__ = ["IDS_PER_REQUEST", "AsyncDatapoints"]
 
 IDS_PER_REQUEST = 100
 """Datapoint ids sent per `GET /v1/datapoints`: a longer query string risks the URL limit."""
-
-
-def id_list(name: str, ids: Sequence[str]) -> list[str]:
-    """Return `ids` as a list, each checked to be a non-empty string, before any I/O."""
-    # A str is a Sequence[str] too: sending it letter by letter is never what was meant.
-    if isinstance(ids, str):
-        raise TypeError(f"{name} must be a list of ids, not a str")
-    listed = list(ids)
-    for value in listed:
-        path_id(name, value)  # the same rule as an id in a path: a non-empty string
-    return listed
 
 
 class AsyncDatapoints(AsyncAPIResource):
@@ -143,7 +133,8 @@ class AsyncDatapoints(AsyncAPIResource):
     ) -> UpdateDatapointResponse:
         """Update a datapoint (`PUT /v1/datapoints/{datapoint_id}`): only the fields given change.
 
-        `linked_datasets`, when given, replaces the datasets that hold the datapoint.
+        A field left as None is not sent (none can be cleared to null). `linked_datasets`,
+        when given, replaces the datasets that hold the datapoint.
         """
         path = f"/v1/datapoints/{path_id('datapoint_id', datapoint_id)}"
         body = UpdateDatapointRequest(
@@ -185,8 +176,8 @@ class AsyncDatapoints(AsyncAPIResource):
             select_all: Whether every matching event is selected (True unless given).
             dataset_id: A dataset that receives every new datapoint.
         """
-        if isinstance(mapping, Mapping):
-            mapping = DatapointMapping(**{key: list(value) for key, value in mapping.items()})
+        if mapping is not None:
+            mapping = to_struct(mapping, DatapointMapping, "mapping")
         if isinstance(date_range, tuple):
             date_range = BatchDateRange(gte=date_range[0], lte=date_range[1])
         body = BatchCreateDatapointsRequest(

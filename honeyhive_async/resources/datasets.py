@@ -20,7 +20,7 @@ from ..models import (
     UpdateDatasetRequest,
     UpdateDatasetResponse,
 )
-from .datapoints import id_list
+from ._convert import id_list, to_struct
 
 __all__ = ["AsyncDatasets"]
 
@@ -111,8 +111,7 @@ class AsyncDatasets(AsyncAPIResource):
                 e.g. ``{"inputs": ["question"], "ground_truth": ["answer"]}``.
         """
         path = f"{_dataset_path(dataset_id)}/datapoints"
-        if not isinstance(mapping, DatapointMapping):
-            mapping = DatapointMapping(**{key: list(keys) for key, keys in mapping.items()})
+        mapping = to_struct(mapping, DatapointMapping, "mapping")
         rows: builtins.list[JSONObject] = list(data)
         if not rows:
             raise ValueError("data must hold at least one row")

@@ -114,8 +114,21 @@ class TestDatapointsRequestShape:
             (lambda c: c.datapoints.list(datapoint_ids=["a", ""]), ValueError, "datapoint_ids"),
             (lambda c: c.datapoints.list(datapoint_ids="abc"), TypeError, "not a str"),
             (lambda c: c.datapoints.create(linked_datasets=[""]), ValueError, "linked_datasets"),
+            (
+                lambda c: c.datapoints.create_batch(events=["e"], mapping={"inputs": "q"}),
+                ValueError,
+                "mapping",
+            ),
         ],
-        ids=["get", "update", "delete", "list-blank-id", "list-str", "create-blank-dataset"],
+        ids=[
+            "get",
+            "update",
+            "delete",
+            "list-blank-id",
+            "list-str",
+            "create-blank-dataset",
+            "batch-bad-mapping",
+        ],
     )
     async def test_bad_ids_fail_before_any_io(
         self,

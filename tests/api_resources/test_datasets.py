@@ -127,6 +127,11 @@ class TestDatasetsRequestShape:
             ),
             (lambda c: c.datasets.create(name="x", datapoints=[""]), ValueError, "datapoints"),
             (lambda c: c.datasets.create(name="x", datapoints="ab"), TypeError, "not a str"),
+            (
+                lambda c: c.datasets.add_datapoints("d", data=[{}], mapping={"input": ["q"]}),
+                ValueError,
+                "mapping",
+            ),
         ],
         ids=[
             "update",
@@ -137,6 +142,7 @@ class TestDatasetsRequestShape:
             "add-no-rows",
             "create-blank-datapoint",
             "create-str",
+            "add-bad-mapping",
         ],
     )
     async def test_bad_arguments_fail_before_any_io(
