@@ -179,6 +179,7 @@ async def test_batch_by_filters_date_range_and_check_state(client: aiohttp.Clien
         ("POST", "/v1/datapoints/batch", {"selectAll": True, "dataset_id": "x"}, "dataset_id"),
         ("POST", "/v1/datapoints/batch", {"filters": [{"field": "a"}]}, "filters"),
         ("POST", "/v1/datapoints/batch", {"dateRange": {"$gte": "soon"}}, "$gte"),
+        ("POST", "/v1/datapoints/batch", {"dateRange": {"$lte": "nan"}}, "$lte"),
         ("POST", "/v1/datapoints/batch", {"mapping": {"x": []}, "events": []}, "x"),
     ],
 )

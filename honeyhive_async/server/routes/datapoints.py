@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import msgspec
@@ -151,7 +152,9 @@ def _bound(name: str, value: str | None) -> float | None:
     try:
         parsed = parse_timestamp_ms(value)
     except ValueError:
-        raise _bad(f"dateRange.{name} is not a timestamp: {value!r}") from None
+        parsed = None
+    if parsed is None or not math.isfinite(parsed):
+        raise _bad(f"dateRange.{name} is not a timestamp: {value!r}")
     return parsed
 
 
