@@ -160,6 +160,11 @@ class AsyncHoneyHive:
         """Events: `create`, `get`, `update`, `create_batch`, `search`, `iter`, `export`."""
         return resources.AsyncEvents(self)
 
+    @cached_property
+    def runs(self) -> resources.AsyncRuns:
+        """Experiment runs: `create`, `get`, `list`, `iter`, `update`, `delete`, `summary`, `compare`, ..."""
+        return resources.AsyncRuns(self)
+
     def with_options(
         self,
         *,

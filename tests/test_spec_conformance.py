@@ -28,15 +28,20 @@ from honeyhive_async.models import (
     CreateEventBatchResponse,
     CreateEventRequest,
     CreateEventResponse,
+    CreateRunRequest,
+    CreateRunResponse,
     DateRange,
     Event,
     EventsPage,
     ExportDateRange,
     ExportEventsRequest,
+    PassingRange,
     SearchEventsRequest,
     SessionProperties,
     StartSessionRequest,
     UpdateEventRequest,
+    UpdateRunRequest,
+    UpdateRunResponse,
 )
 from honeyhive_async.server import LocalServer, RecordedRequest
 
@@ -79,6 +84,10 @@ ROUTES = [
     Route(
         "POST", "/v1/events/export", "LegacyExportEventsRequest", ExportEventsRequest, EventsPage
     ),
+    Route("POST", "/v1/runs", "PostExperimentRunRequest", CreateRunRequest, CreateRunResponse),
+    Route(
+        "PUT", "/v1/runs/{run_id}", "PutExperimentRunRequest", UpdateRunRequest, UpdateRunResponse
+    ),
 ]
 
 STRUCT_SCHEMAS = [
@@ -88,6 +97,7 @@ STRUCT_SCHEMAS = [
     (DateRange, "SearchEventsRequestDateRange"),
     (ExportFilter, "SingleFilter"),
     (ExportDateRange, "LegacyExportEventsRequestDateRange"),
+    (PassingRange, "PassingRange"),
 ]
 
 EXAMPLES = [
@@ -275,6 +285,35 @@ async def _exercise(client: AsyncHoneyHive) -> None:
         page=1,
         ignore_order=True,
         evaluation_id="run-1",
+    )
+    run = await client.runs.create(
+        name="conformance",
+        run_id=str(uuid.uuid4()),
+        description="every field",
+        status="running",
+        metadata={"git": "abc"},
+        results={"score": 1},
+        dataset_id="ds1",
+        event_ids=[sid],
+        configuration={"model": "m"},
+        evaluators=["accuracy"],
+        session_ids=[sid],
+        datapoint_ids=["dp1"],
+        passing_ranges={"accuracy": PassingRange(min=0.5, max=1), "ok": {"min": 1}},
+    )
+    await client.runs.update(
+        run.run_id,
+        name="renamed",
+        description="updated",
+        status="completed",
+        metadata={"git": "def"},
+        results={"score": 2},
+        event_ids=[sid],
+        configuration={"model": "n"},
+        evaluators=[],
+        session_ids=[sid],
+        datapoint_ids=["dp1", "dp2"],
+        passing_ranges={"accuracy": {"max": 1}},
     )
     await client.session.get(sid)
     await client.session.get_tree(sid)
