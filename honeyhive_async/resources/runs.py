@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from .._pagination import PageIterator, more_after
 from .._resource import AsyncAPIResource, path_id
@@ -153,7 +153,7 @@ class AsyncRuns(AsyncAPIResource):
         status: RunStatus | None = None,
         date_range: RunsDateRange | None = None,
         sort_by: RunsSortBy | None = None,
-        sort_order: str | None = None,
+        sort_order: Literal["asc", "desc"] | None = None,
     ) -> RunsPage:
         """Fetch one page of runs (`GET /v1/runs`) with its `pagination`.
 
@@ -195,7 +195,7 @@ class AsyncRuns(AsyncAPIResource):
         status: RunStatus | None = None,
         date_range: RunsDateRange | None = None,
         sort_by: RunsSortBy | None = None,
-        sort_order: str | None = None,
+        sort_order: Literal["asc", "desc"] | None = None,
     ) -> PageIterator[RunsPage, ExperimentRun]:
         """Iterate over every matching run, fetching the next page while this one is read.
 

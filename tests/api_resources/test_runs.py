@@ -11,7 +11,13 @@ import msgspec
 import pytest
 from aioresponses import aioresponses
 
-from honeyhive_async import AsyncHoneyHive, BadRequestError, NotFoundError
+from honeyhive_async import (
+    APIStatusError,
+    AsyncHoneyHive,
+    BadRequestError,
+    NotFoundError,
+    UnprocessableEntityError,
+)
 from honeyhive_async.models import EventFilter, ExperimentRun, RunsPage
 from honeyhive_async.server import LocalServer
 from tests.api_resources.helpers import at, mock_sent
@@ -244,6 +250,27 @@ class TestRunsRequestShape:
         assert detail.datapoints.failed == ["d2"]
         assert summary.datapoints[0].datapoint_id is None
         assert summary.run_object.run_id == RUN_ID
+
+    @pytest.mark.parametrize(
+        ("status", "error"),
+        [(400, BadRequestError), (404, NotFoundError), (422, UnprocessableEntityError)],
+    )
+    async def test_error_statuses_raise_typed_errors(
+        self,
+        mock_api: aioresponses,
+        mock_client: AsyncHoneyHive,
+        status: int,
+        error: type[APIStatusError],
+    ) -> None:
+        mock_api.get(
+            url_re(f"/v1/runs/{RUN_ID}/summary"),
+            status=status,
+            payload={"message": "no", "errorCode": "VALIDATION_ERROR"},
+        )
+        with pytest.raises(error) as caught:
+            await mock_client.runs.summary(RUN_ID)
+        assert caught.value.status == status
+        assert caught.value.error_code == "VALIDATION_ERROR"
 
     async def test_an_unknown_aggregate_function_fails_before_any_io(
         self, mock_api: aioresponses, mock_client: AsyncHoneyHive
