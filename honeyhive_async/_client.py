@@ -170,6 +170,11 @@ class AsyncHoneyHive:
         """Datasets: `list`, `create`, `update`, `delete`, `add_datapoints`, `remove_datapoint`."""
         return resources.AsyncDatasets(self)
 
+    @cached_property
+    def runs(self) -> resources.AsyncRuns:
+        """Experiment runs: `create`, `get`, `list`, `iter`, `update`, `delete`, `summary`, `compare`, ..."""
+        return resources.AsyncRuns(self)
+
     def with_options(
         self,
         *,

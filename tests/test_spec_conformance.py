@@ -37,6 +37,8 @@ from honeyhive_async.models import (
     CreateEventBatchResponse,
     CreateEventRequest,
     CreateEventResponse,
+    CreateRunRequest,
+    CreateRunResponse,
     DatapointMapping,
     DateRange,
     Event,
@@ -44,6 +46,7 @@ from honeyhive_async.models import (
     ExportDateRange,
     ExportEventsRequest,
     LegacyUpdateDatasetRequest,
+    PassingRange,
     SearchEventsRequest,
     SessionProperties,
     StartSessionRequest,
@@ -52,6 +55,8 @@ from honeyhive_async.models import (
     UpdateDatasetRequest,
     UpdateDatasetResponse,
     UpdateEventRequest,
+    UpdateRunRequest,
+    UpdateRunResponse,
 )
 from honeyhive_async.server import LocalServer, RecordedRequest
 
@@ -132,6 +137,10 @@ ROUTES = [
         AddDatapointsToDatasetRequest,
         AddDatapointsResponse,
     ),
+    Route("POST", "/v1/runs", "PostExperimentRunRequest", CreateRunRequest, CreateRunResponse),
+    Route(
+        "PUT", "/v1/runs/{run_id}", "PutExperimentRunRequest", UpdateRunRequest, UpdateRunResponse
+    ),
 ]
 
 STRUCT_SCHEMAS = [
@@ -144,6 +153,7 @@ STRUCT_SCHEMAS = [
     (DatapointMapping, "DatapointMapping"),
     (BatchDateRange, "BatchDateRange"),
     (LegacyUpdateDatasetRequest, "LegacyUpdateDatasetRequest"),
+    (PassingRange, "PassingRange"),
 ]
 
 EXAMPLES = [
@@ -331,6 +341,35 @@ async def _exercise(client: AsyncHoneyHive) -> None:
         page=1,
         ignore_order=True,
         evaluation_id="run-1",
+    )
+    run = await client.runs.create(
+        name="conformance",
+        run_id=str(uuid.uuid4()),
+        description="every field",
+        status="running",
+        metadata={"git": "abc"},
+        results={"score": 1},
+        dataset_id="ds1",
+        event_ids=[sid],
+        configuration={"model": "m"},
+        evaluators=["accuracy"],
+        session_ids=[sid],
+        datapoint_ids=["dp1"],
+        passing_ranges={"accuracy": PassingRange(min=0.5, max=1), "ok": {"min": 1}},
+    )
+    await client.runs.update(
+        run.run_id,
+        name="renamed",
+        description="updated",
+        status="completed",
+        metadata={"git": "def"},
+        results={"score": 2},
+        event_ids=[sid],
+        configuration={"model": "n"},
+        evaluators=[],
+        session_ids=[sid],
+        datapoint_ids=["dp1", "dp2"],
+        passing_ranges={"accuracy": {"max": 1}},
     )
     await client.session.get(sid)
     await client.session.get_tree(sid)

@@ -3,6 +3,7 @@
 from .datapoints import AsyncDatapoints
 from .datasets import AsyncDatasets
 from .events import AsyncEvents
+from .runs import AsyncRuns
 from .sessions import AsyncSessions
 
-__all__ = ["AsyncDatapoints", "AsyncDatasets", "AsyncEvents", "AsyncSessions"]
+__all__ = ["AsyncDatapoints", "AsyncDatasets", "AsyncEvents", "AsyncRuns", "AsyncSessions"]

@@ -11,15 +11,16 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, datapoints, datasets, events, sessions
+from . import admin, datapoints, datasets, events, runs, sessions
 
-__all__ = ["ROUTE_TABLES", "admin", "datapoints", "datasets", "events", "sessions"]
+__all__ = ["ROUTE_TABLES", "admin", "datapoints", "datasets", "events", "runs", "sessions"]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
     events.ROUTES,
     datapoints.ROUTES,
     datasets.ROUTES,
+    runs.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

@@ -18,6 +18,7 @@ from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
 from .datapoints import Datapoints
 from .datasets import Datasets
 from .events import BatchResult, EventQuery, Events
+from .runs import Runs
 from .sessions import Sessions
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
     "EventTable",
     "Events",
     "FilterError",
+    "Runs",
     "Sessions",
     "Store",
     "project_fields",
@@ -60,6 +62,7 @@ class Store:
         sessions: Sessions: start, tree, delete.
         datapoints: Datapoints, and the links between datapoints and datasets.
         datasets: Datasets: named lists of datapoints.
+        runs: Experiment runs: create, read, list, update, delete, their sessions.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -71,6 +74,7 @@ class Store:
         self.events = Events(events_table, self.sessions)
         self.datapoints = Datapoints(self.db)
         self.datasets = Datasets(self.db, self.datapoints)
+        self.runs = Runs(self.db, events_table)
 
     def close(self) -> None:
         """Close the database connection."""

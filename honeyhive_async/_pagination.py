@@ -1,0 +1,138 @@
+"""Paged list routes as one async iterator that fetches the next page while this one is read.
+
+`PageIterator` yields the items of page 1, 2, ... of any route that takes a 1-based page
+number. While the caller consumes page N, page N+1 is already being fetched in a task; page N
+is released before page N+2 is asked for, so at most two pages are held at any time. It stops
+when a page says nothing follows (`more_after`, from the spec's pagination fields) or comes
+back empty. Stopping early (``break``, `aclose`, leaving ``async with``) cancels the fetch in
+flight; an error from a prefetch is raised when the caller reaches that page, not before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Generic, TypeVar
+
+__all__ = ["PageIterator", "more_after"]
+
+P = TypeVar("P")
+T = TypeVar("T")
+
+
+def more_after(
+    page: int, limit: int, total: int | None = None, has_next: bool | None = None
+) -> bool:
+    """Return whether a page follows `page`, from the spec's `Pagination` fields.
+
+    `has_next` is the server's word; `total` guards against a server that says "more"
+    forever (a page past `total` can only be empty).
+    """
+    if has_next is False:
+        return False
+    if total is not None and page * limit >= total:
+        return False
+    return has_next is True or total is not None
+
+
+class PageIterator(Generic[P, T]):
+    """Every item of a paged route, one page fetched ahead.
+
+    Args:
+        fetch: Fetches one page by its 1-based number.
+        items: The items of a fetched page.
+        has_next: Whether a page follows the given one (its number is passed too).
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int], Awaitable[P]],
+        items: Callable[[P], Sequence[T]],
+        has_next: Callable[[P, int], bool],
+    ) -> None:
+        self._fetch = fetch
+        self._items = items
+        self._has_next = has_next
+        self._page_number = 0
+        self._current: Iterator[T] = iter(())
+        self._next: asyncio.Future[P] | None = None
+        self._started = False
+        self._done = False
+
+    def __aiter__(self) -> PageIterator[P, T]:
+        return self
+
+    async def __anext__(self) -> T:
+        for item in self._current:
+            return item
+        if self._done:
+            raise StopAsyncIteration
+        if not self._started:
+            self._started = True
+            self._next = self._spawn(1)
+        while True:
+            task = self._next
+            if task is None:
+                self._done = True
+                raise StopAsyncIteration
+            self._next = None
+            try:
+                page = await task
+            except BaseException:
+                self._done = True
+                raise
+            self._page_number += 1
+            found = self._items(page)
+            # Decide on the next page before dropping this one; the task starts only after
+            # the page before this one is gone, which keeps at most two pages alive.
+            if found and self._has_next(page, self._page_number):
+                self._next = self._spawn(self._page_number + 1)
+            self._current = iter(found)
+            del page, found
+            for item in self._current:
+                return item
+            # An empty page ends the iteration (`_next` is None then).
+
+    def _spawn(self, number: int) -> asyncio.Future[P]:
+        # The task must not reference this iterator, or a bare ``break`` would leave the
+        # iterator alive (held by its own task) and `__del__` could not cancel the task.
+        return asyncio.ensure_future(self._fetch(number))
+
+    async def aclose(self) -> None:
+        """Stop: cancel the page being fetched ahead and wait until it has stopped."""
+        self._done = True
+        self._current = iter(())
+        task, self._next = self._next, None
+        if task is None:
+            return
+        task.cancel()
+        # `wait` never raises the task's error (a failed fetch of a page nobody reads), and
+        # a cancellation of the caller still propagates.
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()
+
+    async def __aenter__(self) -> PageIterator[P, T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        # ``break`` out of ``async for`` without `aclose`: the iterator is dropped right there,
+        # so the fetch ahead is cancelled then rather than left to finish for nobody.
+        task = self._next
+        if task is not None:
+            if task.done():
+                if not task.cancelled():
+                    task.exception()  # mark it retrieved: no "never retrieved" warning
+            else:
+                with contextlib.suppress(RuntimeError):  # its loop is already closed
+                    task.cancel()

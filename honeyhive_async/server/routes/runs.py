@@ -1,0 +1,295 @@
+"""Experiment run routes: ``/v1/runs`` CRUD, summary, compare, compare events, metrics, schema.
+
+The deprecated paths the spec still lists (``/result``, ``/compare-with/``,
+``/v1/runs/compare/events``) answer as their replacements do.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ...models import (
+    AGGREGATE_FUNCTIONS,
+    COMPARE_EVENTS_MAX_LIMIT,
+    RUNS_MAX_LIMIT,
+    CreateRunRequest,
+    EventFilter,
+    UpdateRunRequest,
+    parse_timestamp_ms,
+)
+from .._http import (
+    STORE_KEY,
+    ServerError,
+    bounded,
+    decode_body,
+    json_response,
+    page_number,
+    path_id,
+)
+from ..filters import FilterError
+from ..store.run_results import EventSelection, RunResults
+from ..store.runs import RunDict, RunQuery
+
+__all__ = [
+    "ROUTES",
+    "compare_events",
+    "compare_events_legacy",
+    "compare_runs",
+    "create_run",
+    "delete_run",
+    "get_run",
+    "list_runs",
+    "run_metrics",
+    "run_schema",
+    "run_summary",
+    "runs_schema",
+    "update_run",
+]
+
+_create_decoder = msgspec.json.Decoder(CreateRunRequest)
+_update_decoder = msgspec.json.Decoder(UpdateRunRequest)
+_filters_decoder = msgspec.json.Decoder(list[EventFilter] | EventFilter)
+_range_decoder = msgspec.json.Decoder(dict[str, Any])
+_STATUSES = ("pending", "completed", "failed", "cancelled", "running")
+_SORT_BY = ("created_at", "updated_at", "name", "status")
+_INTEGER = re.compile(r"-?[0-9]+").fullmatch
+
+
+def _invalid(message: str) -> ServerError:
+    return ServerError(400, message, "VALIDATION_ERROR")
+
+
+def _int(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    # `int()` alone would also take "1_000" and "+1"; the API takes digits.
+    if not _INTEGER(text):
+        raise _invalid(f"{name} must be an integer, got {raw!r}")
+    try:
+        return int(text)
+    except ValueError:  # more digits than `int()` converts
+        raise _invalid(f"{name} is too large") from None
+
+
+def _choice(request: web.Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = request.query.get(name)
+    if raw is not None and raw not in allowed:
+        raise _invalid(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _json(name: str, raw: str, decoder: msgspec.json.Decoder[Any]) -> Any:
+    try:
+        return decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
+        raise _invalid(f"{name} is not valid: {exc}") from None
+
+
+def _date_range(request: web.Request) -> tuple[float | None, float | None]:
+    raw = request.query.get("dateRange")
+    if raw is None or not raw.strip():
+        return None, None
+    bounds = _json("dateRange", raw, _range_decoder)
+    unknown = set(bounds) - {"$gte", "$lte"}
+    if unknown:
+        raise _invalid(f"dateRange has unknown field {sorted(unknown)[0]!r}")
+    return _instant(bounds.get("$gte")), _instant(bounds.get("$lte"))
+
+
+def _instant(value: object) -> float | None:
+    if value is None:
+        return None
+    parsed: float | None = None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            parsed = parse_timestamp_ms(value)
+        except (ValueError, OverflowError):
+            parsed = None
+    if parsed is None or not math.isfinite(parsed):
+        raise _invalid(f"dateRange bound is not a timestamp: {value!r}")
+    return parsed
+
+
+def _selection(
+    request: web.Request,
+    *,
+    filters: str | None = "filters",
+    names: bool = False,
+    dates: bool = False,
+) -> EventSelection:
+    raw = None if filters is None else request.query.get(filters)
+    items: list[EventFilter] = []
+    if filters is not None and raw is not None and raw.strip():
+        decoded = _json(filters, raw, _filters_decoder)
+        items = decoded if isinstance(decoded, list) else [decoded]
+    start_from, start_to = _date_range(request) if dates else (None, None)
+    selection = EventSelection(
+        filters=items,
+        event_name=request.query.get("event_name") if names else None,
+        event_type=request.query.get("event_type") if names else None,
+        start_from=start_from,
+        start_to=start_to,
+    )
+    try:
+        selection.check()
+    except FilterError as exc:
+        raise _invalid(f"Invalid filter: {exc}") from None
+    return selection
+
+
+def _run(request: web.Request, name: str = "run_id", value: str | None = None) -> RunDict:
+    run_id = value if value is not None else path_id(request, name)
+    run = request.app[STORE_KEY].runs.get(run_id)
+    if run is None:
+        raise ServerError(404, f"Run {run_id} not found", "NOT_FOUND")
+    return run
+
+
+def _results(request: web.Request) -> RunResults:
+    return RunResults(request.app[STORE_KEY].runs)
+
+
+def _aggregate(request: web.Request) -> str:
+    return _choice(request, "aggregate_function", AGGREGATE_FUNCTIONS) or "average"
+
+
+async def create_run(request: web.Request) -> web.Response:
+    """``POST /v1/runs``: create a run (a repeated `run_id` returns the stored run)."""
+    req = await decode_body(request, _create_decoder)
+    run = request.app[STORE_KEY].runs.create(req)
+    return json_response({"evaluation": run, "run_id": run["run_id"]})
+
+
+async def list_runs(request: web.Request) -> web.Response:
+    """``GET /v1/runs``: one page of runs with the spec's `pagination`."""
+    page = page_number(_int(request, "page"))
+    limit = bounded("limit", _int(request, "limit"), 20, RUNS_MAX_LIMIT)
+    run_ids = [*request.query.getall("run_ids[]", []), *request.query.getall("run_ids", [])]
+    created_from, created_to = _date_range(request)
+    query = RunQuery(
+        page=page,
+        limit=limit,
+        dataset_id=request.query.get("dataset_id"),
+        run_ids=run_ids or None,
+        name=request.query.get("name"),
+        status=_choice(request, "status", _STATUSES),
+        created_from=created_from,
+        created_to=created_to,
+        sort_by=_choice(request, "sort_by", _SORT_BY) or "created_at",
+        sort_order=_choice(request, "sort_order", ("asc", "desc")) or "desc",
+    )
+    runs, total, unfiltered = request.app[STORE_KEY].runs.page(query)
+    metric_names = sorted({name for run in runs for name in run.get("metrics") or {}})
+    pagination = {
+        "page": page,
+        "limit": limit,
+        "total": total,
+        "total_unfiltered": unfiltered,
+        "total_pages": -(-total // limit),
+        "has_next": page * limit < total,
+        "has_prev": page > 1,
+    }
+    return json_response({"evaluations": runs, "pagination": pagination, "metrics": metric_names})
+
+
+async def get_run(request: web.Request) -> web.Response:
+    """``GET /v1/runs/{run_id}``."""
+    return json_response({"evaluation": _run(request)})
+
+
+async def update_run(request: web.Request) -> web.Response:
+    """``PUT /v1/runs/{run_id}``: replace the fields the body gives."""
+    run_id = path_id(request, "run_id")
+    req = await decode_body(request, _update_decoder)
+    run = request.app[STORE_KEY].runs.update(run_id, req)
+    if run is None:
+        raise ServerError(404, f"Run {run_id} not found", "NOT_FOUND")
+    return json_response({"evaluation": run})
+
+
+async def delete_run(request: web.Request) -> web.Response:
+    """``DELETE /v1/runs/{run_id}``."""
+    run_id = path_id(request, "run_id")
+    if not request.app[STORE_KEY].runs.delete(run_id):
+        raise ServerError(404, f"Run {run_id} not found", "NOT_FOUND")
+    return json_response({"id": run_id, "deleted": True})
+
+
+async def run_summary(request: web.Request) -> web.Response:
+    """``GET /v1/runs/{run_id}/summary`` (and the deprecated ``/result``)."""
+    run = _run(request)
+    function, selection = _aggregate(request), _selection(request)
+    return json_response(_results(request).summary(run, function, selection))
+
+
+async def compare_runs(request: web.Request) -> web.Response:
+    """``GET /v1/runs/{new_run_id}/compare/{old_run_id}`` (and ``/compare-with/``)."""
+    new, old = _run(request, "new_run_id"), _run(request, "old_run_id")
+    function, selection = _aggregate(request), _selection(request)
+    return json_response(_results(request).compare(new, old, function, selection))
+
+
+def _compare_page(request: web.Request, new: RunDict, old: RunDict) -> web.Response:
+    selection = _selection(request, filters="filter", names=True)
+    limit = bounded("limit", _int(request, "limit"), 1000, COMPARE_EVENTS_MAX_LIMIT)
+    page = page_number(_int(request, "page"))
+    return json_response(_results(request).compare_events(new, old, selection, limit, page))
+
+
+async def compare_events(request: web.Request) -> web.Response:
+    """``GET /v1/runs/{new_run_id}/compare/{old_run_id}/events``."""
+    return _compare_page(request, _run(request, "new_run_id"), _run(request, "old_run_id"))
+
+
+async def compare_events_legacy(request: web.Request) -> web.Response:
+    """``GET /v1/runs/compare/events?run_id_1=&run_id_2=`` (deprecated)."""
+    ids = [request.query.get(name, "") for name in ("run_id_1", "run_id_2")]
+    for name, value in zip(("run_id_1", "run_id_2"), ids, strict=True):
+        if not value.strip():
+            raise _invalid(f"{name} is required")
+    return _compare_page(request, _run(request, value=ids[0]), _run(request, value=ids[1]))
+
+
+async def run_metrics(request: web.Request) -> web.Response:
+    """``GET /v1/runs/{run_id}/metrics``: the metrics of every event of the run."""
+    run = _run(request)
+    return json_response(_results(request).metrics(run, _selection(request, dates=True)))
+
+
+async def run_schema(request: web.Request) -> web.Response:
+    """``GET /v1/runs/{run_id}/schema``: the fields the run's events carry."""
+    run = _run(request)
+    selection = _selection(request, filters=None, dates=True)
+    return json_response(_results(request).schema([run], selection))
+
+
+async def runs_schema(request: web.Request) -> web.Response:
+    """``GET /v1/runs/schema``: the fields the events of every run carry."""
+    runs = request.app[STORE_KEY].runs
+    selection = _selection(request, filters=None, dates=True)
+    return json_response(_results(request).schema(runs.every(), selection))
+
+
+ROUTES = [
+    web.post("/v1/runs", create_run),
+    web.get("/v1/runs", list_runs),
+    web.get("/v1/runs/schema", runs_schema),
+    web.get("/v1/runs/compare/events", compare_events_legacy),
+    web.get("/v1/runs/{run_id}", get_run),
+    web.put("/v1/runs/{run_id}", update_run),
+    web.delete("/v1/runs/{run_id}", delete_run),
+    web.get("/v1/runs/{run_id}/schema", run_schema),
+    web.get("/v1/runs/{run_id}/metrics", run_metrics),
+    web.get("/v1/runs/{run_id}/summary", run_summary),
+    web.get("/v1/runs/{run_id}/result", run_summary),
+    web.get("/v1/runs/{new_run_id}/compare/{old_run_id}", compare_runs),
+    web.get("/v1/runs/{new_run_id}/compare-with/{old_run_id}", compare_runs),
+    web.get("/v1/runs/{new_run_id}/compare/{old_run_id}/events", compare_events),
+]

@@ -1,0 +1,228 @@
+"""The local server's run routes: shapes, paging, legacy paths, and 4xx (never 5xx) for bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+from honeyhive_async.server import LocalServer
+from honeyhive_async.server.store.run_results import EventSelection, RunResults
+from tests.server.helpers import call, create_event, start_session
+
+RUN_OBJECT_FIELDS = {
+    "id",
+    "run_id",
+    "name",
+    "description",
+    "status",
+    "metadata",
+    "results",
+    "metrics",
+    "event_ids",
+    "configuration",
+    "is_active",
+    "created_at",
+    "updated_at",
+    "scope_type",
+    "scope_id",
+    "dataset_id",
+    "dataset_name",
+}
+
+
+async def create_run(client: aiohttp.ClientSession, **fields: Any) -> dict[str, Any]:
+    result: dict[str, Any] = await call(client, "POST", "/v1/runs", {"name": "r", **fields})
+    return result
+
+
+async def test_create_answers_the_spec_shape(client: aiohttp.ClientSession) -> None:
+    created = await create_run(client, session_ids=["s1"], passing_ranges={"a": {"min": 1}})
+    assert set(created) == {"evaluation", "run_id"}
+    run = created["evaluation"]
+    assert set(run) == RUN_OBJECT_FIELDS  # what the request adds (session ids, ...) stays inside
+    assert run["run_id"] == run["id"] == created["run_id"]
+    assert run["status"] == "pending"
+    assert run["created_at"].endswith("Z")
+
+
+async def test_list_answers_the_spec_pagination(client: aiohttp.ClientSession) -> None:
+    for _ in range(5):
+        await create_run(client)
+    body = await call(client, "GET", "/v1/runs?limit=2&page=2")
+    assert body["pagination"] == {
+        "page": 2,
+        "limit": 2,
+        "total": 5,
+        "total_unfiltered": 5,
+        "total_pages": 3,
+        "has_next": True,
+        "has_prev": True,
+    }
+    assert len(body["evaluations"]) == 2
+    assert body["metrics"] == []
+    last = await call(client, "GET", "/v1/runs?limit=2&page=3")
+    assert (len(last["evaluations"]), last["pagination"]["has_next"]) == (1, False)
+    past = await call(client, "GET", f"/v1/runs?limit=2&page={2**70}")
+    assert past["evaluations"] == []
+
+
+async def test_run_ids_are_read_with_and_without_brackets(client: aiohttp.ClientSession) -> None:
+    ids = [(await create_run(client))["run_id"] for _ in range(3)]
+    body = await call(client, "GET", f"/v1/runs?run_ids[]={ids[0]}&run_ids={ids[1]}")
+    assert {run["run_id"] for run in body["evaluations"]} == {ids[0], ids[1]}
+
+
+async def test_legacy_paths_answer_as_their_replacements(client: aiohttp.ClientSession) -> None:
+    old = (await create_run(client))["run_id"]
+    new = (await create_run(client))["run_id"]
+    for legacy, current in [
+        (f"/v1/runs/{new}/result", f"/v1/runs/{new}/summary"),
+        (f"/v1/runs/{new}/compare-with/{old}", f"/v1/runs/{new}/compare/{old}"),
+        (
+            f"/v1/runs/compare/events?run_id_1={new}&run_id_2={old}",
+            f"/v1/runs/{new}/compare/{old}/events",
+        ),
+    ]:
+        assert await call(client, "GET", legacy) == await call(client, "GET", current)
+    await call(client, "GET", f"/v1/runs/compare/events?run_id_1={new}", status=400)
+
+
+async def test_sessions_join_a_run_by_listing_or_by_metadata(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    listed = (await start_session(client, session_name="listed"))["session_id"]
+    run_id = (await create_run(client, event_ids=[listed]))["run_id"]
+    tagged = (await start_session(client, session_name="tagged", metadata={"run_id": run_id}))[
+        "session_id"
+    ]
+    await start_session(client, session_name="other", metadata={"run_id": "another"})
+    run = server.store.runs.get(run_id)
+    assert run is not None
+    assert [s["event_id"] for s in server.store.runs.sessions(run)] == [listed, tagged]
+
+
+async def test_summary_passes_datapoints_by_passing_range(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    run_id = (await create_run(client, passing_ranges={"score": {"min": 2, "max": 4}}))["run_id"]
+    for datapoint, score in [("d1", 1), ("d2", 3), ("d3", 5)]:
+        sid = (await start_session(client, metadata={"run_id": run_id, "datapoint_id": datapoint}))[
+            "session_id"
+        ]
+        await create_event(client, session_id=sid, metrics={"score": score, "label": "text"})
+    summary = await call(client, "GET", f"/v1/runs/{run_id}/summary?aggregate_function=median")
+    assert (summary["passed"], summary["failed"]) == (["d2"], ["d1", "d3"])
+    (detail,) = summary["metrics"]["details"]  # a text metric is no number: left out
+    assert detail["aggregate"] == 3
+    assert detail["passing_range"] == {"min": 2, "max": 4}
+    assert detail["metric_type"] == "CLIENT_SIDE"
+    assert [p["passed"] for p in summary["datapoints"]] == [False, True, False]
+    assert all("error" not in p for p in summary["datapoints"])
+    run = server.store.runs.get(run_id)
+    assert run is not None
+    counted = RunResults(server.store.runs).summary(run, "count", EventSelection())
+    assert counted["metrics"]["details"][0]["aggregate"] == 3
+
+
+async def test_an_empty_run_summarizes_to_empty_lists(client: aiohttp.ClientSession) -> None:
+    run_id = (await create_run(client))["run_id"]
+    summary = await call(client, "GET", f"/v1/runs/{run_id}/summary")
+    assert summary["metrics"] == {"aggregation_function": "average", "details": []}
+    assert (summary["passed"], summary["failed"], summary["datapoints"]) == ([], [], [])
+    metrics = await call(client, "GET", f"/v1/runs/{run_id}/metrics")
+    assert metrics == {"events": [], "totalEvents": 0}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "needle"),
+    [
+        ("POST", "/v1/runs", {"name": "x", "colour": "red"}, "colour"),
+        ("POST", "/v1/runs", {"name": 5}, "name"),
+        ("POST", "/v1/runs", {"event_ids": "s1"}, "event_ids"),
+        ("POST", "/v1/runs", {"status": "done"}, "status"),
+        ("POST", "/v1/runs", {"passing_ranges": {"a": {"min": "low"}}}, "passing_ranges"),
+        ("GET", "/v1/runs?limit=0", None, "limit"),
+        ("GET", "/v1/runs?limit=101", None, "limit"),
+        ("GET", "/v1/runs?limit=1_0", None, "limit"),
+        ("GET", f"/v1/runs?limit={'9' * 5000}", None, "limit"),
+        ("GET", "/v1/runs?page=0", None, "page"),
+        ("GET", "/v1/runs?page=x", None, "page"),
+        ("GET", "/v1/runs?status=done", None, "status"),
+        ("GET", "/v1/runs?sort_by=colour", None, "sort_by"),
+        ("GET", "/v1/runs?sort_order=up", None, "sort_order"),
+        ("GET", "/v1/runs?dateRange=yesterday", None, "dateRange"),
+        ("GET", '/v1/runs?dateRange={"$gte":"noon","$lte":1}', None, "dateRange"),
+        ("GET", '/v1/runs?dateRange={"$gte":1e999}', None, "dateRange"),
+        ("GET", '/v1/runs?dateRange={"$after":1}', None, "dateRange"),
+        ("GET", "/v1/runs/schema?dateRange=" + "[" * 1000, None, "dateRange"),
+    ],
+)
+async def test_bad_input_is_a_400_naming_the_field(
+    client: aiohttp.ClientSession, method: str, path: str, body: Any, needle: str
+) -> None:
+    result = await call(client, method, path, body, status=400)
+    assert needle in result["message"]
+    assert result["errorCode"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "needle"),
+    [
+        ("/summary?aggregate_function=mode", "aggregate_function"),
+        ("/summary?filters=[{}]", "filters"),
+        ("/summary?filters=" + "[" * 1000, "filters"),
+        ('/summary?filters={"field":"x","operator":"is","value":"a","type":"number"}', "filter"),
+        ("/metrics?filters=nope", "filters"),
+        ("/metrics?dateRange=soon", "dateRange"),
+        ("/schema?dateRange=soon", "dateRange"),
+        ("/compare/{id}?aggregate_function=mode", "aggregate_function"),
+        ("/compare/{id}/events?limit=1001", "limit"),
+        ("/compare/{id}/events?page=0", "page"),
+        ("/compare/{id}/events?filter=[", "filter"),
+    ],
+)
+async def test_bad_queries_on_a_run_are_400s(
+    client: aiohttp.ClientSession, suffix: str, needle: str
+) -> None:
+    run_id = (await create_run(client))["run_id"]
+    result = await call(
+        client, "GET", f"/v1/runs/{run_id}" + suffix.replace("{id}", run_id), status=400
+    )
+    assert needle in result["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/runs/nope"),
+        ("PUT", "/v1/runs/nope"),
+        ("DELETE", "/v1/runs/nope"),
+        ("GET", "/v1/runs/nope/summary"),
+        ("GET", "/v1/runs/nope/result"),
+        ("GET", "/v1/runs/nope/metrics"),
+        ("GET", "/v1/runs/nope/schema"),
+        ("GET", "/v1/runs/nope/compare/nada"),
+        ("GET", "/v1/runs/nope/compare-with/nada"),
+        ("GET", "/v1/runs/nope/compare/nada/events"),
+        ("GET", "/v1/runs/compare/events?run_id_1=nope&run_id_2=nada"),
+    ],
+)
+async def test_unknown_runs_are_404s(client: aiohttp.ClientSession, method: str, path: str) -> None:
+    body: dict[str, Any] | None = {} if method == "PUT" else None
+    result = await call(client, method, path, body, status=404)
+    assert result["errorCode"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"name":"x","metadata":{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}}"],
+    ids=["not-json", "nested-too-deep"],
+)
+async def test_a_body_that_is_not_json_is_a_400(client: aiohttp.ClientSession, body: bytes) -> None:
+    run_id = (await create_run(client))["run_id"]
+    for method, path in [("POST", "/v1/runs"), ("PUT", f"/v1/runs/{run_id}")]:
+        async with client.request(method, path, data=body) as resp:
+            assert resp.status == 400
+            assert (await resp.json())["errorCode"] == "INVALID_JSON"
