@@ -160,6 +160,11 @@ class AsyncHoneyHive:
         """Events: `create`, `get`, `update`, `create_batch`, `search`, `iter`, `export`."""
         return resources.AsyncEvents(self)
 
+    @cached_property
+    def metrics(self) -> resources.AsyncMetrics:
+        """Metrics: `list`, `create`, `update`, `delete`, `run`, and their versions."""
+        return resources.AsyncMetrics(self)
+
     def with_options(
         self,
         *,

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from honeyhive_async import AsyncHoneyHive, EventFilter, ExportFilter
+from honeyhive_async import AsyncHoneyHive, EventFilter, ExportFilter, MetricExecutionError
 from honeyhive_async.models import (
     CreateEventBatchRequest,
     CreateEventBatchResponse,
@@ -37,6 +37,21 @@ from honeyhive_async.models import (
     SessionProperties,
     StartSessionRequest,
     UpdateEventRequest,
+)
+from honeyhive_async.models.metrics import (
+    ChildMetric,
+    CreateMetricRequest,
+    CreateMetricResponse,
+    CreateMetricVersionRequest,
+    MetricCategory,
+    MetricFilters,
+    MetricThreshold,
+    MetricVersionResponse,
+    RunMetricDefinition,
+    RunMetricRequest,
+    RunMetricResponse,
+    UpdateMetricRequest,
+    UpdateMetricResponse,
 )
 from honeyhive_async.server import LocalServer, RecordedRequest
 
@@ -79,6 +94,22 @@ ROUTES = [
     Route(
         "POST", "/v1/events/export", "LegacyExportEventsRequest", ExportEventsRequest, EventsPage
     ),
+    Route("POST", "/v1/metrics", "CreateMetricRequest", CreateMetricRequest, CreateMetricResponse),
+    Route(
+        "PUT",
+        "/v1/metrics/{metric_id}",
+        "UpdateMetricRequest",
+        UpdateMetricRequest,
+        UpdateMetricResponse,
+    ),
+    Route(
+        "POST",
+        "/v1/metrics/{metric_id}/versions",
+        "CreateMetricVersionRequest",
+        CreateMetricVersionRequest,
+        MetricVersionResponse,
+    ),
+    Route("POST", "/v1/metrics/run", "RunMetricRequest", RunMetricRequest, RunMetricResponse),
 ]
 
 STRUCT_SCHEMAS = [
@@ -88,6 +119,12 @@ STRUCT_SCHEMAS = [
     (DateRange, "SearchEventsRequestDateRange"),
     (ExportFilter, "SingleFilter"),
     (ExportDateRange, "LegacyExportEventsRequestDateRange"),
+    (CreateMetricRequest, "MetricVersionContentRequest"),
+    (RunMetricDefinition, "RunMetricRequestMetric"),
+    (MetricThreshold, "UpdateMetricRequestThreshold"),
+    (MetricCategory, "CreateMetricRequestCategoriesItem"),
+    (ChildMetric, "CreateMetricRequestChildMetricsItem"),
+    (MetricFilters, "CreateMetricRequestFilters"),
 ]
 
 EXAMPLES = [
@@ -280,6 +317,43 @@ async def _exercise(client: AsyncHoneyHive) -> None:
     await client.session.get_tree(sid)
     await client.events.get(full.event_id)
     await client.session.delete(sid)
+    await _exercise_metrics(client)
+
+
+async def _exercise_metrics(client: AsyncHoneyHive) -> None:
+    optional: dict[str, Any] = {
+        "description": "d",
+        "return_type": "categorical",
+        "enabled_in_prod": True,
+        "needs_ground_truth": True,
+        "sampling_percentage": 50,
+        "model_provider": "openai",
+        "model_name": "gpt-4o",
+        "scale": 5,
+        "threshold": {"min": 1, "max": 4, "pass_when": True, "passing_categories": ["good"]},
+        "categories": [{"category": "good", "score": 1}, {"category": "bad", "score": None}],
+        "child_metrics": [{"name": "c", "weight": 0.5, "id": "c1", "scale": 3}],
+        "filters": {
+            "filterArray": [
+                {"field": "event_type", "operator": "is", "value": "model", "type": "string"}
+            ]
+        },
+    }
+    metric: dict[str, Any] = {"name": "judge", "type": "LLM", "criteria": "Rate {{outputs}}"}
+    created = await client.metrics.create(**metric, **optional)
+    await client.metrics.update(created.metric_id, **metric, **optional)
+    await client.metrics.update(created.metric_id, name="renamed")
+    await client.metrics.create_version(
+        created.metric_id,
+        message="v1",
+        content={**metric, **optional},
+        deploy_immediately=True,
+    )
+    with pytest.raises(MetricExecutionError):  # the local server runs no metric
+        await client.metrics.run(metric={**metric, **optional}, event={"outputs": {"a": 1}})
+    await client.metrics.list(type="LLM", id=created.metric_id)
+    await client.metrics.list_versions(created.metric_id)
+    await client.metrics.delete(created.metric_id)
 
 
 async def _captured(server: LocalServer) -> list[RecordedRequest]:

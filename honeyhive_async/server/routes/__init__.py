@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, events, sessions
+from . import admin, events, metrics, sessions
 
-__all__ = ["ROUTE_TABLES", "admin", "events", "sessions"]
+__all__ = ["ROUTE_TABLES", "admin", "events", "metrics", "sessions"]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
     events.ROUTES,
+    metrics.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

@@ -16,6 +16,7 @@ from ..filters import FilterError, project_fields
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
 from .events import BatchResult, EventQuery, Events
+from .metrics import Metrics
 from .sessions import Sessions
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "EventTable",
     "Events",
     "FilterError",
+    "Metrics",
     "Sessions",
     "Store",
     "project_fields",
@@ -54,6 +56,7 @@ class Store:
         db: The shared `Database`.
         events: Events: create, read, update, search.
         sessions: Sessions: start, tree, delete.
+        metrics: Metrics and their versions.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -63,6 +66,7 @@ class Store:
         events_table = EventTable(self.db)
         self.sessions = Sessions(events_table)
         self.events = Events(events_table, self.sessions)
+        self.metrics = Metrics(self.db)
 
     def close(self) -> None:
         """Close the database connection."""
