@@ -165,6 +165,11 @@ class AsyncHoneyHive:
         """Metrics: `list`, `create`, `update`, `delete`, `run`, and their versions."""
         return resources.AsyncMetrics(self)
 
+    @cached_property
+    def configurations(self) -> resources.AsyncConfigurations:
+        """Configurations: `list`, `create`, `update`, `delete`."""
+        return resources.AsyncConfigurations(self)
+
     def with_options(
         self,
         *,

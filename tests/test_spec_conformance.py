@@ -38,6 +38,12 @@ from honeyhive_async.models import (
     StartSessionRequest,
     UpdateEventRequest,
 )
+from honeyhive_async.models.configurations import (
+    CreateConfigurationRequest,
+    CreateConfigurationResponse,
+    UpdateConfigurationRequest,
+    UpdateConfigurationResponse,
+)
 from honeyhive_async.models.metrics import (
     ChildMetric,
     CreateMetricRequest,
@@ -110,6 +116,20 @@ ROUTES = [
         MetricVersionResponse,
     ),
     Route("POST", "/v1/metrics/run", "RunMetricRequest", RunMetricRequest, RunMetricResponse),
+    Route(
+        "POST",
+        "/v1/configurations",
+        "CreateConfigurationRequest",
+        CreateConfigurationRequest,
+        CreateConfigurationResponse,
+    ),
+    Route(
+        "PUT",
+        "/v1/configurations/{configId}",
+        "UpdateConfigurationRequest",
+        UpdateConfigurationRequest,
+        UpdateConfigurationResponse,
+    ),
 ]
 
 STRUCT_SCHEMAS = [
@@ -318,6 +338,7 @@ async def _exercise(client: AsyncHoneyHive) -> None:
     await client.events.get(full.event_id)
     await client.session.delete(sid)
     await _exercise_metrics(client)
+    await _exercise_configurations(client)
 
 
 async def _exercise_metrics(client: AsyncHoneyHive) -> None:
@@ -354,6 +375,40 @@ async def _exercise_metrics(client: AsyncHoneyHive) -> None:
     await client.metrics.list(type="LLM", id=created.metric_id)
     await client.metrics.list_versions(created.metric_id)
     await client.metrics.delete(created.metric_id)
+
+
+async def _exercise_configurations(client: AsyncHoneyHive) -> None:
+    parameters: dict[str, Any] = {
+        "call_type": "chat",
+        "model": "gpt-4o",
+        "hyperparameters": {"temperature": 0.2},
+        "responseFormat": {"type": "text"},
+        "selectedFunctions": [{"id": "f1", "name": "lookup", "parameters": {}}],
+        "functionCallParams": "auto",
+        "forceFunction": {},
+        "template": [{"role": "system", "content": "Be brief."}],
+    }
+    created = await client.configurations.create(
+        name="v0",
+        provider="openai",
+        parameters=parameters,
+        type="LLM",
+        env=["dev", "prod"],
+        tags=["a"],
+        user_properties={"user": "u1"},
+    )
+    await client.configurations.update(
+        created.insertedId,
+        name="v1",
+        provider="openai",
+        parameters={**parameters, "template": "Be brief."},
+        type="pipeline",
+        env=["staging"],
+        tags=[],
+        user_properties={},
+    )
+    await client.configurations.list(name="v1", env="staging", tags="a")
+    await client.configurations.delete(created.insertedId)
 
 
 async def _captured(server: LocalServer) -> list[RecordedRequest]:

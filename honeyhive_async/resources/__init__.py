@@ -1,7 +1,8 @@
 """Resource groups hung off the client: `client.session` and `client.events`."""
 
+from .configurations import AsyncConfigurations
 from .events import AsyncEvents
 from .metrics import AsyncMetrics
 from .sessions import AsyncSessions
 
-__all__ = ["AsyncEvents", "AsyncMetrics", "AsyncSessions"]
+__all__ = ["AsyncConfigurations", "AsyncEvents", "AsyncMetrics", "AsyncSessions"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..filters import FilterError, project_fields
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
+from .configurations import Configurations
 from .events import BatchResult, EventQuery, Events
 from .metrics import Metrics
 from .sessions import Sessions
@@ -32,6 +33,7 @@ __all__ = [
     "LOCAL_PROJECT_ID",
     "LOCAL_WORKSPACE_ID",
     "BatchResult",
+    "Configurations",
     "Database",
     "EventDict",
     "EventQuery",
@@ -57,6 +59,7 @@ class Store:
         events: Events: create, read, update, search.
         sessions: Sessions: start, tree, delete.
         metrics: Metrics and their versions.
+        configurations: Configurations.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -67,6 +70,7 @@ class Store:
         self.sessions = Sessions(events_table)
         self.events = Events(events_table, self.sessions)
         self.metrics = Metrics(self.db)
+        self.configurations = Configurations(self.db)
 
     def close(self) -> None:
         """Close the database connection."""
