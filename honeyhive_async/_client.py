@@ -170,6 +170,11 @@ class AsyncHoneyHive:
         """Configurations: `list`, `create`, `update`, `delete`."""
         return resources.AsyncConfigurations(self)
 
+    @cached_property
+    def projects(self) -> resources.AsyncProjects:
+        """Projects: `list`, `create`, `update`, `delete` (by name)."""
+        return resources.AsyncProjects(self)
+
     def with_options(
         self,
         *,

@@ -130,6 +130,7 @@ PUBLIC: dict[str, list[str]] = {
         "CreateMetricRequest",
         "CreateMetricResponse",
         "CreateMetricVersionRequest",
+        "CreateProjectRequest",
         "DateRange",
         "DeleteConfigurationResponse",
         "DeleteMetricResponse",
@@ -159,6 +160,8 @@ PUBLIC: dict[str, list[str]] = {
         "MetricVersionsResponse",
         "MetricsResponse",
         "Model",
+        "Project",
+        "ProjectType",
         "RequestModel",
         "RunMetricDefinition",
         "RunMetricRequest",
@@ -173,6 +176,7 @@ PUBLIC: dict[str, list[str]] = {
         "UpdateEventRequest",
         "UpdateMetricRequest",
         "UpdateMetricResponse",
+        "UpdateProjectRequest",
         "check_event_type",
         "check_limit",
         "parse_timestamp_ms",
@@ -233,6 +237,12 @@ PUBLIC: dict[str, list[str]] = {
         "UpdateMetricRequest",
         "UpdateMetricResponse",
     ],
+    "honeyhive_async.models.projects": [
+        "CreateProjectRequest",
+        "Project",
+        "ProjectType",
+        "UpdateProjectRequest",
+    ],
     "honeyhive_async.models.sessions": [
         "DeleteSessionResponse",
         "SessionTree",
@@ -245,6 +255,7 @@ PUBLIC: dict[str, list[str]] = {
         "AsyncConfigurations",
         "AsyncEvents",
         "AsyncMetrics",
+        "AsyncProjects",
         "AsyncSessions",
     ],
     "honeyhive_async.resources.configurations": [
@@ -256,6 +267,9 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.resources.metrics": [
         "AsyncMetrics",
+    ],
+    "honeyhive_async.resources.projects": [
+        "AsyncProjects",
     ],
     "honeyhive_async.resources.sessions": [
         "AsyncSessions",
@@ -308,6 +322,7 @@ PUBLIC: dict[str, list[str]] = {
         "configurations",
         "events",
         "metrics",
+        "projects",
         "sessions",
     ],
     "honeyhive_async.server.routes.admin": [
@@ -346,6 +361,13 @@ PUBLIC: dict[str, list[str]] = {
         "update_metric",
         "update_metric_legacy",
     ],
+    "honeyhive_async.server.routes.projects": [
+        "ROUTES",
+        "create_project",
+        "delete_project",
+        "list_projects",
+        "update_project",
+    ],
     "honeyhive_async.server.routes.sessions": [
         "ROUTES",
         "delete_session",
@@ -360,6 +382,7 @@ PUBLIC: dict[str, list[str]] = {
         "BatchResult",
         "Configurations",
         "Database",
+        "Doc",
         "EventDict",
         "EventQuery",
         "EventStore",
@@ -367,6 +390,7 @@ PUBLIC: dict[str, list[str]] = {
         "Events",
         "FilterError",
         "Metrics",
+        "Projects",
         "Sessions",
         "Store",
         "project_fields",
@@ -382,6 +406,9 @@ PUBLIC: dict[str, list[str]] = {
     "honeyhive_async.server.store.metrics": [
         "MetricDict",
         "Metrics",
+    ],
+    "honeyhive_async.server.store.projects": [
+        "Projects",
     ],
     "honeyhive_async.server.store.sessions": [
         "Sessions",

@@ -66,6 +66,12 @@ from .metrics import (
     UpdateMetricRequest,
     UpdateMetricResponse,
 )
+from .projects import (
+    CreateProjectRequest,
+    Project,
+    ProjectType,
+    UpdateProjectRequest,
+)
 from .sessions import DeleteSessionResponse, SessionTree, StartSessionRequest
 
 __all__ = [
@@ -87,6 +93,7 @@ __all__ = [
     "CreateMetricRequest",
     "CreateMetricResponse",
     "CreateMetricVersionRequest",
+    "CreateProjectRequest",
     "DateRange",
     "DeleteConfigurationResponse",
     "DeleteMetricResponse",
@@ -116,6 +123,8 @@ __all__ = [
     "MetricVersionsResponse",
     "MetricsResponse",
     "Model",
+    "Project",
+    "ProjectType",
     "RequestModel",
     "RunMetricDefinition",
     "RunMetricRequest",
@@ -130,6 +139,7 @@ __all__ = [
     "UpdateEventRequest",
     "UpdateMetricRequest",
     "UpdateMetricResponse",
+    "UpdateProjectRequest",
     "check_event_type",
     "check_limit",
     "parse_timestamp_ms",

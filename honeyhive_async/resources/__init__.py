@@ -3,6 +3,7 @@
 from .configurations import AsyncConfigurations
 from .events import AsyncEvents
 from .metrics import AsyncMetrics
+from .projects import AsyncProjects
 from .sessions import AsyncSessions
 
-__all__ = ["AsyncConfigurations", "AsyncEvents", "AsyncMetrics", "AsyncSessions"]
+__all__ = ["AsyncConfigurations", "AsyncEvents", "AsyncMetrics", "AsyncProjects", "AsyncSessions"]

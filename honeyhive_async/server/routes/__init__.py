@@ -11,15 +11,16 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, configurations, events, metrics, sessions
+from . import admin, configurations, events, metrics, projects, sessions
 
-__all__ = ["ROUTE_TABLES", "admin", "configurations", "events", "metrics", "sessions"]
+__all__ = ["ROUTE_TABLES", "admin", "configurations", "events", "metrics", "projects", "sessions"]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
     events.ROUTES,
     metrics.ROUTES,
     configurations.ROUTES,
+    projects.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

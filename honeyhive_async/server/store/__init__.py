@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..filters import FilterError, project_fields
+from ._crud import Doc
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
 from .configurations import Configurations
 from .events import BatchResult, EventQuery, Events
 from .metrics import Metrics
+from .projects import Projects
 from .sessions import Sessions
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ __all__ = [
     "BatchResult",
     "Configurations",
     "Database",
+    "Doc",
     "EventDict",
     "EventQuery",
     "EventStore",
@@ -42,6 +45,7 @@ __all__ = [
     "Events",
     "FilterError",
     "Metrics",
+    "Projects",
     "Sessions",
     "Store",
     "project_fields",
@@ -60,6 +64,7 @@ class Store:
         sessions: Sessions: start, tree, delete.
         metrics: Metrics and their versions.
         configurations: Configurations.
+        projects: Projects, unique by name.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -71,6 +76,7 @@ class Store:
         self.events = Events(events_table, self.sessions)
         self.metrics = Metrics(self.db)
         self.configurations = Configurations(self.db)
+        self.projects = Projects(self.db)
 
     def close(self) -> None:
         """Close the database connection."""
