@@ -175,6 +175,11 @@ class AsyncHoneyHive:
         """Projects: `list`, `create`, `update`, `delete` (by name)."""
         return resources.AsyncProjects(self)
 
+    @cached_property
+    def charts(self) -> resources.AsyncCharts:
+        """Charts: `list`, `create`, `get`, `update`, `delete`."""
+        return resources.AsyncCharts(self)
+
     def with_options(
         self,
         *,

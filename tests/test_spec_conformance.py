@@ -38,6 +38,12 @@ from honeyhive_async.models import (
     StartSessionRequest,
     UpdateEventRequest,
 )
+from honeyhive_async.models.charts import (
+    ChartResponse,
+    CreateChartRequest,
+    QueryFilter,
+    UpdateChartRequest,
+)
 from honeyhive_async.models.configurations import (
     CreateConfigurationRequest,
     CreateConfigurationResponse,
@@ -130,6 +136,8 @@ ROUTES = [
         UpdateConfigurationRequest,
         UpdateConfigurationResponse,
     ),
+    Route("POST", "/v1/charts", "CreateChartRequest", CreateChartRequest, ChartResponse),
+    Route("PUT", "/v1/charts/{chart_id}", "UpdateChartRequest", UpdateChartRequest, ChartResponse),
 ]
 
 STRUCT_SCHEMAS = [
@@ -145,6 +153,7 @@ STRUCT_SCHEMAS = [
     (MetricCategory, "CreateMetricRequestCategoriesItem"),
     (ChildMetric, "CreateMetricRequestChildMetricsItem"),
     (MetricFilters, "CreateMetricRequestFilters"),
+    (QueryFilter, "QueryFilter"),
 ]
 
 EXAMPLES = [
@@ -339,6 +348,7 @@ async def _exercise(client: AsyncHoneyHive) -> None:
     await client.session.delete(sid)
     await _exercise_metrics(client)
     await _exercise_configurations(client)
+    await _exercise_charts(client)
 
 
 async def _exercise_metrics(client: AsyncHoneyHive) -> None:
@@ -409,6 +419,37 @@ async def _exercise_configurations(client: AsyncHoneyHive) -> None:
     )
     await client.configurations.list(name="v1", env="staging", tags="a")
     await client.configurations.delete(created.insertedId)
+
+
+async def _exercise_charts(client: AsyncHoneyHive) -> None:
+    query = [{"field": "event_type", "value": "model", "type": "string", "operator": "is"}]
+    created = await client.charts.create(
+        name="Cost",
+        metric="cost",
+        description="d",
+        func="sum",
+        groupBy="event_name",
+        bucketing="hour",
+        dateRange={"relative": "7d"},
+        query=query,
+        owner_id="u1",
+    )
+    chart_id = created.data.id
+    await client.charts.update(
+        chart_id,
+        name="Cost 2",
+        metric="cost",
+        description="",
+        func="avg",
+        groupBy=None,
+        bucketing="week",
+        dateRange={"$gte": "2024-01-01T00:00:00Z", "$lte": 1_712_011_099_000},
+        query=[{"field": "error", "value": None, "type": "string", "operator": "exists"}],
+        owner_id="u2",
+    )
+    await client.charts.list()
+    await client.charts.get(chart_id)
+    await client.charts.delete(chart_id)
 
 
 async def _captured(server: LocalServer) -> list[RecordedRequest]:

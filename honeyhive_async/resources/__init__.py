@@ -1,9 +1,17 @@
 """Resource groups hung off the client: `client.session` and `client.events`."""
 
+from .charts import AsyncCharts
 from .configurations import AsyncConfigurations
 from .events import AsyncEvents
 from .metrics import AsyncMetrics
 from .projects import AsyncProjects
 from .sessions import AsyncSessions
 
-__all__ = ["AsyncConfigurations", "AsyncEvents", "AsyncMetrics", "AsyncProjects", "AsyncSessions"]
+__all__ = [
+    "AsyncCharts",
+    "AsyncConfigurations",
+    "AsyncEvents",
+    "AsyncMetrics",
+    "AsyncProjects",
+    "AsyncSessions",
+]

@@ -11,9 +11,18 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, configurations, events, metrics, projects, sessions
+from . import admin, charts, configurations, events, metrics, projects, sessions
 
-__all__ = ["ROUTE_TABLES", "admin", "configurations", "events", "metrics", "projects", "sessions"]
+__all__ = [
+    "ROUTE_TABLES",
+    "admin",
+    "charts",
+    "configurations",
+    "events",
+    "metrics",
+    "projects",
+    "sessions",
+]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
@@ -21,6 +30,7 @@ ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     metrics.ROUTES,
     configurations.ROUTES,
     projects.ROUTES,
+    charts.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

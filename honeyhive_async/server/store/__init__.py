@@ -16,6 +16,7 @@ from ..filters import FilterError, project_fields
 from ._crud import Doc
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
+from .charts import Charts
 from .configurations import Configurations
 from .events import BatchResult, EventQuery, Events
 from .metrics import Metrics
@@ -35,6 +36,7 @@ __all__ = [
     "LOCAL_PROJECT_ID",
     "LOCAL_WORKSPACE_ID",
     "BatchResult",
+    "Charts",
     "Configurations",
     "Database",
     "Doc",
@@ -65,6 +67,7 @@ class Store:
         metrics: Metrics and their versions.
         configurations: Configurations.
         projects: Projects, unique by name.
+        charts: Charts.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -77,6 +80,7 @@ class Store:
         self.metrics = Metrics(self.db)
         self.configurations = Configurations(self.db)
         self.projects = Projects(self.db)
+        self.charts = Charts(self.db)
 
     def close(self) -> None:
         """Close the database connection."""
