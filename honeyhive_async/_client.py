@@ -180,6 +180,11 @@ class AsyncHoneyHive:
         """Charts: `list`, `create`, `get`, `update`, `delete`."""
         return resources.AsyncCharts(self)
 
+    @cached_property
+    def queues(self) -> resources.AsyncQueues:
+        """Annotation queues: `list`, `create`, `get`, `update`, `delete`."""
+        return resources.AsyncQueues(self)
+
     def with_options(
         self,
         *,

@@ -136,10 +136,12 @@ PUBLIC: dict[str, list[str]] = {
         "CreateMetricResponse",
         "CreateMetricVersionRequest",
         "CreateProjectRequest",
+        "CreateQueueRequest",
         "DateRange",
         "DeleteChartResponse",
         "DeleteConfigurationResponse",
         "DeleteMetricResponse",
+        "DeleteQueueResponse",
         "DeleteSessionResponse",
         "Event",
         "EventFilter",
@@ -169,6 +171,10 @@ PUBLIC: dict[str, list[str]] = {
         "Project",
         "ProjectType",
         "QueryFilter",
+        "Queue",
+        "QueueFilters",
+        "QueueResponse",
+        "QueuesResponse",
         "RequestModel",
         "RunMetricDefinition",
         "RunMetricRequest",
@@ -185,6 +191,7 @@ PUBLIC: dict[str, list[str]] = {
         "UpdateMetricRequest",
         "UpdateMetricResponse",
         "UpdateProjectRequest",
+        "UpdateQueueRequest",
         "check_event_type",
         "check_limit",
         "parse_timestamp_ms",
@@ -261,6 +268,15 @@ PUBLIC: dict[str, list[str]] = {
         "ProjectType",
         "UpdateProjectRequest",
     ],
+    "honeyhive_async.models.queues": [
+        "CreateQueueRequest",
+        "DeleteQueueResponse",
+        "Queue",
+        "QueueFilters",
+        "QueueResponse",
+        "QueuesResponse",
+        "UpdateQueueRequest",
+    ],
     "honeyhive_async.models.sessions": [
         "DeleteSessionResponse",
         "SessionTree",
@@ -275,6 +291,7 @@ PUBLIC: dict[str, list[str]] = {
         "AsyncEvents",
         "AsyncMetrics",
         "AsyncProjects",
+        "AsyncQueues",
         "AsyncSessions",
     ],
     "honeyhive_async.resources.charts": [
@@ -292,6 +309,9 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.resources.projects": [
         "AsyncProjects",
+    ],
+    "honeyhive_async.resources.queues": [
+        "AsyncQueues",
     ],
     "honeyhive_async.resources.sessions": [
         "AsyncSessions",
@@ -346,6 +366,7 @@ PUBLIC: dict[str, list[str]] = {
         "events",
         "metrics",
         "projects",
+        "queues",
         "sessions",
     ],
     "honeyhive_async.server.routes.admin": [
@@ -399,6 +420,14 @@ PUBLIC: dict[str, list[str]] = {
         "list_projects",
         "update_project",
     ],
+    "honeyhive_async.server.routes.queues": [
+        "ROUTES",
+        "create_queue",
+        "delete_queue",
+        "get_queue",
+        "list_queues",
+        "update_queue",
+    ],
     "honeyhive_async.server.routes.sessions": [
         "ROUTES",
         "delete_session",
@@ -423,6 +452,7 @@ PUBLIC: dict[str, list[str]] = {
         "FilterError",
         "Metrics",
         "Projects",
+        "Queues",
         "Sessions",
         "Store",
         "project_fields",
@@ -444,6 +474,10 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.server.store.projects": [
         "Projects",
+    ],
+    "honeyhive_async.server.store.queues": [
+        "Queues",
+        "public",
     ],
     "honeyhive_async.server.store.sessions": [
         "Sessions",

@@ -65,6 +65,12 @@ from honeyhive_async.models.metrics import (
     UpdateMetricRequest,
     UpdateMetricResponse,
 )
+from honeyhive_async.models.queues import (
+    CreateQueueRequest,
+    QueueFilters,
+    QueueResponse,
+    UpdateQueueRequest,
+)
 from honeyhive_async.server import LocalServer, RecordedRequest
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "honeyhive-openapi.yaml"
@@ -138,6 +144,14 @@ ROUTES = [
     ),
     Route("POST", "/v1/charts", "CreateChartRequest", CreateChartRequest, ChartResponse),
     Route("PUT", "/v1/charts/{chart_id}", "UpdateChartRequest", UpdateChartRequest, ChartResponse),
+    Route("POST", "/v1/queues", "CreateAnnotationQueueRequest", CreateQueueRequest, QueueResponse),
+    Route(
+        "PUT",
+        "/v1/queues/{queue_id}",
+        "UpdateAnnotationQueueRequest",
+        UpdateQueueRequest,
+        QueueResponse,
+    ),
 ]
 
 STRUCT_SCHEMAS = [
@@ -154,6 +168,7 @@ STRUCT_SCHEMAS = [
     (ChildMetric, "CreateMetricRequestChildMetricsItem"),
     (MetricFilters, "CreateMetricRequestFilters"),
     (QueryFilter, "QueryFilter"),
+    (QueueFilters, "CreateAnnotationQueueRequestFilters"),
 ]
 
 EXAMPLES = [
@@ -349,6 +364,7 @@ async def _exercise(client: AsyncHoneyHive) -> None:
     await _exercise_metrics(client)
     await _exercise_configurations(client)
     await _exercise_charts(client)
+    await _exercise_queues(client)
 
 
 async def _exercise_metrics(client: AsyncHoneyHive) -> None:
@@ -450,6 +466,30 @@ async def _exercise_charts(client: AsyncHoneyHive) -> None:
     await client.charts.list()
     await client.charts.get(chart_id)
     await client.charts.delete(chart_id)
+
+
+async def _exercise_queues(client: AsyncHoneyHive) -> None:
+    filters = {
+        "filterArray": [
+            {"field": "event_type", "operator": "is", "value": "model", "type": "string"}
+        ]
+    }
+    created = await client.queues.create(
+        name="Review", description="d", filters=filters, enabled=True, event_ids=["e1"]
+    )
+    queue_id = created.queue.id
+    await client.queues.update(
+        queue_id,
+        name="Review 2",
+        description="",
+        filters={"filterArray": []},
+        enabled=False,
+        add_event_ids=["e2"],
+        remove_event_ids=["e1"],
+    )
+    await client.queues.list(enabled=False)
+    await client.queues.get(queue_id)
+    await client.queues.delete(queue_id)
 
 
 async def _captured(server: LocalServer) -> list[RecordedRequest]:

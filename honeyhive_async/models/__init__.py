@@ -82,6 +82,15 @@ from .projects import (
     ProjectType,
     UpdateProjectRequest,
 )
+from .queues import (
+    CreateQueueRequest,
+    DeleteQueueResponse,
+    Queue,
+    QueueFilters,
+    QueueResponse,
+    QueuesResponse,
+    UpdateQueueRequest,
+)
 from .sessions import DeleteSessionResponse, SessionTree, StartSessionRequest
 
 __all__ = [
@@ -109,10 +118,12 @@ __all__ = [
     "CreateMetricResponse",
     "CreateMetricVersionRequest",
     "CreateProjectRequest",
+    "CreateQueueRequest",
     "DateRange",
     "DeleteChartResponse",
     "DeleteConfigurationResponse",
     "DeleteMetricResponse",
+    "DeleteQueueResponse",
     "DeleteSessionResponse",
     "Event",
     "EventFilter",
@@ -142,6 +153,10 @@ __all__ = [
     "Project",
     "ProjectType",
     "QueryFilter",
+    "Queue",
+    "QueueFilters",
+    "QueueResponse",
+    "QueuesResponse",
     "RequestModel",
     "RunMetricDefinition",
     "RunMetricRequest",
@@ -158,6 +173,7 @@ __all__ = [
     "UpdateMetricRequest",
     "UpdateMetricResponse",
     "UpdateProjectRequest",
+    "UpdateQueueRequest",
     "check_event_type",
     "check_limit",
     "parse_timestamp_ms",

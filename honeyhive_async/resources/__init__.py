@@ -5,6 +5,7 @@ from .configurations import AsyncConfigurations
 from .events import AsyncEvents
 from .metrics import AsyncMetrics
 from .projects import AsyncProjects
+from .queues import AsyncQueues
 from .sessions import AsyncSessions
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "AsyncEvents",
     "AsyncMetrics",
     "AsyncProjects",
+    "AsyncQueues",
     "AsyncSessions",
 ]

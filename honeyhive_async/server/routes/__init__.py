@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, charts, configurations, events, metrics, projects, sessions
+from . import admin, charts, configurations, events, metrics, projects, queues, sessions
 
 __all__ = [
     "ROUTE_TABLES",
@@ -21,6 +21,7 @@ __all__ = [
     "events",
     "metrics",
     "projects",
+    "queues",
     "sessions",
 ]
 
@@ -31,6 +32,7 @@ ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     configurations.ROUTES,
     projects.ROUTES,
     charts.ROUTES,
+    queues.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

@@ -21,6 +21,7 @@ from .configurations import Configurations
 from .events import BatchResult, EventQuery, Events
 from .metrics import Metrics
 from .projects import Projects
+from .queues import Queues
 from .sessions import Sessions
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ __all__ = [
     "FilterError",
     "Metrics",
     "Projects",
+    "Queues",
     "Sessions",
     "Store",
     "project_fields",
@@ -68,6 +70,7 @@ class Store:
         configurations: Configurations.
         projects: Projects, unique by name.
         charts: Charts.
+        queues: Annotation queues.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -81,6 +84,7 @@ class Store:
         self.configurations = Configurations(self.db)
         self.projects = Projects(self.db)
         self.charts = Charts(self.db)
+        self.queues = Queues(self.db)
 
     def close(self) -> None:
         """Close the database connection."""
