@@ -175,6 +175,31 @@ class AsyncHoneyHive:
         """Experiment runs: `create`, `get`, `list`, `iter`, `update`, `delete`, `summary`, `compare`, ..."""
         return resources.AsyncRuns(self)
 
+    @cached_property
+    def metrics(self) -> resources.AsyncMetrics:
+        """Metrics: `list`, `create`, `update`, `delete`, `run`, and their versions."""
+        return resources.AsyncMetrics(self)
+
+    @cached_property
+    def configurations(self) -> resources.AsyncConfigurations:
+        """Configurations: `list`, `create`, `update`, `delete`."""
+        return resources.AsyncConfigurations(self)
+
+    @cached_property
+    def projects(self) -> resources.AsyncProjects:
+        """Projects: `list`, `create`, `update`, `delete` (by name)."""
+        return resources.AsyncProjects(self)
+
+    @cached_property
+    def charts(self) -> resources.AsyncCharts:
+        """Charts: `list`, `create`, `get`, `update`, `delete`."""
+        return resources.AsyncCharts(self)
+
+    @cached_property
+    def queues(self) -> resources.AsyncQueues:
+        """Annotation queues: `list`, `create`, `get`, `update`, `delete`."""
+        return resources.AsyncQueues(self)
+
     def with_options(
         self,
         *,

@@ -16,6 +16,7 @@
             ├── NotFoundError               404
             ├── ConflictError               409
             ├── UnprocessableEntityError    422
+            │   └── Metric*Error            422 of a metric run, one per `errorCode`
             ├── RateLimitError              429
             └── InternalServerError         5xx
                 └── PartialBatchError       500 "Events partially created" on a batch
@@ -52,6 +53,10 @@ __all__ = [
     "ConflictError",
     "HoneyHiveError",
     "InternalServerError",
+    "MetricCompilationError",
+    "MetricExecutionError",
+    "MetricLLMResponseParseError",
+    "MetricTemplateRenderError",
     "MissingAPIKeyError",
     "NotFoundError",
     "PartialBatchError",
@@ -255,6 +260,22 @@ class UnprocessableEntityError(APIStatusError):
     status_code = 422
 
 
+class MetricExecutionError(UnprocessableEntityError):
+    """422 ``execution_error``: the metric's code raised or could not run."""
+
+
+class MetricCompilationError(UnprocessableEntityError):
+    """422 ``compilation_error``: the metric's code does not compile."""
+
+
+class MetricTemplateRenderError(UnprocessableEntityError):
+    """422 ``template_render_error``: the LLM metric's prompt template could not be filled in."""
+
+
+class MetricLLMResponseParseError(UnprocessableEntityError):
+    """422 ``llm_response_parse_error``: the judge model's answer could not be read."""
+
+
 class RateLimitError(APIStatusError):
     """429: too many requests; `retry_after` says how long to wait when the server told us."""
 
@@ -302,6 +323,15 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+# A 422's `errorCode` picks a subclass; an unknown code stays a plain UnprocessableEntityError.
+_UNPROCESSABLE_CODES: dict[str, type[UnprocessableEntityError]] = {
+    "execution_error": MetricExecutionError,
+    "compilation_error": MetricCompilationError,
+    "template_render_error": MetricTemplateRenderError,
+    "llm_response_parse_error": MetricLLMResponseParseError,
+}
+
+
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -340,6 +370,8 @@ def error_for_status(
 ) -> APIStatusError:
     """Build the `APIStatusError` subclass that matches `status`."""
     cls = _STATUS_CLASSES.get(status)
+    if cls is UnprocessableEntityError and isinstance(body, dict):
+        cls = _UNPROCESSABLE_CODES.get(_str_or_none(body.get("errorCode")) or "", cls)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIStatusError
     detail = ""

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from honeyhive_async import AsyncHoneyHive, EventFilter, ExportFilter
+from honeyhive_async import AsyncHoneyHive, EventFilter, ExportFilter, MetricExecutionError
 from honeyhive_async.models import (
     AddDatapointsResponse,
     AddDatapointsToDatasetRequest,
@@ -57,6 +57,39 @@ from honeyhive_async.models import (
     UpdateEventRequest,
     UpdateRunRequest,
     UpdateRunResponse,
+)
+from honeyhive_async.models.charts import (
+    ChartResponse,
+    CreateChartRequest,
+    QueryFilter,
+    UpdateChartRequest,
+)
+from honeyhive_async.models.configurations import (
+    CreateConfigurationRequest,
+    CreateConfigurationResponse,
+    UpdateConfigurationRequest,
+    UpdateConfigurationResponse,
+)
+from honeyhive_async.models.metrics import (
+    ChildMetric,
+    CreateMetricRequest,
+    CreateMetricResponse,
+    CreateMetricVersionRequest,
+    MetricCategory,
+    MetricFilters,
+    MetricThreshold,
+    MetricVersionResponse,
+    RunMetricDefinition,
+    RunMetricRequest,
+    RunMetricResponse,
+    UpdateMetricRequest,
+    UpdateMetricResponse,
+)
+from honeyhive_async.models.queues import (
+    CreateQueueRequest,
+    QueueFilters,
+    QueueResponse,
+    UpdateQueueRequest,
 )
 from honeyhive_async.server import LocalServer, RecordedRequest
 
@@ -141,6 +174,46 @@ ROUTES = [
     Route(
         "PUT", "/v1/runs/{run_id}", "PutExperimentRunRequest", UpdateRunRequest, UpdateRunResponse
     ),
+    Route("POST", "/v1/metrics", "CreateMetricRequest", CreateMetricRequest, CreateMetricResponse),
+    Route(
+        "PUT",
+        "/v1/metrics/{metric_id}",
+        "UpdateMetricRequest",
+        UpdateMetricRequest,
+        UpdateMetricResponse,
+    ),
+    Route(
+        "POST",
+        "/v1/metrics/{metric_id}/versions",
+        "CreateMetricVersionRequest",
+        CreateMetricVersionRequest,
+        MetricVersionResponse,
+    ),
+    Route("POST", "/v1/metrics/run", "RunMetricRequest", RunMetricRequest, RunMetricResponse),
+    Route(
+        "POST",
+        "/v1/configurations",
+        "CreateConfigurationRequest",
+        CreateConfigurationRequest,
+        CreateConfigurationResponse,
+    ),
+    Route(
+        "PUT",
+        "/v1/configurations/{configId}",
+        "UpdateConfigurationRequest",
+        UpdateConfigurationRequest,
+        UpdateConfigurationResponse,
+    ),
+    Route("POST", "/v1/charts", "CreateChartRequest", CreateChartRequest, ChartResponse),
+    Route("PUT", "/v1/charts/{chart_id}", "UpdateChartRequest", UpdateChartRequest, ChartResponse),
+    Route("POST", "/v1/queues", "CreateAnnotationQueueRequest", CreateQueueRequest, QueueResponse),
+    Route(
+        "PUT",
+        "/v1/queues/{queue_id}",
+        "UpdateAnnotationQueueRequest",
+        UpdateQueueRequest,
+        QueueResponse,
+    ),
 ]
 
 STRUCT_SCHEMAS = [
@@ -154,6 +227,14 @@ STRUCT_SCHEMAS = [
     (BatchDateRange, "BatchDateRange"),
     (LegacyUpdateDatasetRequest, "LegacyUpdateDatasetRequest"),
     (PassingRange, "PassingRange"),
+    (CreateMetricRequest, "MetricVersionContentRequest"),
+    (RunMetricDefinition, "RunMetricRequestMetric"),
+    (MetricThreshold, "UpdateMetricRequestThreshold"),
+    (MetricCategory, "CreateMetricRequestCategoriesItem"),
+    (ChildMetric, "CreateMetricRequestChildMetricsItem"),
+    (MetricFilters, "CreateMetricRequestFilters"),
+    (QueryFilter, "QueryFilter"),
+    (QueueFilters, "CreateAnnotationQueueRequestFilters"),
 ]
 
 EXAMPLES = [
@@ -375,6 +456,135 @@ async def _exercise(client: AsyncHoneyHive) -> None:
     await client.session.get_tree(sid)
     await client.events.get(full.event_id)
     await client.session.delete(sid)
+    await _exercise_metrics(client)
+    await _exercise_configurations(client)
+    await _exercise_charts(client)
+    await _exercise_queues(client)
+
+
+async def _exercise_metrics(client: AsyncHoneyHive) -> None:
+    optional: dict[str, Any] = {
+        "description": "d",
+        "return_type": "categorical",
+        "enabled_in_prod": True,
+        "needs_ground_truth": True,
+        "sampling_percentage": 50,
+        "model_provider": "openai",
+        "model_name": "gpt-4o",
+        "scale": 5,
+        "threshold": {"min": 1, "max": 4, "pass_when": True, "passing_categories": ["good"]},
+        "categories": [{"category": "good", "score": 1}, {"category": "bad", "score": None}],
+        "child_metrics": [{"name": "c", "weight": 0.5, "id": "c1", "scale": 3}],
+        "filters": {
+            "filterArray": [
+                {"field": "event_type", "operator": "is", "value": "model", "type": "string"}
+            ]
+        },
+    }
+    metric: dict[str, Any] = {"name": "judge", "type": "LLM", "criteria": "Rate {{outputs}}"}
+    created = await client.metrics.create(**metric, **optional)
+    await client.metrics.update(created.metric_id, **metric, **optional)
+    await client.metrics.update(created.metric_id, name="renamed")
+    await client.metrics.create_version(
+        created.metric_id,
+        message="v1",
+        content={**metric, **optional},
+        deploy_immediately=True,
+    )
+    with pytest.raises(MetricExecutionError):  # the local server runs no metric
+        await client.metrics.run(metric={**metric, **optional}, event={"outputs": {"a": 1}})
+    await client.metrics.list(type="LLM", id=created.metric_id)
+    await client.metrics.list_versions(created.metric_id)
+    await client.metrics.delete(created.metric_id)
+
+
+async def _exercise_configurations(client: AsyncHoneyHive) -> None:
+    parameters: dict[str, Any] = {
+        "call_type": "chat",
+        "model": "gpt-4o",
+        "hyperparameters": {"temperature": 0.2},
+        "responseFormat": {"type": "text"},
+        "selectedFunctions": [{"id": "f1", "name": "lookup", "parameters": {}}],
+        "functionCallParams": "auto",
+        "forceFunction": {},
+        "template": [{"role": "system", "content": "Be brief."}],
+    }
+    created = await client.configurations.create(
+        name="v0",
+        provider="openai",
+        parameters=parameters,
+        type="LLM",
+        env=["dev", "prod"],
+        tags=["a"],
+        user_properties={"user": "u1"},
+    )
+    await client.configurations.update(
+        created.insertedId,
+        name="v1",
+        provider="openai",
+        parameters={**parameters, "template": "Be brief."},
+        type="pipeline",
+        env=["staging"],
+        tags=[],
+        user_properties={},
+    )
+    await client.configurations.list(name="v1", env="staging", tags="a")
+    await client.configurations.delete(created.insertedId)
+
+
+async def _exercise_charts(client: AsyncHoneyHive) -> None:
+    query = [{"field": "event_type", "value": "model", "type": "string", "operator": "is"}]
+    created = await client.charts.create(
+        name="Cost",
+        metric="cost",
+        description="d",
+        func="sum",
+        groupBy="event_name",
+        bucketing="hour",
+        dateRange={"relative": "7d"},
+        query=query,
+        owner_id="u1",
+    )
+    chart_id = created.data.id
+    await client.charts.update(
+        chart_id,
+        name="Cost 2",
+        metric="cost",
+        description="",
+        func="avg",
+        groupBy=None,
+        bucketing="week",
+        dateRange={"$gte": "2024-01-01T00:00:00Z", "$lte": 1_712_011_099_000},
+        query=[{"field": "error", "value": None, "type": "string", "operator": "exists"}],
+        owner_id="u2",
+    )
+    await client.charts.list()
+    await client.charts.get(chart_id)
+    await client.charts.delete(chart_id)
+
+
+async def _exercise_queues(client: AsyncHoneyHive) -> None:
+    filters = {
+        "filterArray": [
+            {"field": "event_type", "operator": "is", "value": "model", "type": "string"}
+        ]
+    }
+    created = await client.queues.create(
+        name="Review", description="d", filters=filters, enabled=True, event_ids=["e1"]
+    )
+    queue_id = created.queue.id
+    await client.queues.update(
+        queue_id,
+        name="Review 2",
+        description="",
+        filters={"filterArray": []},
+        enabled=False,
+        add_event_ids=["e2"],
+        remove_event_ids=["e1"],
+    )
+    await client.queues.list(enabled=False)
+    await client.queues.get(queue_id)
+    await client.queues.delete(queue_id)
 
 
 async def _exercise_datasets(client: AsyncHoneyHive) -> None:

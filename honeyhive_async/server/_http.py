@@ -70,7 +70,7 @@ async def decode_body(request: web.Request, decoder: msgspec.json.Decoder[_T]) -
         raise ServerError(400, f"Invalid request body: {exc}", "VALIDATION_ERROR") from None
     except msgspec.DecodeError as exc:
         raise ServerError(400, f"Request body is not valid JSON: {exc}", "INVALID_JSON") from None
-    except RecursionError:
+    except RecursionError:  # deeper than msgspec's decoder goes: a 400, never a 500
         raise ServerError(400, "Request body is nested too deeply", "INVALID_JSON") from None
 
 

@@ -11,9 +11,34 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from . import admin, datapoints, datasets, events, runs, sessions
+from . import (
+    admin,
+    charts,
+    configurations,
+    datapoints,
+    datasets,
+    events,
+    metrics,
+    projects,
+    queues,
+    runs,
+    sessions,
+)
 
-__all__ = ["ROUTE_TABLES", "admin", "datapoints", "datasets", "events", "runs", "sessions"]
+__all__ = [
+    "ROUTE_TABLES",
+    "admin",
+    "charts",
+    "configurations",
+    "datapoints",
+    "datasets",
+    "events",
+    "metrics",
+    "projects",
+    "queues",
+    "runs",
+    "sessions",
+]
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
@@ -21,6 +46,11 @@ ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     datapoints.ROUTES,
     datasets.ROUTES,
     runs.ROUTES,
+    metrics.ROUTES,
+    configurations.ROUTES,
+    projects.ROUTES,
+    charts.ROUTES,
+    queues.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

@@ -13,11 +13,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..filters import FilterError, project_fields
+from ._crud import Doc
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID
+from .charts import Charts
+from .configurations import Configurations
 from .datapoints import Datapoints
 from .datasets import Datasets
 from .events import BatchResult, EventQuery, Events
+from .metrics import Metrics
+from .projects import Projects
+from .queues import Queues
 from .runs import Runs
 from .sessions import Sessions
 
@@ -34,15 +40,21 @@ __all__ = [
     "LOCAL_PROJECT_ID",
     "LOCAL_WORKSPACE_ID",
     "BatchResult",
+    "Charts",
+    "Configurations",
     "Database",
     "Datapoints",
     "Datasets",
+    "Doc",
     "EventDict",
     "EventQuery",
     "EventStore",
     "EventTable",
     "Events",
     "FilterError",
+    "Metrics",
+    "Projects",
+    "Queues",
     "Runs",
     "Sessions",
     "Store",
@@ -63,6 +75,11 @@ class Store:
         datapoints: Datapoints, and the links between datapoints and datasets.
         datasets: Datasets: named lists of datapoints.
         runs: Experiment runs: create, read, list, update, delete, their sessions.
+        metrics: Metrics and their versions.
+        configurations: Configurations.
+        projects: Projects, unique by name.
+        charts: Charts.
+        queues: Annotation queues.
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -75,6 +92,11 @@ class Store:
         self.datapoints = Datapoints(self.db)
         self.datasets = Datasets(self.db, self.datapoints)
         self.runs = Runs(self.db, events_table)
+        self.metrics = Metrics(self.db)
+        self.configurations = Configurations(self.db)
+        self.projects = Projects(self.db)
+        self.charts = Charts(self.db)
+        self.queues = Queues(self.db)
 
     def close(self) -> None:
         """Close the database connection."""
