@@ -233,7 +233,9 @@ PUBLIC: dict[str, list[str]] = {
         "SchemaField",
         "SchemaMapping",
         "SearchEventsRequest",
+        "SessionEventBatchRequest",
         "SessionProperties",
+        "SessionTracesResponse",
         "SessionTree",
         "SpanType",
         "StartSessionRequest",
@@ -407,6 +409,8 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.models.sessions": [
         "DeleteSessionResponse",
+        "SessionEventBatchRequest",
+        "SessionTracesResponse",
         "SessionTree",
         "StartSessionRequest",
     ],
@@ -619,6 +623,7 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.server.routes.sessions": [
         "ROUTES",
+        "add_session_events",
         "delete_session",
         "get_session_event",
         "get_session_tree",

@@ -48,7 +48,9 @@ from honeyhive_async.models import (
     LegacyUpdateDatasetRequest,
     PassingRange,
     SearchEventsRequest,
+    SessionEventBatchRequest,
     SessionProperties,
+    SessionTracesResponse,
     StartSessionRequest,
     UpdateDatapointRequest,
     UpdateDatapointResponse,
@@ -119,6 +121,13 @@ class Route:
 
 ROUTES = [
     Route("POST", "/v1/sessions", "StartSessionRequest", StartSessionRequest, Event),
+    Route(
+        "POST",
+        "/v1/sessions/{session_id}/events/batch",
+        "SessionEventBatchRequest",
+        SessionEventBatchRequest,
+        SessionTracesResponse,
+    ),
     Route("POST", "/v1/events", "PostEventRequest", CreateEventRequest, CreateEventResponse),
     Route("PUT", "/v1/events/{event_id}", "UpdateEventRequest", UpdateEventRequest, object),
     Route(
@@ -238,6 +247,7 @@ STRUCT_SCHEMAS = [
 ]
 
 EXAMPLES = [
+    ("POST", "/v1/sessions/{session_id}/events/batch", "response"),
     ("POST", "/v1/events", "response"),
     ("POST", "/v1/events/batch", "response"),
     ("PUT", "/v1/events/{event_id}", "request"),
@@ -371,6 +381,13 @@ async def _exercise(client: AsyncHoneyHive) -> None:
         user_properties={"user": "u1"},
     )
     await client.events.create(event_type="tool", inputs={}, error="boom")
+    await client.session.add_events(
+        sid,
+        [
+            {"event_type": "tool", "inputs": {"i": 0}, "event_name": "added", "parent_id": sid},
+            CreateEventRequest(event_type="chain", inputs={"i": 1}, error=None, duration=5),
+        ],
+    )
     await client.events.update(
         full.event_id,
         metadata={"tokens": 3},

@@ -166,6 +166,8 @@ from .runs import (
 )
 from .sessions import (
     DeleteSessionResponse,
+    SessionEventBatchRequest,
+    SessionTracesResponse,
     SessionTree,
     StartSessionRequest,
 )
@@ -292,7 +294,9 @@ __all__ = [
     "SchemaField",
     "SchemaMapping",
     "SearchEventsRequest",
+    "SessionEventBatchRequest",
     "SessionProperties",
+    "SessionTracesResponse",
     "SessionTree",
     "SpanType",
     "StartSessionRequest",

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from ._base import JSONObject, Model, RequestModel
-from .events import Event
+from .events import CreateEventRequest, Event
 
-__all__ = ["DeleteSessionResponse", "SessionTree", "StartSessionRequest"]
+__all__ = [
+    "DeleteSessionResponse",
+    "SessionEventBatchRequest",
+    "SessionTracesResponse",
+    "SessionTree",
+    "StartSessionRequest",
+]
 
 
 class StartSessionRequest(RequestModel):
@@ -85,3 +91,15 @@ class DeleteSessionResponse(Model):
 
     success: bool
     deleted: str | int | None = None
+
+
+class SessionEventBatchRequest(RequestModel):
+    """Body of `POST /v1/sessions/{session_id}/events/batch`; the path sets each `session_id`."""
+
+    events: list[CreateEventRequest]
+
+
+class SessionTracesResponse(Model):
+    """Body returned by `POST /v1/sessions/{session_id}/events/batch`."""
+
+    success: bool

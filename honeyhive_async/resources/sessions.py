@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import msgspec
 
 from .._resource import AsyncAPIResource, path_id
-from ..models import DeleteSessionResponse, Event, JSONObject, SessionTree, StartSessionRequest
+from ..models import (
+    CreateEventRequest,
+    DeleteSessionResponse,
+    Event,
+    JSONObject,
+    SessionEventBatchRequest,
+    SessionTracesResponse,
+    SessionTree,
+    StartSessionRequest,
+)
+from ._convert import to_struct
 
 __all__ = ["AsyncSessions"]
 
@@ -80,3 +94,32 @@ class AsyncSessions(AsyncAPIResource):
         """Delete a session and all its events (`DELETE /v1/sessions/{id}`)."""
         path = f"/v1/sessions/{path_id('session_id', session_id)}"
         return await self._delete(path, cast_to=DeleteSessionResponse)
+
+    async def add_events(
+        self, session_id: str, events: Iterable[CreateEventRequest | Mapping[str, Any]]
+    ) -> SessionTracesResponse:
+        """Add events to an existing session (`POST /v1/sessions/{session_id}/events/batch`).
+
+        The path's `session_id` replaces each event's own. Events without an `event_id` get
+        one first, so the ids are known even when the server adds only some (a 500). The
+        request is not retried once the server may have acted.
+
+        Args:
+            session_id: The session to add to.
+            events: `CreateEventRequest`s or mappings with the same fields.
+        """
+        path = f"/v1/sessions/{path_id('session_id', session_id)}/events/batch"
+        items = [
+            _with_event_id(to_struct(event, CreateEventRequest, f"events[{i}]"))
+            for i, event in enumerate(events)
+        ]
+        if not items:
+            raise ValueError("events must not be empty")
+        body = SessionEventBatchRequest(events=items)
+        return await self._post(path, cast_to=SessionTracesResponse, body=body, idempotent=False)
+
+
+def _with_event_id(event: CreateEventRequest) -> CreateEventRequest:
+    if event.event_id is None:
+        return msgspec.structs.replace(event, event_id=str(uuid.uuid4()))
+    return event

@@ -7,8 +7,16 @@ import uuid
 
 import pytest
 from aioresponses import aioresponses
+from yarl import URL
 
-from honeyhive_async import APIResponseDecodeError, AsyncHoneyHive, Event, NotFoundError
+from honeyhive_async import (
+    APIResponseDecodeError,
+    AsyncHoneyHive,
+    Event,
+    InternalServerError,
+    NotFoundError,
+)
+from honeyhive_async.models import CreateEventRequest, SessionTracesResponse
 from honeyhive_async.server import LocalServer
 from tests.api_resources.helpers import at, five_events, mock_sent
 from tests.conftest import MOCK_URL
@@ -83,6 +91,61 @@ class TestSessionsRequestShape:
         assert [n.event_id for n in tree.walk()] == ["s1", "c1"]
         assert tree.metadata == {"num_events": 1}
         assert (await mock_client.session.delete("s1")).success is True
+
+    async def test_add_events_posts_the_events_with_ids_and_decodes_the_example(
+        self, mock_api: aioresponses, mock_client: AsyncHoneyHive
+    ) -> None:
+        sid = "caf77ace-3417-4da4-944d-f4a0688f3c23"
+        path = f"/v1/sessions/{sid}/events/batch"
+        mock_api.post(MOCK_URL + path, payload={"success": True})
+
+        result = await mock_client.session.add_events(
+            sid,
+            [
+                {"event_type": "tool", "inputs": {"q": 1}, "event_name": "lookup"},
+                CreateEventRequest(event_type="model", inputs={}, event_id="e2"),
+            ],
+        )
+
+        assert result == SessionTracesResponse(success=True)
+        body = mock_sent(mock_api, "POST", path)
+        assert isinstance(body, dict)
+        assert set(body) == {"events"}
+        first, second = body["events"]
+        assert set(first) == {"event_type", "inputs", "event_name", "event_id"}
+        assert uuid.UUID(first["event_id"]).version == 4
+        assert second == {"event_type": "model", "inputs": {}, "event_id": "e2"}
+
+    @pytest.mark.parametrize(
+        ("session_id", "events", "message"),
+        [
+            ("", [{"event_type": "tool", "inputs": {}}], "session_id must be a non-empty"),
+            ("s1", [], "events must not be empty"),
+            ("s1", [{"event_type": "tool", "inputs": {}, "bogus": 1}], "events\\[0\\]"),
+        ],
+    )
+    async def test_add_events_fails_before_any_io(
+        self,
+        mock_api: aioresponses,
+        mock_client: AsyncHoneyHive,
+        session_id: str,
+        events: list[dict[str, object]],
+        message: str,
+    ) -> None:
+        with pytest.raises(ValueError, match=message):
+            await mock_client.session.add_events(session_id, events)
+        assert mock_api.requests == {}
+
+    async def test_add_events_is_not_retried_after_a_500(
+        self, mock_api: aioresponses, mock_client: AsyncHoneyHive
+    ) -> None:
+        path = "/v1/sessions/s1/events/batch"
+        mock_api.post(MOCK_URL + path, status=500, payload={"message": "Events partially added"})
+        mock_api.post(MOCK_URL + path, payload={"success": True})
+
+        with pytest.raises(InternalServerError):
+            await mock_client.session.add_events("s1", [{"event_type": "tool", "inputs": {}}])
+        assert len(mock_api.requests[("POST", URL(MOCK_URL + path))]) == 1
 
 
 class TestSessionsRoundTrip:
@@ -181,3 +244,40 @@ class TestSessionsRoundTrip:
         assert server.store.count(sid) == 0
         with pytest.raises(NotFoundError):
             await client.session.get(sid)
+
+    async def test_add_events_stores_them_in_the_path_session(
+        self, server: LocalServer, client: AsyncHoneyHive
+    ) -> None:
+        sid = (await client.session.start(session_name="add", start_time=at(0))).event_id
+        other = str(uuid.uuid4())
+
+        result = await client.session.add_events(
+            sid,
+            [
+                {"event_type": "chain", "event_name": "a", "inputs": {}, "start_time": at(1)},
+                {
+                    "event_type": "model",
+                    "event_name": "b",
+                    "inputs": {"q": "hi"},
+                    "session_id": other,
+                    "start_time": at(2),
+                },
+            ],
+        )
+
+        assert result.success is True
+        assert server.store.count(sid) == 3
+        assert server.store.count(other) == 0
+        tree = await client.session.get_tree(sid)
+        assert [node.event_name for node in tree.walk()] == ["add", "a", "b"]
+        assert [child.parent_id for child in tree.children] == [sid, sid]
+        assert tree.children[1].inputs == {"q": "hi"}
+
+    async def test_add_events_to_an_unknown_session_is_not_found(
+        self, server: LocalServer, client: AsyncHoneyHive
+    ) -> None:
+        sid = str(uuid.uuid4())
+        with pytest.raises(NotFoundError) as caught:
+            await client.session.add_events(sid, [{"event_type": "tool", "inputs": {}}])
+        assert caught.value.error_code == "NOT_FOUND"
+        assert server.store.count(sid) == 0

@@ -19,6 +19,7 @@ ROUTES = [
     ("POST", "/v1/sessions"),
     ("GET", "/v1/sessions/abc"),
     ("DELETE", "/v1/sessions/abc"),
+    ("POST", "/v1/sessions/abc/events/batch"),
     ("POST", "/v1/events"),
     ("GET", "/v1/events/abc"),
     ("PUT", "/v1/events/abc"),

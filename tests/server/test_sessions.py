@@ -208,3 +208,37 @@ async def test_delete_session_deletes_all_its_events(
     await call(client, "GET", f"/v1/events/{ids['d']}", status=404)
     assert server.store.count() == 1  # the other session's event survives
     assert await call(client, "DELETE", f"/v1/sessions/{sid}") == {"success": True, "deleted": "0"}
+
+
+async def test_add_session_events_stores_them_under_the_path_session(
+    client: aiohttp.ClientSession,
+) -> None:
+    sid = (await start_session(client))["session_id"]
+    other = str(uuid.uuid4())
+    body = {"events": [{"event_type": "tool", "inputs": {}, "session_id": other, "event_id": "e1"}]}
+
+    assert await call(client, "POST", f"/v1/sessions/{sid}/events/batch", body) == {"success": True}
+    event = await get_event(client, "e1")
+    assert (event["session_id"], event["parent_id"]) == (sid, sid)
+
+
+async def test_add_session_events_rejects_what_the_spec_rejects(
+    client: aiohttp.ClientSession,
+) -> None:
+    sid = (await start_session(client))["session_id"]
+    path = f"/v1/sessions/{sid}/events/batch"
+    for body, named in [
+        ({"events": [{"event_type": "tool", "inputs": {}, "bogus": 1}]}, "bogus"),
+        ({"events": [], "single_session": True}, "single_session"),
+        ({"events": [{"event_type": "tool"}]}, "inputs"),
+        ({}, "events"),
+    ]:
+        error = await call(client, "POST", path, body, status=400)
+        assert named in error["message"], error
+
+
+async def test_add_session_events_to_an_unknown_session_is_404(
+    client: aiohttp.ClientSession,
+) -> None:
+    body = {"events": [{"event_type": "tool", "inputs": {}}]}
+    await call(client, "POST", f"/v1/sessions/{uuid.uuid4()}/events/batch", body, status=404)

@@ -1,17 +1,28 @@
-"""Session routes: ``GET /session/{id}``, ``POST /v1/sessions``, ``GET``/``DELETE /v1/sessions/{id}``."""
+"""Session routes: ``GET /session/{id}``, ``POST /v1/sessions``, ``GET``/``DELETE /v1/sessions/{id}``.
+
+Also ``POST /v1/sessions/{id}/events/batch``.
+"""
 
 from __future__ import annotations
 
 import msgspec
 from aiohttp import web
 
-from ...models import StartSessionRequest
+from ...models import SessionEventBatchRequest, StartSessionRequest
 from .._http import STORE_KEY, ServerError, decode_body, json_response, path_id
 from ..store import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID, EventDict
 
-__all__ = ["ROUTES", "delete_session", "get_session_event", "get_session_tree", "start_session"]
+__all__ = [
+    "ROUTES",
+    "add_session_events",
+    "delete_session",
+    "get_session_event",
+    "get_session_tree",
+    "start_session",
+]
 
 _start_session_decoder = msgspec.json.Decoder(StartSessionRequest)
+_session_events_decoder = msgspec.json.Decoder(SessionEventBatchRequest)
 
 
 def _with_org(event: EventDict) -> EventDict:
@@ -53,9 +64,21 @@ async def delete_session(request: web.Request) -> web.Response:
     return json_response({"success": True, "deleted": str(deleted)})
 
 
+async def add_session_events(request: web.Request) -> web.Response:
+    """``POST /v1/sessions/{session_id}/events/batch``: store the events in that session."""
+    session_id = path_id(request, "session_id")
+    req = await decode_body(request, _session_events_decoder)
+    store = request.app[STORE_KEY]
+    if store.sessions.get(session_id) is None:
+        raise ServerError(404, f"Session {session_id} not found", "NOT_FOUND")
+    store.events.add_to_session(session_id, req.events)
+    return json_response({"success": True})
+
+
 ROUTES = [
     web.get("/session/{session_id}", get_session_event),
     web.post("/v1/sessions", start_session),
     web.get("/v1/sessions/{session_id}", get_session_tree),
     web.delete("/v1/sessions/{session_id}", delete_session),
+    web.post("/v1/sessions/{session_id}/events/batch", add_session_events),
 ]

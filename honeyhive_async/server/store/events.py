@@ -115,6 +115,10 @@ class Events:
             session_id = session_ids.pop() if len(session_ids) == 1 else None
         return BatchResult([event["event_id"] for event in keep], session_id, errors)
 
+    def add_to_session(self, session_id: str, events: Sequence[CreateEventRequest]) -> None:
+        """Store events (upserted by id) in `session_id`, which replaces each event's own."""
+        self._table.put([_event_from_request(item, session_id=session_id) for item in events])
+
     def update(self, event_id: str, req: UpdateEventRequest) -> EventDict | None:
         """Apply an update and return the new event, or None if there is no such event.
 
