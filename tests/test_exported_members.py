@@ -113,6 +113,8 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.models": [
         "AGGREGATE_FUNCTIONS",
+        "CHART_AGGREGATIONS",
+        "CHART_BUCKETS",
         "COMPARE_EVENTS_MAX_LIMIT",
         "DEFAULT_PAGE_LIMIT",
         "EVENT_TYPES",
@@ -127,6 +129,8 @@ PUBLIC: dict[str, list[str]] = {
         "BatchCreateDatapointsResponse",
         "BatchDateRange",
         "Chart",
+        "ChartAggregation",
+        "ChartBucket",
         "ChartBucketing",
         "ChartResponse",
         "ChartsResponse",
@@ -164,6 +168,7 @@ PUBLIC: dict[str, list[str]] = {
         "DeleteConfigurationResponse",
         "DeleteDatapointResponse",
         "DeleteDatasetResponse",
+        "DeleteEventResponse",
         "DeleteMetricResponse",
         "DeleteQueueResponse",
         "DeleteResult",
@@ -176,6 +181,7 @@ PUBLIC: dict[str, list[str]] = {
         "EventMetricData",
         "EventMetricMetadata",
         "EventType",
+        "EventsChart",
         "EventsPage",
         "EventsSchema",
         "ExperimentRun",
@@ -308,6 +314,14 @@ PUBLIC: dict[str, list[str]] = {
         "RemoveDatapointResponse",
         "UpdateDatasetRequest",
         "UpdateDatasetResponse",
+    ],
+    "honeyhive_async.models.event_views": [
+        "CHART_AGGREGATIONS",
+        "CHART_BUCKETS",
+        "ChartAggregation",
+        "ChartBucket",
+        "DeleteEventResponse",
+        "EventsChart",
     ],
     "honeyhive_async.models.events": [
         "CreateEventBatchRequest",
@@ -442,6 +456,10 @@ PUBLIC: dict[str, list[str]] = {
     "honeyhive_async.resources.datasets": [
         "AsyncDatasets",
     ],
+    "honeyhive_async.resources.event_views": [
+        "AsyncEventViews",
+        "EventsDateRange",
+    ],
     "honeyhive_async.resources.events": [
         "AsyncEvents",
         "DateRangeArg",
@@ -518,6 +536,7 @@ PUBLIC: dict[str, list[str]] = {
         "configurations",
         "datapoints",
         "datasets",
+        "event_views",
         "events",
         "metrics",
         "projects",
@@ -568,10 +587,17 @@ PUBLIC: dict[str, list[str]] = {
         "update_dataset",
         "update_dataset_legacy",
     ],
+    "honeyhive_async.server.routes.event_views": [
+        "ROUTES",
+        "events_chart",
+        "events_schema",
+        "list_events",
+    ],
     "honeyhive_async.server.routes.events": [
         "ROUTES",
         "create_batch",
         "create_event",
+        "delete_event",
         "export_events",
         "get_event",
         "search_events",
@@ -670,6 +696,11 @@ PUBLIC: dict[str, list[str]] = {
     "honeyhive_async.server.store.datasets": [
         "DatasetDict",
         "Datasets",
+    ],
+    "honeyhive_async.server.store.event_views": [
+        "SCHEMA_SECTIONS",
+        "chart_of",
+        "schema_of",
     ],
     "honeyhive_async.server.store.events": [
         "BatchResult",

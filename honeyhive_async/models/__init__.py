@@ -67,6 +67,14 @@ from .datasets import (
     UpdateDatasetRequest,
     UpdateDatasetResponse,
 )
+from .event_views import (
+    CHART_AGGREGATIONS,
+    CHART_BUCKETS,
+    ChartAggregation,
+    ChartBucket,
+    DeleteEventResponse,
+    EventsChart,
+)
 from .events import (
     CreateEventBatchRequest,
     CreateEventBatchResponse,
@@ -174,6 +182,8 @@ from .sessions import (
 
 __all__ = [
     "AGGREGATE_FUNCTIONS",
+    "CHART_AGGREGATIONS",
+    "CHART_BUCKETS",
     "COMPARE_EVENTS_MAX_LIMIT",
     "DEFAULT_PAGE_LIMIT",
     "EVENT_TYPES",
@@ -188,6 +198,8 @@ __all__ = [
     "BatchCreateDatapointsResponse",
     "BatchDateRange",
     "Chart",
+    "ChartAggregation",
+    "ChartBucket",
     "ChartBucketing",
     "ChartResponse",
     "ChartsResponse",
@@ -225,6 +237,7 @@ __all__ = [
     "DeleteConfigurationResponse",
     "DeleteDatapointResponse",
     "DeleteDatasetResponse",
+    "DeleteEventResponse",
     "DeleteMetricResponse",
     "DeleteQueueResponse",
     "DeleteResult",
@@ -237,6 +250,7 @@ __all__ = [
     "EventMetricData",
     "EventMetricMetadata",
     "EventType",
+    "EventsChart",
     "EventsPage",
     "EventsSchema",
     "ExperimentRun",

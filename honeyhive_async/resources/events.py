@@ -1,4 +1,4 @@
-"""`client.events`: create, read, update and search events."""
+"""`client.events`: create, read, update, delete and search events."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .._resource import AsyncAPIResource, NoneType, path_id
+from .._resource import NoneType, path_id
 from .._scrub import scrub_decoded
 from ..errors import InternalServerError, PartialBatchError
 from ..models import (
@@ -21,6 +21,7 @@ from ..models import (
     CreateEventRequest,
     CreateEventResponse,
     DateRange,
+    DeleteEventResponse,
     Event,
     EventFilter,
     EventsPage,
@@ -37,6 +38,7 @@ from ..models import (
     check_limit,
 )
 from ._convert import iso_utc, struct_list, to_struct
+from .event_views import AsyncEventViews
 
 __all__ = ["AsyncEvents", "DateRangeArg"]
 
@@ -51,8 +53,8 @@ def _date_range(value: DateRangeArg | None) -> DateRange | None:
     return DateRange(start_time=iso_utc(start), end_time=iso_utc(end))
 
 
-class AsyncEvents(AsyncAPIResource):
-    """Events (spans) of HoneyHive sessions."""
+class AsyncEvents(AsyncEventViews):
+    """Events (spans) of HoneyHive sessions; `schema`, `chart` and `list` come from the views."""
 
     async def create(
         self,
@@ -163,6 +165,11 @@ class AsyncEvents(AsyncAPIResource):
         )
         # The spec documents this 200 without a body: whatever comes back is not decoded.
         await self._put(path, cast_to=NoneType, body=body)
+
+    async def delete(self, event_id: str) -> DeleteEventResponse:
+        """Delete one event (`DELETE /v1/events/{event_id}`, preview spec)."""
+        path = f"/v1/events/{path_id('event_id', event_id)}"
+        return await self._delete(path, cast_to=DeleteEventResponse)
 
     async def create_batch(
         self,

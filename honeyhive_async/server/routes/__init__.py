@@ -17,6 +17,7 @@ from . import (
     configurations,
     datapoints,
     datasets,
+    event_views,
     events,
     metrics,
     projects,
@@ -32,6 +33,7 @@ __all__ = [
     "configurations",
     "datapoints",
     "datasets",
+    "event_views",
     "events",
     "metrics",
     "projects",
@@ -42,6 +44,7 @@ __all__ = [
 
 ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
+    event_views.ROUTES,  # before events: `{event_id}` would match its fixed paths
     events.ROUTES,
     datapoints.ROUTES,
     datasets.ROUTES,

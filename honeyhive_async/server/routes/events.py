@@ -1,4 +1,4 @@
-"""Event routes: create, batch, search, export (legacy), get and update."""
+"""Event routes: create, batch, search, export (legacy), get, update and delete."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ __all__ = [
     "ROUTES",
     "create_batch",
     "create_event",
+    "delete_event",
     "export_events",
     "get_event",
     "search_events",
@@ -90,6 +91,17 @@ async def update_event(request: web.Request) -> web.Response:
     if request.app[STORE_KEY].events.update(event_id, req) is None:
         raise ServerError(404, f"Event {event_id} not found", "NOT_FOUND")
     return json_response({"success": True})
+
+
+async def delete_event(request: web.Request) -> web.Response:
+    """``DELETE /v1/events/{event_id}`` (preview spec): ``{"success": true, "deleted": "1"}``.
+
+    The spec answers 200 or 400 ("invalid event ID"): an id that names no event is a 400.
+    """
+    event_id = path_id(request, "event_id")
+    if not request.app[STORE_KEY].events.delete(event_id):
+        raise ServerError(400, f"Invalid event ID: no event {event_id}", "NOT_FOUND")
+    return json_response({"success": True, "deleted": "1"})
 
 
 async def create_batch(request: web.Request) -> web.Response:
@@ -157,4 +169,5 @@ ROUTES = [
     web.post("/v1/events/export", export_events),
     web.get("/v1/events/{event_id}", get_event),
     web.put("/v1/events/{event_id}", update_event),
+    web.delete("/v1/events/{event_id}", delete_event),
 ]

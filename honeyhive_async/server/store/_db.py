@@ -139,6 +139,10 @@ class EventTable:
         )
         return [_decoder.decode(row[0]) for row in rows]
 
+    def delete(self, event_id: str) -> int:
+        """Delete the event with this id; return how many (0 or 1)."""
+        return self._db.write("DELETE FROM events WHERE event_id = ?", (event_id,))
+
     def delete_session(self, session_id: str) -> int:
         """Delete every event of a session; return how many."""
         return self._db.write("DELETE FROM events WHERE session_id = ?", (session_id,))

@@ -143,6 +143,23 @@ class Events:
         self._table.put([event])
         return event
 
+    def delete(self, event_id: str) -> bool:
+        """Delete one event (a session event leaves its session's other events); False if none."""
+        return self._table.delete(event_id) > 0
+
+    def matching(self, query: EventQuery) -> list[EventDict]:
+        """Return every matching event, newest first, unpaged (`limit` and `page` are ignored).
+
+        Raises:
+            FilterError: a filter's value is not valid for its type.
+        """
+        where, params, residual = _compile(query)
+        return [
+            event
+            for event in self._table.scan(where, params)
+            if all(matches(event, item) for item in residual)
+        ]
+
     def search(self, query: EventQuery) -> tuple[list[EventDict], int]:
         """Return one page of matching events, newest `start_time` first, and the total count.
 

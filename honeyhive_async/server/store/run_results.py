@@ -16,13 +16,13 @@ from ...models import EventFilter
 from ..aggregates import aggregate, metric_number, percentage_change
 from ..filters import matches, validate_filter
 from ._db import EventDict
+from .event_views import schema_of
 from .runs import RunDict, Runs
 
 __all__ = ["EventSelection", "RunResults", "datapoint_of"]
 
 _METRIC_TYPE = "CLIENT_SIDE"
 """Metrics stored on events are what the caller's own evaluators computed."""
-_SCHEMA_SECTIONS = ("inputs", "outputs", "metadata", "metrics", "feedback", "config")
 
 
 @dataclass(frozen=True)
@@ -271,27 +271,12 @@ class RunResults:
 
     def schema(self, runs: Iterable[RunDict], selection: EventSelection) -> dict[str, Any]:
         """Return `GetEventsSchemaResponse`: the fields the selected events of `runs` carry."""
-        fields: dict[tuple[str, str], None] = {}
-        mappings: dict[str, dict[tuple[str, str], None]] = {}
-        datasets: dict[str, None] = {}
-        for run in runs:
-            if isinstance(run.get("dataset_id"), str):
-                datasets[run["dataset_id"]] = None
-            for session in self._runs.sessions(run):
-                for event in self._events(session, selection):
-                    kind = str(event.get("event_type") or "")
-                    own = mappings.setdefault(str(event.get("event_name") or ""), {})
-                    for section in _SCHEMA_SECTIONS:
-                        value = event.get(section)
-                        for key in value if isinstance(value, dict) else ():
-                            fields[(f"{section}.{key}", kind)] = None
-                            own[(f"{section}.{key}", kind)] = None
-        return {
-            "fields": [{"name": n, "event_type": t} for n, t in sorted(fields)],
-            "datasets": sorted(datasets),
-            "mappings": {
-                name: [{"field_name": f, "event_type": t} for f, t in sorted(entries)]
-                for name, entries in sorted(mappings.items())
-                if entries
-            },
-        }
+        listed = list(runs)
+        events = [
+            event
+            for run in listed
+            for session in self._runs.sessions(run)
+            for event in self._events(session, selection)
+        ]
+        datasets = [r["dataset_id"] for r in listed if isinstance(r.get("dataset_id"), str)]
+        return schema_of(events, datasets)

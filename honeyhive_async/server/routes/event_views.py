@@ -1,0 +1,192 @@
+"""Event view routes: ``GET /v1/events/schema``, ``GET /v1/events/chart``, ``GET /events``.
+
+Installed before the event routes: ``/v1/events/{event_id}`` would otherwise match
+``/v1/events/schema`` and ``/v1/events/chart`` first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ...models import (
+    CHART_AGGREGATIONS,
+    CHART_BUCKETS,
+    DEFAULT_PAGE_LIMIT,
+    EXPORT_MAX_LIMIT,
+    ExportFilter,
+    parse_timestamp_ms,
+)
+from .._http import STORE_KEY, ServerError, bounded, json_response, page_number
+from ..filters import MISSING, FilterError, project_fields, resolve
+from ..store import EventDict, EventQuery, Store
+from ..store.event_views import chart_of, schema_of
+
+__all__ = [
+    "ROUTES",
+    "events_chart",
+    "events_schema",
+    "list_events",
+]
+
+_filters_decoder = msgspec.json.Decoder(list[ExportFilter] | ExportFilter)
+_range_decoder = msgspec.json.Decoder(dict[str, Any])
+_names_decoder = msgspec.json.Decoder(list[str] | str)
+_INTEGER = re.compile(r"-?[0-9]+").fullmatch
+
+
+def _invalid(message: str) -> ServerError:
+    return ServerError(400, message, "VALIDATION_ERROR")
+
+
+def _json(name: str, raw: str, decoder: msgspec.json.Decoder[Any]) -> Any:
+    try:
+        return decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
+        raise _invalid(f"{name} is not valid: {exc}") from None
+
+
+def _int(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not _INTEGER(text):
+        raise _invalid(f"{name} must be an integer, got {raw!r}")
+    try:
+        return int(text)
+    except ValueError:  # more digits than `int()` converts
+        raise _invalid(f"{name} is too large") from None
+
+
+def _bool(request: web.Request, name: str) -> bool:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return False
+    if raw not in ("true", "false"):
+        raise _invalid(f"{name} must be true or false, got {raw!r}")
+    return raw == "true"
+
+
+def _choice(request: web.Request, name: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if raw not in allowed:
+        raise _invalid(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _instant(value: object) -> float | None:
+    if value is None:
+        return None
+    parsed: float | None = None
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            parsed = parse_timestamp_ms(value)
+        except (ValueError, OverflowError):
+            parsed = None
+    if parsed is None or not math.isfinite(parsed):
+        raise _invalid(f"dateRange bound is not a timestamp: {value!r}")
+    return parsed
+
+
+def _query(request: web.Request, *, filters: bool) -> EventQuery:
+    """The selection shared by the views: ``dateRange``, ``filters``, ``evaluation_id``."""
+    start = end = None
+    raw_range = request.query.get("dateRange")
+    if raw_range is not None and raw_range.strip():
+        bounds = _json("dateRange", raw_range, _range_decoder)
+        unknown = set(bounds) - {"$gte", "$lte"}
+        if unknown:
+            raise _invalid(f"dateRange has unknown field {sorted(unknown)[0]!r}")
+        start, end = _instant(bounds.get("$gte")), _instant(bounds.get("$lte"))
+    items: list[ExportFilter] = []
+    raw_filters = request.query.get("filters") if filters else None
+    if raw_filters is not None and raw_filters.strip():
+        decoded = _json("filters", raw_filters, _filters_decoder)
+        items = decoded if isinstance(decoded, list) else [decoded]
+    return EventQuery(
+        filters=items, start_ms=start, end_ms=end, evaluation_id=request.query.get("evaluation_id")
+    )
+
+
+def _matching(store: Store, query: EventQuery) -> list[EventDict]:
+    try:
+        return store.events.matching(query)
+    except FilterError as exc:
+        raise _invalid(f"Invalid filter: {exc}") from None
+
+
+async def events_schema(request: web.Request) -> web.Response:
+    """``GET /v1/events/schema``: the fields the selected events carry."""
+    store = request.app[STORE_KEY]
+    query = _query(request, filters=False)
+    if query.evaluation_id is None:
+        runs = store.runs.every()
+    else:
+        run = store.runs.get(query.evaluation_id)
+        runs = [] if run is None else [run]
+    datasets = [r["dataset_id"] for r in runs if isinstance(r.get("dataset_id"), str)]
+    return json_response(schema_of(_matching(store, query), datasets))
+
+
+async def events_chart(request: web.Request) -> web.Response:
+    """``GET /v1/events/chart``: a metric aggregated per time bucket (and group)."""
+    query = _query(request, filters=True)
+    bucket = _choice(request, "bucket", CHART_BUCKETS, "hour")
+    aggregation = _choice(request, "aggregation", CHART_AGGREGATIONS, "average")
+    events = _matching(request.app[STORE_KEY], query)
+    if _bool(request, "only_experiments"):
+        events = [e for e in events if resolve(e, "metadata.run_id") not in (MISSING, None)]
+    chart = chart_of(
+        events,
+        metric=request.query.get("metric") or "duration",
+        group_by=request.query.get("groupBy") or None,
+        bucket=bucket,
+        aggregation=aggregation,
+    )
+    return json_response(chart)
+
+
+def _projections(request: web.Request) -> list[str]:
+    names = request.query.getall("projections[]", [])
+    raw = request.query.get("projections")
+    if raw is not None and raw.strip():
+        # A JSON array, or one bare field name.
+        decoded = _json("projections", raw, _names_decoder) if raw.startswith("[") else raw
+        names = [*names, *([decoded] if isinstance(decoded, str) else decoded)]
+    return names
+
+
+async def list_events(request: web.Request) -> web.Response:
+    """``GET /events`` (legacy): ``{"events": [...], "totalEvents": total}``, newest first."""
+    selection = _query(request, filters=True)
+    query = EventQuery(
+        filters=selection.filters,
+        start_ms=selection.start_ms,
+        end_ms=selection.end_ms,
+        evaluation_id=selection.evaluation_id,
+        limit=bounded("limit", _int(request, "limit"), DEFAULT_PAGE_LIMIT, EXPORT_MAX_LIMIT),
+        page=page_number(_int(request, "page")),
+    )
+    projections = _projections(request)
+    _bool(request, "ignore_order")  # accepted; the local server always orders
+    try:
+        events, total = request.app[STORE_KEY].events.search(query)
+    except FilterError as exc:
+        raise _invalid(f"Invalid filter: {exc}") from None
+    if projections:
+        events = [project_fields(event, projections) for event in events]
+    return json_response({"events": events, "totalEvents": total})
+
+
+ROUTES = [
+    web.get("/v1/events/schema", events_schema),
+    web.get("/v1/events/chart", events_chart),
+    web.get("/events", list_events),
+]
