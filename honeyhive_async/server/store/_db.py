@@ -110,7 +110,7 @@ class EventTable:
     def put(self, events: Iterable[EventDict]) -> None:
         """Insert the events, each replacing any stored event with the same id."""
         rows = [
-            (*(event[name] for name in INDEXED), event["start_time"], _encoder.encode(event))
+            (*(event.get(name) for name in INDEXED), event["start_time"], _encoder.encode(event))
             for event in events
         ]
         self._db.write_many(_UPSERT, rows)

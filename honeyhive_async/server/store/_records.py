@@ -47,12 +47,17 @@ def duration(start: float | None, end: float | None) -> float | None:
 
 
 def build_event(**fields: Any) -> EventDict:
-    """Return a stored event from every field of the `Event` shape, with the server's defaults."""
-    event = dict(fields)
+    """Return a stored event from every field of the `Event` shape, with the server's defaults.
+
+    A field without a value (a session's `parent_id`, an open event's `end_time` and
+    `duration`) is left out: the spec types them string or number, not nullable. `error` is
+    the exception: the event schemas type it string-or-null.
+    """
+    event = {name: value for name, value in fields.items() if value is not None or name == "error"}
     event["source"] = fields["source"] or "unknown"
     event["project_id"] = fields["project_id"] or LOCAL_PROJECT_ID
     for name in _OBJECT_FIELDS:
-        if event[name] is None:
+        if event.get(name) is None:
             event[name] = {}
     return event
 

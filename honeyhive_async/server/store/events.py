@@ -137,7 +137,9 @@ class Events:
             event["children_ids"] = patch["children_ids"]
         if patch.get("end_time") is not None:
             event["end_time"] = patch["end_time"]
-            event["duration"] = duration(as_number(event.get("start_time")), event["end_time"])
+            span = duration(as_number(event.get("start_time")), event["end_time"])
+            if span is not None:  # no start time: the key stays out rather than null
+                event["duration"] = span
         if patch.get("duration") is not None:
             event["duration"] = patch["duration"]
         self._table.put([event])

@@ -83,6 +83,9 @@ class Sessions:
         by_parent: dict[str, list[EventDict]] = {}
         for event in events:
             event["children"] = []
+            # The tree's schema (preview `GetSessionResponse`) types `error` string, not null.
+            if event.get("error") is None:
+                event.pop("error", None)
             if event is root:
                 continue
             parent: str = event.get("parent_id") or session_id
