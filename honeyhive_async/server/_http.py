@@ -7,8 +7,9 @@ The app's middleware turns a `ServerError` into ``{"message": str, "errorCode": 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
@@ -67,11 +68,54 @@ async def decode_body(request: web.Request, decoder: msgspec.json.Decoder[_T]) -
     try:
         return decoder.decode(body)
     except msgspec.ValidationError as exc:
-        raise ServerError(400, f"Invalid request body: {exc}", "VALIDATION_ERROR") from None
+        fixed = _with_integral_floats(body, decoder.type, exc)
+        if fixed is None:
+            raise ServerError(400, f"Invalid request body: {exc}", "VALIDATION_ERROR") from None
+        result: _T = fixed
+        return result
     except msgspec.DecodeError as exc:
         raise ServerError(400, f"Request body is not valid JSON: {exc}", "INVALID_JSON") from None
     except RecursionError:  # deeper than msgspec's decoder goes: a 400, never a 500
         raise ServerError(400, "Request body is nested too deeply", "INVALID_JSON") from None
+
+
+# A body is JSON Schema, where 10.0 is an integer; msgspec takes only 10 for an `int`.
+_FLOAT_FOR_INT = re.compile(
+    r"Expected `[^`]*\bint\b[^`]*`, got `float` - at `\$((?:\.\w+|\[\d+\])*)`"
+)
+_PATH_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
+_MAX_FIXES = 1000
+
+
+def _with_integral_floats(body: bytes, type_: Any, error: msgspec.ValidationError) -> Any:
+    """Decode `body` again with each integer-valued float an int rejected is made an int.
+
+    Returns None when `error` is not about such a float (the caller answers 400 with it).
+    """
+    if _FLOAT_FOR_INT.fullmatch(str(error)) is None:
+        return None
+    try:
+        data: Any = msgspec.json.decode(body)
+    except RecursionError:  # deeper than Python's stack: the first error stands
+        return None
+    for _ in range(_MAX_FIXES):
+        match = _FLOAT_FOR_INT.fullmatch(str(error))
+        if match is None:
+            return None
+        parent: Any = None
+        key: Any = None
+        value: Any = data
+        for name, index in _PATH_STEP.findall(match.group(1)):
+            parent, key = value, (name if name else int(index))
+            value = value[key]
+        if not (isinstance(value, float) and value.is_integer()) or parent is None:
+            return None
+        parent[key] = int(value)
+        try:
+            return msgspec.convert(data, type_)
+        except msgspec.ValidationError as exc:
+            error = exc
+    return None
 
 
 def path_id(request: web.Request, name: str) -> str:

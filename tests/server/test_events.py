@@ -214,3 +214,68 @@ async def test_partial_batch_does_not_touch_other_routes(
     await create_event(client)
     await start_session(client)
     assert len(server.faults.pending) == 1
+
+
+async def test_export_answers_with_count_and_total_events(client: aiohttp.ClientSession) -> None:
+    sid = (await start_session(client))["session_id"]
+    await create_event(client, session_id=sid)
+    body = {"filters": [{"field": "session_id", "operator": "is", "value": sid, "type": "string"}]}
+    result = await call(client, "POST", "/v1/events/export", body)
+    assert (result["count"], result["totalEvents"], len(result["events"])) == (2, 2, 2)
+
+
+async def test_an_integer_valued_float_is_an_integer(client: aiohttp.ClientSession) -> None:
+    sid = (await start_session(client))["session_id"]
+    by_session = [{"field": "session_id", "operator": "is", "value": sid, "type": "string"}]
+    for path in ("/v1/events/search", "/v1/events/export"):
+        result = await call(
+            client, "POST", path, {"filters": by_session, "limit": 10.0, "page": 1.0}
+        )
+        assert len(result["events"]) == 1
+        error = await call(client, "POST", path, {"limit": 10.5}, status=400)
+        assert "$.limit" in error["message"]
+    batch = {"events": [{"event_type": "tool", "inputs": {}, "event_id": "f1"}]}
+    await call(client, "POST", "/v1/events/batch", batch)
+    nested = {"events": [{"event_type": "tool", "inputs": {}, "children_ids": [1.0]}]}
+    error = await call(client, "POST", "/v1/events/batch", nested, status=400)
+    assert "children_ids" in error["message"]
+
+
+async def test_update_accepts_and_ignores_fields_the_spec_leaves_open(
+    client: aiohttp.ClientSession,
+) -> None:
+    event_id = await create_event(client, inputs={"q": 1})
+    body = {"inputs": {"q": 2}, "not_in_the_spec": True, "metadata": {"k": "v"}}
+    assert await call(client, "PUT", f"/v1/events/{event_id}", body) == {"success": True}
+    event = await get_event(client, event_id)
+    assert (event["inputs"], event["metadata"]) == ({"q": 1}, {"k": "v"})
+    assert "not_in_the_spec" not in event
+
+
+async def test_session_properties_accept_fields_the_spec_leaves_open(
+    client: aiohttp.ClientSession,
+) -> None:
+    body = {
+        "events": [{"event_type": "tool", "inputs": {}}],
+        "single_session": True,
+        "session_properties": {"session_name": "open", "source": "elsewhere"},
+    }
+    result = await call(client, "POST", "/v1/events/batch", body)
+    session = await get_event(client, result["session_id"])
+    assert session["event_name"] == "open"
+
+
+@pytest.mark.parametrize("path", ["/v1/events/search", "/v1/events/export"])
+async def test_a_huge_page_is_an_empty_page_not_a_500(
+    client: aiohttp.ClientSession, path: str
+) -> None:
+    await create_event(client)
+    result = await call(client, "POST", path, {"page": 4611686018427387904, "limit": 1000})
+    assert result["events"] == []
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/events/search", "/v1/sessions"])
+async def test_a_body_nested_1000_deep_is_a_400(client: aiohttp.ClientSession, path: str) -> None:
+    deep = "[" * 1000 + "]" * 1000
+    async with client.post(path, data=f'{{"inputs": {deep}}}'.encode()) as resp:
+        assert resp.status == 400, await resp.text()

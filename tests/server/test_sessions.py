@@ -209,7 +209,8 @@ async def test_delete_session_deletes_all_its_events(
     await call(client, "GET", f"/v1/sessions/{sid}", status=404)
     await call(client, "GET", f"/v1/events/{ids['d']}", status=404)
     assert server.store.count() == 1  # the other session's event survives
-    assert await call(client, "DELETE", f"/v1/sessions/{sid}") == {"success": True, "deleted": "0"}
+    # Nothing left to delete: the preview spec's 400, not `{"deleted": "0"}`.
+    await call(client, "DELETE", f"/v1/sessions/{sid}", status=400)
 
 
 async def test_add_session_events_stores_them_under_the_path_session(
@@ -244,3 +245,13 @@ async def test_add_session_events_to_an_unknown_session_is_404(
 ) -> None:
     body = {"events": [{"event_type": "tool", "inputs": {}}]}
     await call(client, "POST", f"/v1/sessions/{uuid.uuid4()}/events/batch", body, status=404)
+
+
+async def test_delete_of_an_unknown_session_is_the_specs_400(
+    client: aiohttp.ClientSession,
+) -> None:
+    error = await call(client, "DELETE", f"/v1/sessions/{uuid.uuid4()}", status=400)
+    assert error["errorCode"] == "NOT_FOUND"
+    sid = (await start_session(client))["session_id"]
+    assert await call(client, "DELETE", f"/v1/sessions/{sid}") == {"success": True, "deleted": "1"}
+    await call(client, "DELETE", f"/v1/sessions/{sid}", status=400)

@@ -15,6 +15,7 @@ from ...models import (
     CreateEventRequest,
     ExportEventsRequest,
     SearchEventsRequest,
+    SessionProperties,
     UpdateEventRequest,
     parse_timestamp_ms,
 )
@@ -42,9 +43,22 @@ __all__ = [
     "update_event",
 ]
 
+
+class _OpenUpdate(UpdateEventRequest, forbid_unknown_fields=False):
+    """`UpdateEventRequest` sets no `additionalProperties`: extra fields are accepted, ignored."""
+
+
+class _OpenSessionProperties(SessionProperties, forbid_unknown_fields=False):
+    """`SessionProperties` is ``additionalProperties: {}``: extra fields are accepted, ignored."""
+
+
+class _BatchBody(CreateEventBatchRequest):
+    session_properties: _OpenSessionProperties | None = None
+
+
 _create_event_decoder = msgspec.json.Decoder(CreateEventRequest)
-_update_event_decoder = msgspec.json.Decoder(UpdateEventRequest)
-_batch_decoder = msgspec.json.Decoder(CreateEventBatchRequest)
+_update_event_decoder = msgspec.json.Decoder(_OpenUpdate)
+_batch_decoder = msgspec.json.Decoder(_BatchBody)
 _search_decoder = msgspec.json.Decoder(SearchEventsRequest)
 _export_decoder = msgspec.json.Decoder(ExportEventsRequest)
 
@@ -144,7 +158,7 @@ async def search_events(request: web.Request) -> web.Response:
 
 
 async def export_events(request: web.Request) -> web.Response:
-    """``POST /v1/events/export`` (legacy): ``{"events": [...], "totalEvents": total}``."""
+    """``POST /v1/events/export`` (legacy): ``{"events": [...], "count", "totalEvents"}``."""
     req = await decode_body(request, _export_decoder)
     date_range = req.dateRange
     query = EventQuery(
@@ -158,7 +172,8 @@ async def export_events(request: web.Request) -> web.Response:
     events, total = _search(request.app[STORE_KEY], query)
     if req.projections:
         events = [project_fields(event, req.projections) for event in events]
-    return json_response({"events": events, "totalEvents": total})
+    # The spec names the total `count`; clients (the official SDK too) read `totalEvents`.
+    return json_response({"events": events, "count": total, "totalEvents": total})
 
 
 ROUTES = [

@@ -59,8 +59,12 @@ async def get_session_tree(request: web.Request) -> web.Response:
 
 
 async def delete_session(request: web.Request) -> web.Response:
-    """``DELETE /v1/sessions/{session_id}``: delete every event of the session."""
-    deleted = request.app[STORE_KEY].sessions.delete(path_id(request, "session_id"))
+    """``DELETE /v1/sessions/{session_id}``: delete every event of the session (400 if none)."""
+    session_id = path_id(request, "session_id")
+    deleted = request.app[STORE_KEY].sessions.delete(session_id)
+    if not deleted:
+        # The preview spec answers 200, 400 ("Invalid session ID") or 500: no 404 here.
+        raise ServerError(400, f"Invalid session ID: no session {session_id}", "NOT_FOUND")
     return json_response({"success": True, "deleted": str(deleted)})
 
 
