@@ -12,6 +12,7 @@ from yarl import URL
 from honeyhive_async import (
     APIResponseDecodeError,
     AsyncHoneyHive,
+    BadRequestError,
     Event,
     InternalServerError,
     NotFoundError,
@@ -282,3 +283,10 @@ class TestSessionsRoundTrip:
             await client.session.add_events(sid, [{"event_type": "tool", "inputs": {}}])
         assert caught.value.error_code == "NOT_FOUND"
         assert server.store.count(sid) == 0
+
+    async def test_delete_of_an_unknown_session_raises_the_specs_400(
+        self, client: AsyncHoneyHive
+    ) -> None:
+        with pytest.raises(BadRequestError) as caught:
+            await client.session.delete(str(uuid.uuid4()))
+        assert caught.value.error_code == "NOT_FOUND"
