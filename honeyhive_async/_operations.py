@@ -18,6 +18,7 @@ CLIENT_METHODS: Mapping[str, str] = {
     "createSession": "session.start",
     "getSession": "session.get_tree",
     "deleteSession": "session.delete",
+    "createSessionEventBatch": "session.add_events",
     # events
     "createEvent": "events.create",
     "getEvent": "events.get",
@@ -25,6 +26,10 @@ CLIENT_METHODS: Mapping[str, str] = {
     "createEventBatch": "events.create_batch",
     "searchEvents": "events.search",
     "exportEventsLegacy": "events.export",
+    "getEventsSchemaLegacy": "events.schema",
+    "getEvents": "events.list",
+    "getEventsChart": "events.chart",
+    "deleteEvent": "events.delete",
     # datapoints
     "getDatapoints": "datapoints.list",
     "createDatapoint": "datapoints.create",

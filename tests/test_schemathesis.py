@@ -35,13 +35,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 MAX_EXAMPLES = 15
 """Per operation: about 70 operations keep the whole module within a few minutes."""
 
-ALLOWLIST: Mapping[tuple[str, str], str] = {
-    # The local server's events answers carry `null` where LegacyEvent's type is not nullable
-    # (parent_id, duration, end_time) and export omits ExportEventsResponse's required `count`:
-    # server bugs in the events group, not spec errors; being fixed on branch events10.
-    ("POST /v1/events/export", "response_schema_conformance"): "being fixed on branch events10",
-    ("POST /v1/events/search", "response_schema_conformance"): "being fixed on branch events10",
-}
+ALLOWLIST: Mapping[tuple[str, str], str] = {}
 """(operation label "METHOD /path", check name) -> why that check is dropped for that operation:
 the spec is wrong there, or the server's fix is on its way on another branch."""
 

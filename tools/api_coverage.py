@@ -53,7 +53,6 @@ REASONS: Mapping[str, str] = {
     "removeDatapointLegacy": (
         "legacy; the client uses DELETE /v1/datasets/{dataset_id}/datapoints/{datapoint_id}"
     ),
-    "getEventsSchemaLegacy": "legacy; the client reads run schemas with GET /v1/runs/schema",
     "getExperimentResultLegacy": "legacy; the client uses GET /v1/runs/{run_id}/summary",
     "getExperimentComparisonLegacy": (
         "legacy; the client uses GET /v1/runs/{new_run_id}/compare/{old_run_id}"
@@ -61,11 +60,6 @@ REASONS: Mapping[str, str] = {
     "getExperimentCompareEventsLegacy": (
         "legacy; the client uses GET /v1/runs/{new_run_id}/compare/{old_run_id}/events"
     ),
-    # Not implemented yet (issue 10).
-    "createSessionEventBatch": "not implemented yet (issue 10: events additions)",
-    "getEvents": "not implemented yet (issue 10: events additions)",
-    "getEventsChart": "not implemented yet (issue 10: events additions)",
-    "deleteEvent": "not implemented yet (issue 10: events additions)",
 }
 """operationId -> why that operation is not covered (served by the local server and called by
 the client). Only uncovered operations may have one: remove the line when you cover it."""
