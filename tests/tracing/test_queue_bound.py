@@ -8,8 +8,12 @@ what came before that span is buffered, what comes after still queued.
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 from typing import Any
+
+import pytest
 
 from honeyhive_async.server import LocalServer
 from honeyhive_async.tracing import Tracer, trace
@@ -99,3 +103,39 @@ def test_the_bound_counts_what_waits_encoded_and_a_send_frees_it(
     report = tracer.close_sync(10)
     assert (report.sent, report.dropped, report.pending) == (12, {"queue_full": 2}, 0)
     assert report.failed_updates == 0
+
+
+def test_a_span_that_ends_while_the_exporter_stops_is_dropped_as_tracer_closed(
+    threaded_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the close cuts short leaves nothing behind either: a session start whose send was
+    # cancelled before its turn came was once a coroutine never awaited (a RuntimeWarning).
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    gates = _Gates(0)
+    tracer = make_tracer(
+        threaded_server,
+        max_queue_size=4,
+        flush_interval=3600,
+        redact=gates.redact,
+        set_default=False,
+    )
+    unit = _traced(tracer)
+    try:
+        with tracer.session("closing"):
+            unit(0)
+            unit(1)
+            gates.reached(0)
+            # The close gives up waiting at once; the thread, held, has not stopped yet.
+            assert tracer.close_sync(timeout=0).timed_out
+            unit(2)  # a span of a block that outlived the close: there is room in the queue
+            assert tracer.stats().dropped == {"tracer_closed": 1}
+    finally:
+        gates.open_all()
+    tracer._exporter._stopped.result(30)
+    report = tracer.stats()
+    assert report.dropped["tracer_closed"] == 1
+    assert report.pending == 0
+    assert report.sent + report.dropped_total == 4  # the session start and three spans
+    gc.collect()
+    assert unraisable == []
