@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..models import EventType
     from ._capture import Binder
 
-__all__ = ["SessionRef", "SpanRecord", "wall_offset"]
+__all__ = ["Enriched", "SessionRef", "SpanRecord", "wall_offset"]
 
 T = TypeVar("T")
 
@@ -27,21 +27,28 @@ def wall_offset() -> float:
     return _time() - _perf()
 
 
-class _Enriched(Generic[T]):
-    """A rarely set field, read from the record's `extra` dict (absent: None)."""
+class Enriched(Generic[T]):
+    """A rarely set field, read by name from its owner's dict of such fields (absent: None).
+
+    One dict instead of a slot each: most spans set none of them. `SpanRecord` keeps the dict
+    in `extra` and only reads it; `Span` keeps it in `_extra` and writes it too (`_span._Extra`).
+    """
+
+    store = "extra"
+    """The owner's attribute that holds the dict."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
     @overload
-    def __get__(self, record: None, owner: type) -> _Enriched[T]: ...
+    def __get__(self, owner_obj: None, owner: type) -> Enriched[T]: ...
     @overload
-    def __get__(self, record: SpanRecord, owner: type) -> T | None: ...
-    def __get__(self, record: SpanRecord | None, owner: type) -> _Enriched[T] | T | None:
-        if record is None:
+    def __get__(self, owner_obj: object, owner: type) -> T | None: ...
+    def __get__(self, owner_obj: object | None, owner: type) -> Enriched[T] | T | None:
+        if owner_obj is None:
             return self
-        extra = record.extra
-        return None if extra is None else extra.get(self.name)
+        fields: dict[str, Any] | None = getattr(owner_obj, self.store)
+        return None if fields is None else fields.get(self.name)
 
 
 class SessionRef(msgspec.Struct, gc=False, frozen=True):
@@ -139,14 +146,14 @@ class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
 
     # -- the enriched fields, as the span had them --------------------------------------------
 
-    inputs = _Enriched[dict[str, Any]]()
+    inputs = Enriched[dict[str, Any]]()
     """Inputs added with `update(inputs=...)`; with the call's arguments: `bound_inputs()`."""
-    config = _Enriched[dict[str, Any]]()
-    metadata = _Enriched[dict[str, Any]]()
-    metrics = _Enriched[dict[str, Any]]()
-    feedback = _Enriched[dict[str, Any]]()
-    user_properties = _Enriched[dict[str, Any]]()
-    error = _Enriched[str]()
+    config = Enriched[dict[str, Any]]()
+    metadata = Enriched[dict[str, Any]]()
+    metrics = Enriched[dict[str, Any]]()
+    feedback = Enriched[dict[str, Any]]()
+    user_properties = Enriched[dict[str, Any]]()
+    error = Enriched[str]()
     """``"TypeName: message"`` of a recorded exception, or what `update(error=...)` set."""
 
     def __repr__(self) -> str:

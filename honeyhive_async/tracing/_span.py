@@ -5,24 +5,23 @@ from __future__ import annotations
 import time
 import traceback
 from collections import deque
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 
 from . import _ids
 from ._ids import format_id
-from ._record import SessionRef, SpanRecord, wall_offset
+from ._record import Enriched, SessionRef, SpanRecord, wall_offset
 
 if TYPE_CHECKING:
     from ..models import EventType
     from ._capture import Binder
 
-__all__ = ["Session", "Span", "SpanSink", "open_child", "wall_offset"]
+__all__ = ["Session", "Span", "SpanSink", "open_child"]
 
 T = TypeVar("T")
 
 _perf = time.perf_counter
-_time = time.time
 
 
 MAX_FRAMES = 32
@@ -32,21 +31,10 @@ MAX_CHILDREN = 10_000
 """`children_ids` kept per span: a long-lived default session must not grow without bound."""
 
 
-class _Extra(Generic[T]):
+class _Extra(Enriched[T]):
     """A rarely set span field, kept in the span's `_extra` dict (absent: None)."""
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, span: None, owner: type) -> _Extra[T]: ...
-    @overload
-    def __get__(self, span: Span, owner: type) -> T | None: ...
-    def __get__(self, span: Span | None, owner: type) -> _Extra[T] | T | None:
-        if span is None:
-            return self
-        extra = span._extra
-        return None if extra is None else extra.get(self.name)
+    store = "_extra"
 
     def __set__(self, span: Span, value: T | None) -> None:
         extra = span._extra
