@@ -130,6 +130,11 @@ class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
         return self.session.event_id
 
     @property
+    def ended(self) -> bool:
+        """Always True: a record is a finished span (as `Span.ended` reads once it finished)."""
+        return True
+
+    @property
     def start_time(self) -> float:
         """Unix milliseconds."""
         return (self.perf_start + wall_offset()) * 1e3
