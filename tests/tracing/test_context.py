@@ -221,3 +221,14 @@ async def test_continue_from_without_baggage_is_a_no_op(tracer: Tracer) -> None:
     with tracer.continue_from({"baggage": "tenant=acme"}) as parent:
         assert parent is None
         assert current_span() is None
+
+
+async def test_the_remote_parent_is_a_stand_in_with_only_its_id(tracer: Tracer) -> None:
+    headers = {"baggage": "session_id=s-1,honeyhive_parent_id=p-1"}
+    with tracer.continue_from(headers) as parent:
+        assert current_span() is parent
+        assert parent is not None
+        assert (parent.event_id, parent.session_id) == ("p-1", "s-1")
+        # Where the remote span sits in its own process is not known here.
+        assert parent.parent_id is None
+        assert parent.session.children_ids == []
