@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..models import EventType
     from ._capture import Binder
 
-__all__ = ["Enriched", "SessionRef", "SpanRecord", "wall_offset"]
+__all__ = ["Enriched", "SessionRef", "SpanRecord", "bind_inputs", "wall_offset"]
 
 T = TypeVar("T")
 
@@ -25,6 +25,29 @@ _NO_KWARGS: dict[str, Any] = {}  # shared and never written: binding only reads 
 def wall_offset() -> float:
     """Seconds to add to a `time.perf_counter()` reading to get Unix time, as of now."""
     return _time() - _perf()
+
+
+def bind_inputs(
+    binder: Binder | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None,
+    extra: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """A span's inputs: its call's arguments bound to names, merged with its enriched inputs.
+
+    Args:
+        binder: Set by @trace; without it the inputs are the enriched ones alone.
+        args: The call's positional arguments.
+        kwargs: The call's keyword arguments.
+        extra: The span's rarely set fields (`inputs` among them).
+    """
+    inputs: dict[str, Any] | None = None if extra is None else extra.get("inputs")
+    if binder is None:
+        return inputs
+    bound = binder.bind(args, kwargs or _NO_KWARGS)
+    if inputs:
+        bound.update(inputs)
+    return bound
 
 
 class Enriched(Generic[T]):
@@ -171,15 +194,7 @@ class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
 
     def bound_inputs(self) -> dict[str, Any] | None:
         """The inputs: bound call arguments merged with what `update(inputs=...)` added."""
-        binder = self.binder
-        extra = self.extra
-        inputs: dict[str, Any] | None = None if extra is None else extra.get("inputs")
-        if binder is None:
-            return inputs
-        bound = binder.bind(self.args, self.kwargs or _NO_KWARGS)
-        if inputs:
-            bound.update(inputs)
-        return bound
+        return bind_inputs(self.binder, self.args, self.kwargs, self.extra)
 
     def drop_payload(self) -> None:
         """Let go of the call's arguments and outputs: the encoded event carries them now.

@@ -11,7 +11,7 @@ import msgspec
 
 from . import _ids
 from ._ids import format_id
-from ._record import Enriched, SessionRef, SpanRecord, wall_offset
+from ._record import Enriched, SessionRef, SpanRecord, bind_inputs, wall_offset
 
 if TYPE_CHECKING:
     from ..models import EventType
@@ -129,6 +129,14 @@ class Span(msgspec.Struct, eq=False):
             f"{type(self).__name__}(event_type={self.event_type!r}, event_name={self.event_name!r}, "
             f"event_id={self.event_id!r}, parent_id={self.parent_id!r})"
         )
+
+    def bound_inputs(self) -> dict[str, Any] | None:
+        """The inputs: bound call arguments merged with what `update(inputs=...)` added.
+
+        @trace's sync and async wrappers hand a call's arguments straight to the exporter's
+        copy when the call ends: on their running spans, only the enriched inputs show.
+        """
+        return bind_inputs(self._binder, self._args, self._kwargs, self._extra)
 
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error; its traceback goes to metadata on export."""
