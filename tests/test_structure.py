@@ -112,3 +112,19 @@ def test_contributing_maps_every_module_and_only_modules_that_exist() -> None:
     actual = {str(path.relative_to(PACKAGE.parent)) for path in _modules()}
     assert sorted(actual - mapped) == [], "modules missing from CONTRIBUTING.md's map"
     assert sorted(mapped - actual) == [], "CONTRIBUTING.md maps modules that do not exist"
+
+
+def test_tracing_modules_import_only_those_contributing_lists_before_them() -> None:
+    # CONTRIBUTING.md lists tracing's modules in dependency order and says so: hold it to that,
+    # so that an upward import (even one that makes no cycle yet) changes the map with it.
+    text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    order = re.findall(r"^- `tracing/(\w+)\.py`", text, re.M)
+    order.remove("__init__")
+    graph = _graph("tracing")
+    assert sorted(order) == sorted(graph)
+    upward = {
+        module: sorted(graph[module] & set(order[index + 1 :]))
+        for index, module in enumerate(order)
+        if graph[module] & set(order[index + 1 :])
+    }
+    assert upward == {}, "imports of modules CONTRIBUTING.md lists later"

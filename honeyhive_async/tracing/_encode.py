@@ -17,7 +17,7 @@ from msgspec import UNSET
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, repair_text, wrap_output
 from ._ids import format_id
-from ._record import SpanRecord
+from ._record import SpanRecord, bind_inputs
 from ._span import Session
 
 __all__ = [
@@ -50,7 +50,7 @@ def event_request(
     # GIL, so the common span (arguments bound by @trace, nothing enriched) takes the
     # shortest way. Raw JSON stands in for the dict fields (typed Any for that reason).
     field: Callable[[str, Any], Any] = sanitizer.field
-    inputs = record.bound_inputs()
+    inputs = bind_inputs(record.binder, record.args, record.kwargs, record.extra)
     if inputs is None and sanitizer.redact is None:
         raw_inputs = _EMPTY_OBJECT
     else:  # a redaction hook sees every field, an empty one too

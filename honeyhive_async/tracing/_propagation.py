@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from urllib.parse import quote, unquote
 
 from ._context import _current
-from ._span import Session, Span, open_child
+from ._span import Session, Span, _perf
 
 __all__ = ["continue_from", "inject", "parse_baggage"]
 
@@ -58,7 +58,8 @@ def continue_from(
     parent: Span = session
     if parent_id and parent_id != session_id:
         # A stand-in for the remote span, never ended here: only its id reaches the events.
-        parent = open_child(session, "chain", "remote parent", parent_id)
+        # Its own parent is not known here, so it has none and is no child of the session.
+        parent = Span(session, None, "chain", "remote parent", parent_id, _perf())
     token = _current.set(parent)
     try:
         yield parent

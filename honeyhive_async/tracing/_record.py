@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..models import EventType
     from ._capture import Binder
 
-__all__ = ["SessionRef", "SpanRecord", "wall_offset"]
+__all__ = ["Enriched", "SessionRef", "SpanRecord", "bind_inputs", "wall_offset"]
 
 T = TypeVar("T")
 
@@ -27,21 +27,51 @@ def wall_offset() -> float:
     return _time() - _perf()
 
 
-class _Enriched(Generic[T]):
-    """A rarely set field, read from the record's `extra` dict (absent: None)."""
+def bind_inputs(
+    binder: Binder | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any] | None,
+    extra: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """A span's inputs: its call's arguments bound to names, merged with its enriched inputs.
+
+    Args:
+        binder: Set by @trace; without it the inputs are the enriched ones alone.
+        args: The call's positional arguments.
+        kwargs: The call's keyword arguments.
+        extra: The span's rarely set fields (`inputs` among them).
+    """
+    inputs: dict[str, Any] | None = None if extra is None else extra.get("inputs")
+    if binder is None:
+        return inputs
+    bound = binder.bind(args, kwargs or _NO_KWARGS)
+    if inputs:
+        bound.update(inputs)
+    return bound
+
+
+class Enriched(Generic[T]):
+    """A rarely set field, read by name from its owner's dict of such fields (absent: None).
+
+    One dict instead of a slot each: most spans set none of them. `SpanRecord` keeps the dict
+    in `extra` and only reads it; `Span` keeps it in `_extra` and writes it too (`_span._Extra`).
+    """
+
+    store = "extra"
+    """The owner's attribute that holds the dict."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
     @overload
-    def __get__(self, record: None, owner: type) -> _Enriched[T]: ...
+    def __get__(self, owner_obj: None, owner: type) -> Enriched[T]: ...
     @overload
-    def __get__(self, record: SpanRecord, owner: type) -> T | None: ...
-    def __get__(self, record: SpanRecord | None, owner: type) -> _Enriched[T] | T | None:
-        if record is None:
+    def __get__(self, owner_obj: object, owner: type) -> T | None: ...
+    def __get__(self, owner_obj: object | None, owner: type) -> Enriched[T] | T | None:
+        if owner_obj is None:
             return self
-        extra = record.extra
-        return None if extra is None else extra.get(self.name)
+        fields: dict[str, Any] | None = getattr(owner_obj, self.store)
+        return None if fields is None else fields.get(self.name)
 
 
 class SessionRef(msgspec.Struct, gc=False, frozen=True):
@@ -123,6 +153,11 @@ class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
         return self.session.event_id
 
     @property
+    def ended(self) -> bool:
+        """Always True: a record is a finished span (as `Span.ended` reads once it finished)."""
+        return True
+
+    @property
     def start_time(self) -> float:
         """Unix milliseconds."""
         return (self.perf_start + wall_offset()) * 1e3
@@ -139,14 +174,14 @@ class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
 
     # -- the enriched fields, as the span had them --------------------------------------------
 
-    inputs = _Enriched[dict[str, Any]]()
+    inputs = Enriched[dict[str, Any]]()
     """Inputs added with `update(inputs=...)`; with the call's arguments: `bound_inputs()`."""
-    config = _Enriched[dict[str, Any]]()
-    metadata = _Enriched[dict[str, Any]]()
-    metrics = _Enriched[dict[str, Any]]()
-    feedback = _Enriched[dict[str, Any]]()
-    user_properties = _Enriched[dict[str, Any]]()
-    error = _Enriched[str]()
+    config = Enriched[dict[str, Any]]()
+    metadata = Enriched[dict[str, Any]]()
+    metrics = Enriched[dict[str, Any]]()
+    feedback = Enriched[dict[str, Any]]()
+    user_properties = Enriched[dict[str, Any]]()
+    error = Enriched[str]()
     """``"TypeName: message"`` of a recorded exception, or what `update(error=...)` set."""
 
     def __repr__(self) -> str:
@@ -159,15 +194,7 @@ class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
 
     def bound_inputs(self) -> dict[str, Any] | None:
         """The inputs: bound call arguments merged with what `update(inputs=...)` added."""
-        binder = self.binder
-        extra = self.extra
-        inputs: dict[str, Any] | None = None if extra is None else extra.get("inputs")
-        if binder is None:
-            return inputs
-        bound = binder.bind(self.args, self.kwargs or _NO_KWARGS)
-        if inputs:
-            bound.update(inputs)
-        return bound
+        return bind_inputs(self.binder, self.args, self.kwargs, self.extra)
 
     def drop_payload(self) -> None:
         """Let go of the call's arguments and outputs: the encoded event carries them now.

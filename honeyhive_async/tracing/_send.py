@@ -11,7 +11,8 @@ import asyncio
 import concurrent.futures
 import logging
 from collections import deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -113,10 +114,10 @@ class Sender:
         updated: set[int] = set()
         try:
             # Sessions are independent of each other: send them concurrently, a few at a time.
-            await _gather_limited([self._send_start(session, started) for session in starts])
+            await _gather_limited([partial(self._send_start, s, started) for s in starts])
             if events:
                 await self._send_events(events)
-            await _gather_limited([self._send_update(session, updated) for session in updates])
+            await _gather_limited([partial(self._send_update, s, updated) for s in updates])
         except BaseException as exc:
             reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
             if reason == "internal_error":
@@ -239,14 +240,19 @@ def _ids(
     return [r.event_id for r in requests if r.event_id is not None and r.event_id not in left]
 
 
-async def _gather_limited(jobs: list[Coroutine[Any, Any, None]]) -> None:
+async def _gather_limited(jobs: list[Callable[[], Coroutine[Any, Any, None]]]) -> None:
+    """Run `jobs` concurrently, a few at a time.
+
+    Each job's coroutine is made when its turn comes: a round cancelled first (a close that
+    cuts the sends short) leaves no coroutine never awaited behind (a RuntimeWarning each).
+    """
     if not jobs:
         return
     gate = asyncio.Semaphore(_SESSION_CONCURRENCY)
 
-    async def run(job: Coroutine[Any, Any, None]) -> None:
+    async def run(job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         async with gate:
-            await job
+            await job()
 
     await asyncio.gather(*(run(job) for job in jobs))
 

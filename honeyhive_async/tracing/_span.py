@@ -5,24 +5,23 @@ from __future__ import annotations
 import time
 import traceback
 from collections import deque
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 
 from . import _ids
 from ._ids import format_id
-from ._record import SessionRef, SpanRecord, wall_offset
+from ._record import Enriched, SessionRef, SpanRecord, bind_inputs, wall_offset
 
 if TYPE_CHECKING:
     from ..models import EventType
     from ._capture import Binder
 
-__all__ = ["Session", "Span", "SpanSink", "open_child", "wall_offset"]
+__all__ = ["Session", "Span", "SpanSink", "open_child"]
 
 T = TypeVar("T")
 
 _perf = time.perf_counter
-_time = time.time
 
 
 MAX_FRAMES = 32
@@ -32,21 +31,10 @@ MAX_CHILDREN = 10_000
 """`children_ids` kept per span: a long-lived default session must not grow without bound."""
 
 
-class _Extra(Generic[T]):
+class _Extra(Enriched[T]):
     """A rarely set span field, kept in the span's `_extra` dict (absent: None)."""
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, span: None, owner: type) -> _Extra[T]: ...
-    @overload
-    def __get__(self, span: Span, owner: type) -> T | None: ...
-    def __get__(self, span: Span | None, owner: type) -> _Extra[T] | T | None:
-        if span is None:
-            return self
-        extra = span._extra
-        return None if extra is None else extra.get(self.name)
+    store = "_extra"
 
     def __set__(self, span: Span, value: T | None) -> None:
         extra = span._extra
@@ -141,6 +129,14 @@ class Span(msgspec.Struct, eq=False):
             f"{type(self).__name__}(event_type={self.event_type!r}, event_name={self.event_name!r}, "
             f"event_id={self.event_id!r}, parent_id={self.parent_id!r})"
         )
+
+    def bound_inputs(self) -> dict[str, Any] | None:
+        """The inputs: bound call arguments merged with what `update(inputs=...)` added.
+
+        @trace's sync and async wrappers hand a call's arguments straight to the exporter's
+        copy when the call ends: on their running spans, only the enriched inputs show.
+        """
+        return bind_inputs(self._binder, self._args, self._kwargs, self._extra)
 
     def record_exception(self, exc: BaseException) -> None:
         """Record `exc` as this span's error; its traceback goes to metadata on export."""

@@ -46,16 +46,11 @@ _reset = _current.reset
 _warned_no_tracer = False
 
 
-def warn_no_tracer(name: str) -> None:
+def _warn_no_tracer(name: str) -> None:
     global _warned_no_tracer
     if not _warned_no_tracer:
         _warned_no_tracer = True
         log.warning("honeyhive: %s ran untraced: no Tracer has been created", name)
-
-
-_get = _current.get
-_set = _current.set
-_reset = _current.reset
 
 
 def root_parent(tracer: Tracer | None, name: str) -> Span | None:
@@ -63,7 +58,7 @@ def root_parent(tracer: Tracer | None, name: str) -> Span | None:
     try:
         tracer = tracer or get_default_tracer()
         if tracer is None:
-            warn_no_tracer(name)
+            _warn_no_tracer(name)
             return None
         return tracer._root_parent()
     except Exception:

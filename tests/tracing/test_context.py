@@ -221,3 +221,30 @@ async def test_continue_from_without_baggage_is_a_no_op(tracer: Tracer) -> None:
     with tracer.continue_from({"baggage": "tenant=acme"}) as parent:
         assert parent is None
         assert current_span() is None
+
+
+async def test_the_remote_parent_is_a_stand_in_with_only_its_id(tracer: Tracer) -> None:
+    headers = {"baggage": "session_id=s-1,honeyhive_parent_id=p-1"}
+    with tracer.continue_from(headers) as parent:
+        assert current_span() is parent
+        assert parent is not None
+        assert (parent.event_id, parent.session_id) == ("p-1", "s-1")
+        # Where the remote span sits in its own process is not known here.
+        assert parent.parent_id is None
+        assert parent.session.children_ids == []
+
+
+async def test_spans_and_sessions_tell_their_inputs(tracer: Tracer) -> None:
+    # `bound_inputs()` is on every span, a session too: an on_drop handler reads it from the
+    # SpanRecord of a span and from the Session whose start failed alike.
+    @trace
+    def stream(question: str, n: int = 2) -> Any:
+        span = current_span()
+        assert span is not None
+        yield span.bound_inputs()  # a generator's arguments are bound on its running span
+
+    async with tracer.session("inputs", inputs={"q": "why"}) as session:
+        assert session.bound_inputs() == {"q": "why"}
+        with trace_span("block", inputs={"a": 1}) as span:
+            assert span.bound_inputs() == {"a": 1}
+            assert list(stream("why")) == [{"question": "why", "n": 2}]

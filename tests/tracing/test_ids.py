@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async.tracing import _ids
-from honeyhive_async.tracing._span import wall_offset
+from honeyhive_async.tracing._record import wall_offset
 
 
 def test_an_id_formats_as_a_version_4_rfc_4122_uuid_of_the_same_value() -> None:

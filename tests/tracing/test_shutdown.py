@@ -13,6 +13,7 @@ import pytest
 from honeyhive_async.server import LocalServer
 from honeyhive_async.tracing import ExportReport, Tracer, _encode, _ledger, trace
 from honeyhive_async.tracing import _settle as settle_module
+from honeyhive_async.tracing._exporter import on_exporter_thread
 
 from .conftest import make_tracer
 
@@ -224,6 +225,37 @@ async def test_a_close_from_inside_on_drop_does_not_wait_on_its_own_thread(
     assert tracer._closed
     final = tracer.stats()
     assert (final.sent, final.dropped, final.pending) == (1, {"rejected_400": 2}, 0)
+
+
+async def test_a_flush_from_inside_on_drop_does_not_wait_on_its_own_thread(
+    tracer_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The flush's work is the exporter thread's, and on_drop runs on it: waiting there would
+    # only stall the thread for the flush's whole timeout. It returns at once instead, saying
+    # that work is left (timed_out), and the work goes on once on_drop returns.
+    waits_on_exporter: list[float | None] = []
+    real = concurrent.futures.wait
+
+    def wait(fs: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        if on_exporter_thread():
+            waits_on_exporter.append(timeout)
+        return real(fs, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "wait", wait)
+    flushed: list[ExportReport] = []
+
+    def on_drop(reason: str, record: Any) -> None:
+        if not flushed:
+            flushed.append(tracer.flush_sync(timeout=30))
+
+    tracer = tracer_factory(on_drop=on_drop, max_buffer_bytes=1)  # every span: buffer_full
+    _run(2)
+    report = await tracer.flush(5)
+    assert waits_on_exporter == []
+    (inside,) = flushed
+    assert inside.timed_out
+    assert (report.sent, report.dropped, report.pending) == (1, {"buffer_full": 2}, 0)
+    assert not report.timed_out
 
 
 async def test_a_start_stored_by_an_earlier_attempt_is_sent_whatever_the_last_one_said(
