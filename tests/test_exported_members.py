@@ -76,6 +76,11 @@ PUBLIC: dict[str, list[str]] = {
         "build_parser",
         "main",
     ],
+    "honeyhive_async.dataset_transfer": [
+        "DatasetTransferResult",
+        "export_dataset",
+        "import_dataset",
+    ],
     "honeyhive_async.demo": [
         "answer_question",
         "count_tokens",
@@ -409,6 +414,15 @@ PUBLIC: dict[str, list[str]] = {
         "DeleteSessionResponse",
         "SessionTree",
         "StartSessionRequest",
+    ],
+    "honeyhive_async.transfer": [
+        "IMPORT_BATCH_SIZE",
+        "PARTIAL_RESENDS",
+        "TransferError",
+        "TransferResult",
+        "export_events",
+        "import_events",
+        "parse_filter",
     ],
     "honeyhive_async.render": [
         "render_waterfall",
