@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -154,13 +153,13 @@ class _FakeClient:
     def __init__(self, bodies: list[bytes]) -> None:
         self.bodies = bodies
         self.calls: list[int] = []
-        self.second_page_asked = threading.Event()
+        self.second_page_asked = False
 
     async def _request(self, method: str, path: str, *, content: bytes) -> Any:
         page = msgspec.json.decode(content)["page"]
         self.calls.append(page)
         if page == 2:
-            self.second_page_asked.set()
+            self.second_page_asked = True
         return type("Raw", (), {"content": self.bodies[page - 1]})()
 
 
@@ -183,8 +182,8 @@ async def test_export_fetches_the_next_page_while_writing(
 
     def watching_write(out: Any, events: list[msgspec.Raw]) -> None:
         if not overlapped:
-            # Runs in a worker thread: page 2 must be requested while page 1 is being written.
-            overlapped.append(fake.second_page_asked.wait(timeout=30))
+            # Page 2 must be on its way before page 1 is written.
+            overlapped.append(fake.second_page_asked)
         write(out, events)
 
     monkeypatch.setattr(transfer, "_write_lines", watching_write)
