@@ -77,6 +77,8 @@ BARS: list[tuple[str, str, str, float, str]] = [
         1.05,
         "x",
     ),
+    ("7. events export vs raw aiohttp page loop", "transfer.export.vs_raw", ">=", 0.8, "x"),
+    ("7. export/import round trip exact (1 = yes)", "transfer.round_trip.exact", ">=", 1.0, "x"),
 ]
 
 

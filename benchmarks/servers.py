@@ -6,6 +6,8 @@
 * ``sink``: answers the tracer's routes at once (``POST /v1/events/batch``,
   ``POST /v1/sessions``, ``PUT /v1/events/*``), honeyhive 1.7.0's ``POST /session/start``, and
   200 ``{}`` to anything else, so every peer's exporter succeeds on loopback.
+* ``pages``: ``POST /v1/events/search`` answers every page with the same 1,000 corpus events
+  and ``count`` N, so an export of N events runs at the client's pace, not SQLite's.
 * ``local``: `honeyhive_async.server.LocalServer` (SQLite in memory), the real local server.
 
 Run as ``python -m benchmarks.servers KIND [PAGE_KIND N]``: it prints its port, then serves
@@ -61,6 +63,21 @@ def bodies_app(page_kind: str, n: int) -> web.Application:
     return app
 
 
+def pages_app(page_kind: str, total: int) -> web.Application:
+    import msgspec
+
+    page = msgspec.json.decode(corpus.page_body(page_kind, 1000))
+    body = msgspec.json.encode({"events": page["events"], "count": total})
+
+    async def search(request: web.Request) -> web.Response:
+        await request.read()
+        return _json(body)
+
+    app = web.Application()
+    app.router.add_post("/v1/events/search", search)
+    return app
+
+
 def sink_app() -> web.Application:
     def answer(body: bytes) -> Handler:
         async def handler(request: web.Request) -> web.Response:
@@ -84,7 +101,12 @@ async def _serve(kind: str, args: list[str]) -> None:
         server = await LocalServer().start()
         print(server.url.rsplit(":", 1)[1], flush=True)
     else:
-        app = bodies_app(args[0], int(args[1])) if kind == "bodies" else sink_app()
+        if kind == "bodies":
+            app = bodies_app(args[0], int(args[1]))
+        elif kind == "pages":
+            app = pages_app(args[0], int(args[1]))
+        else:
+            app = sink_app()
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(subparsers)
     _add_demo(subparsers)
     _add_show(subparsers)
+    _add_events(subparsers)
+    _add_datasets(subparsers)
     return parser
 
 
@@ -246,6 +248,143 @@ async def _run_show(session_id: str, base_url: str | None, api_key: str | None) 
         return 1
     print(render_waterfall(tree, unicode=_unicode_ok()))
     return 0
+
+
+# -- events and datasets export / import ------------------------------------------------------
+
+
+def _filter(text: str) -> object:
+    from .transfer import parse_filter
+
+    try:
+        return parse_filter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_connection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", default=None, help="API root (default: $HH_API_URL)")
+    parser.add_argument("--api-key", default=None, help="API key (default: $HH_API_KEY)")
+
+
+def _add_events(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("events", help="export or import events as JSON Lines")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    export = commands.add_parser(
+        "export",
+        help="write every matching event to a JSON Lines file",
+        description=(
+            "Stream every matching event, newest first, to a JSON Lines file, each line as "
+            "the server sent it. --resume continues a cut-off file: its N complete lines are "
+            "taken as the first N events of the same search (a partial last line is dropped); "
+            "if the events in the window changed since, it stops rather than duplicate. "
+            "Give --until a past time to keep the window fixed."
+        ),
+    )
+    export.add_argument("--out", required=True, metavar="PATH", help="the JSON Lines file")
+    export.add_argument(
+        "--filter",
+        dest="filters",
+        action="append",
+        type=_filter,
+        default=[],
+        metavar="'FIELD OP VALUE'",
+        help="e.g. 'event_type is model' or 'metadata.cost greater than 0.5'; repeatable",
+    )
+    export.add_argument("--since", default=None, metavar="TIME", help="ISO 8601 start time")
+    export.add_argument("--until", default=None, metavar="TIME", help="ISO 8601 end time")
+    export.add_argument("--resume", action="store_true", help="continue a cut-off file")
+    _add_connection(export)
+    export.set_defaults(handler=_transfer, action="events-export")
+    imp = commands.add_parser(
+        "import",
+        help="create the events of a JSON Lines file",
+        description="Send the events of a JSON Lines file (as `events export` writes) "
+        "through the batch API; they keep their ids.",
+    )
+    imp.add_argument("path", help="the JSON Lines file")
+    _add_connection(imp)
+    imp.set_defaults(handler=_transfer, action="events-import")
+
+
+def _add_datasets(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "datasets", help="export or import a dataset with its datapoints"
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    export = commands.add_parser(
+        "export",
+        help="write a dataset and its datapoints to a JSON Lines file",
+        description="The first line is the dataset, each following line one of its datapoints.",
+    )
+    export.add_argument("dataset_id", help="the dataset's id")
+    export.add_argument("--out", required=True, metavar="PATH", help="the JSON Lines file")
+    _add_connection(export)
+    export.set_defaults(handler=_transfer, action="datasets-export")
+    imp = commands.add_parser(
+        "import",
+        help="create a dataset and its datapoints from a file `datasets export` wrote",
+        description="Creates a new dataset (new ids) holding new copies of the datapoints.",
+    )
+    imp.add_argument("path", help="the JSON Lines file")
+    _add_connection(imp)
+    imp.set_defaults(handler=_transfer, action="datasets-import")
+
+
+def _transfer(args: argparse.Namespace) -> int:
+    return asyncio.run(_run_transfer(args))
+
+
+async def _run_transfer(args: argparse.Namespace) -> int:
+    from . import dataset_transfer, transfer
+    from ._client import AsyncHoneyHive
+    from ._progress import Progress
+    from .errors import HoneyHiveError
+
+    action: str = args.action
+    result: transfer.TransferResult | dataset_transfer.DatasetTransferResult
+    progress = Progress(action.split("-")[1])
+    try:
+        async with AsyncHoneyHive(args.api_key, base_url=args.base_url) as client:
+            if action == "events-export":
+                result = await transfer.export_events(
+                    client,
+                    args.out,
+                    filters=args.filters,
+                    since=args.since,
+                    until=args.until,
+                    resume=args.resume,
+                    progress=progress,
+                )
+            elif action == "events-import":
+                result = await transfer.import_events(client, args.path, progress=progress)
+            elif action == "datasets-export":
+                result = await dataset_transfer.export_dataset(
+                    client, args.dataset_id, args.out, progress=progress
+                )
+            else:
+                result = await dataset_transfer.import_dataset(client, args.path, progress=progress)
+    except (HoneyHiveError, transfer.TransferError, ValueError, OSError) as exc:
+        progress.close()
+        print(f"honeyhive-async {action.replace('-', ' ')}: {exc}", file=sys.stderr)
+        return 1
+    progress.close()
+    print(_summary(action, result))
+    return 0
+
+
+def _summary(action: str, result: object) -> str:
+    from .dataset_transfer import DatasetTransferResult
+    from .transfer import TransferResult
+
+    if isinstance(result, DatasetTransferResult):
+        verb = "exported" if action.endswith("export") else "imported"
+        return f"{verb} dataset {result.dataset_id} with {result.datapoints} datapoints"
+    assert isinstance(result, TransferResult)
+    if action == "events-import":
+        return f"imported {result.events} events"
+    kept = f" (kept {result.skipped} already in the file)" if result.skipped else ""
+    return f"exported {result.events} events{kept}"
 
 
 if __name__ == "__main__":

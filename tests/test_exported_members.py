@@ -76,6 +76,11 @@ PUBLIC: dict[str, list[str]] = {
         "build_parser",
         "main",
     ],
+    "honeyhive_async.dataset_transfer": [
+        "DatasetTransferResult",
+        "export_dataset",
+        "import_dataset",
+    ],
     "honeyhive_async.demo": [
         "answer_question",
         "count_tokens",
@@ -753,6 +758,15 @@ PUBLIC: dict[str, list[str]] = {
         "set_default_tracer",
         "trace",
         "trace_span",
+    ],
+    "honeyhive_async.transfer": [
+        "IMPORT_BATCH_SIZE",
+        "PARTIAL_RESENDS",
+        "TransferError",
+        "TransferResult",
+        "export_events",
+        "import_events",
+        "parse_filter",
     ],
 }
 

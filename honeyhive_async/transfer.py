@@ -1,0 +1,385 @@
+"""Move events between a HoneyHive API and JSON Lines files (`honeyhive-async events export/import`).
+
+Export writes each event exactly as the server sent it: a page is split into its events with
+`msgspec.Raw`, so no payload is decoded or re-encoded, and the next page is fetched while the
+current one is written. Memory holds at most two pages, whatever the number of events.
+
+Resume rule: the first N complete lines of a file are the first N events of the search, in the
+server's order (newest `start_time` first). `resume=True` drops a partial last line, checks that
+event N of the search is still the event on line N, and continues with event N + 1. Limit: events
+created or deleted inside the searched window since the file was written shift the order; the
+check then fails (`TransferError`) rather than write duplicates or gaps. Pass an `until` in the
+past to keep the window fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, get_args
+
+import msgspec
+
+from ._progress import Progress
+from .errors import PartialBatchError
+from .models import (
+    SEARCH_MAX_LIMIT,
+    CreateEventRequest,
+    DateRange,
+    EventFilter,
+    FilterOperator,
+    SearchEventsRequest,
+)
+from .models._base import parse_timestamp_ms
+from .resources._convert import iso_utc
+
+if TYPE_CHECKING:
+    from ._client import AsyncHoneyHive
+
+__all__ = [
+    "IMPORT_BATCH_SIZE",
+    "PARTIAL_RESENDS",
+    "TransferError",
+    "TransferResult",
+    "export_events",
+    "import_events",
+    "parse_filter",
+]
+
+IMPORT_BATCH_SIZE = 500
+"""Events per `create_batch` request on import."""
+
+_EARLIEST = "1970-01-01T00:00:00Z"
+_LATEST = "9999-12-31T23:59:59Z"
+PARTIAL_RESENDS = 5
+"""Tries of one import batch, each re-sending only the events the server did not create."""
+_READ_CHUNK = 1 << 20
+_IOV_MAX = 1024  # POSIX guarantees at least 16; Linux and macOS allow 1024
+# Longest first, so that "is not" is not read as "is" followed by the value "not ...".
+_OPERATORS = sorted(get_args(FilterOperator), key=len, reverse=True)
+
+
+class TransferError(Exception):
+    """An export or import that cannot go on (a resume that no longer matches, a bad line)."""
+
+
+class TransferResult(msgspec.Struct, frozen=True):
+    """What a transfer did."""
+
+    events: int
+    """Events written (export) or created (import) by this run."""
+    skipped: int = 0
+    """Export: complete lines already in the file when resuming."""
+
+
+class _RawPage(msgspec.Struct):
+    events: list[msgspec.Raw]
+    count: int | None = None
+    totalEvents: int | None = None
+
+
+class _EventId(msgspec.Struct):
+    event_id: str
+
+
+class _ExportedEvent(msgspec.Struct):
+    """The fields of an exported event that `create_batch` takes back; the others are ignored."""
+
+    event_id: str
+    event_type: str
+    inputs: dict[str, Any] | None = None
+    session_id: str | None = None
+    parent_id: str | None = None
+    children_ids: list[str] | None = None
+    event_name: str | None = None
+    source: str | None = None
+    project_id: str | None = None
+    config: dict[str, Any] | None = None
+    outputs: dict[str, Any] | None = None
+    error: str | None = None
+    start_time: float | str | None = None
+    end_time: float | str | None = None
+    duration: float | None = None
+    metadata: dict[str, Any] | None = None
+    feedback: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+    user_properties: dict[str, Any] | None = None
+
+
+_page_decoder = msgspec.json.Decoder(_RawPage)
+_id_decoder = msgspec.json.Decoder(_EventId)
+_line_decoder = msgspec.json.Decoder(_ExportedEvent)
+_encode = msgspec.json.Encoder().encode
+
+
+def parse_filter(text: str) -> EventFilter:
+    """Parse ``'field operator value'`` (``'metadata.cost greater than 0.5'``) into a filter.
+
+    The value is read as JSON when it is a number, ``true``, ``false`` or ``null``, else kept
+    as text; ``exists`` and ``not exists`` take none.
+    """
+    field, _, rest = text.strip().partition(" ")
+    rest = rest.strip()
+    for operator in _OPERATORS:
+        if rest == operator or rest.startswith(operator + " "):
+            raw_value = rest[len(operator) :].strip()
+            break
+    else:
+        raise ValueError(f"expected 'field operator value' with an operator of {_OPERATORS}")
+    if not field:
+        raise ValueError("the filter has no field")
+    value: str | int | float | bool | None = raw_value
+    if operator in ("exists", "not exists"):
+        value = None
+    else:
+        try:
+            decoded = json.loads(raw_value)
+        except ValueError:
+            decoded = raw_value
+        if decoded is None or isinstance(decoded, (bool, int, float)):
+            value = decoded
+    return EventFilter(field=field, operator=operator, value=value)
+
+
+async def export_events(
+    client: AsyncHoneyHive,
+    path: str | os.PathLike[str],
+    *,
+    filters: Sequence[EventFilter] = (),
+    since: dt.datetime | str | None = None,
+    until: dt.datetime | str | None = None,
+    resume: bool = False,
+    page_size: int = SEARCH_MAX_LIMIT,
+    progress: Progress | None = None,
+) -> TransferResult:
+    """Write every matching event to `path` as JSON Lines, one event per line as the server sent it.
+
+    Args:
+        client: Where to read the events from.
+        path: The output file; replaced unless `resume`.
+        filters: Search filters, all of which must match.
+        since: Only events that started at or after this time.
+        until: Only events that started at or before this time.
+        resume: Continue a cut-off file (see the module's resume rule).
+        page_size: Events per request, 1 to 1000.
+        progress: Advanced by the events written; its total is set from the first page.
+    """
+    if not 1 <= page_size <= SEARCH_MAX_LIMIT:
+        raise ValueError(f"page_size must be 1-{SEARCH_MAX_LIMIT}, got {page_size}")
+    date_range = None
+    if since is not None or until is not None:
+        date_range = DateRange(
+            start_time=_EARLIEST if since is None else iso_utc(since),
+            end_time=_LATEST if until is None else iso_utc(until),
+        )
+    request = SearchEventsRequest(filters=list(filters) or None, dateRange=date_range)
+
+    async def fetch(page: int) -> bytes:
+        body = _encode(msgspec.structs.replace(request, limit=page_size, page=page))
+        return (await client._request("POST", "/v1/events/search", content=body)).content
+
+    out, done, last_id = _open_output(Path(path), resume=resume)
+    page = 1 if done == 0 else (done - 1) // page_size + 1
+    skip = 0 if done == 0 else (done - 1) % page_size + 1
+    written = 0
+    total: int | None = None
+    with out:
+        pending: asyncio.Task[bytes] | None = asyncio.ensure_future(fetch(page))
+        try:
+            while pending is not None:
+                body = await pending
+                pending = None
+                # Once the total is known, the next request leaves before this page is
+                # decoded: the decode and the write overlap the download.
+                if total is not None and page * page_size < total:
+                    pending = asyncio.ensure_future(fetch(page + 1))
+                    await asyncio.sleep(0)  # let it send the request
+                result = _page_decoder.decode(body)
+                del body  # the events (Raw) keep the bytes they need
+                events = result.events
+                page_total = result.count if result.count is not None else result.totalEvents
+                if page_total is not None:
+                    total = page_total
+                    if progress is not None and progress.total is None:
+                        progress.total = total
+                        progress.done = done
+                if last_id is not None:
+                    _check_resume_point(events, skip, last_id, done)
+                    last_id = None
+                more = len(events) == page_size and (total is None or page * page_size < total)
+                if more and pending is None:
+                    pending = asyncio.ensure_future(fetch(page + 1))
+                    await asyncio.sleep(0)
+                elif not more and pending is not None:
+                    pending.cancel()
+                    pending = None
+                page += 1
+                fresh = events[skip:]
+                skip = 0
+                if fresh:
+                    # Written in the loop's thread: a hand-off to a worker thread costs more
+                    # (GIL switches) than the write, which the kernel does while the next
+                    # page, requested above, arrives in the socket's buffer.
+                    _write_lines(out, fresh)
+                    written += len(fresh)
+                    if progress is not None:
+                        progress.advance(len(fresh))
+        finally:
+            if pending is not None:
+                pending.cancel()
+    return TransferResult(events=written, skipped=done)
+
+
+def _open_output(path: Path, *, resume: bool) -> tuple[IO[bytes], int, str | None]:
+    """Open the export file at its end; with `resume`, also its complete lines and last id."""
+    done, last_id = _complete_lines(path) if resume and path.exists() else (0, None)
+    # Unbuffered: `_write_lines` writes to the descriptor itself.
+    out = open(path, "r+b" if done else "wb", buffering=0)  # noqa: SIM115  # the caller closes it
+    out.seek(0, os.SEEK_END)
+    return out, done, last_id
+
+
+def _write_lines(out: IO[bytes], events: list[msgspec.Raw]) -> None:
+    """Append one line per event to the unbuffered `out`."""
+    if not hasattr(os, "writev"):  # Windows
+        out.write(b"\n".join(events) + b"\n")  # Raw is a bytes-like buffer
+        return
+    # writev hands the kernel the event buffers themselves: no copy into one big bytes,
+    # and the kernel's copy runs without the GIL, beside the next page's download.
+    parts: list[Any] = []
+    for event in events:
+        parts.append(event)
+        parts.append(b"\n")
+    fd = out.fileno()
+    for first in range(0, len(parts), _IOV_MAX):
+        chunk = parts[first : first + _IOV_MAX]
+        sent = os.writev(fd, chunk)
+        if sent < sum(map(len, chunk)):  # a short write (disk full, signal): finish it plainly
+            out.write(b"".join(chunk)[sent:])
+
+
+def _check_resume_point(events: list[msgspec.Raw], index: int, last_id: str, done: int) -> None:
+    found = _id_decoder.decode(events[index - 1]).event_id if len(events) >= index else None
+    if found != last_id:
+        raise TransferError(
+            f"cannot resume: event {done} of the search is {found!r}, the file's last line is "
+            f"{last_id!r}; events in the window changed since the file was written "
+            "(export again, with an --until in the past to keep the window fixed)"
+        )
+
+
+def _complete_lines(path: Path) -> tuple[int, str | None]:
+    """Count the complete lines of `path`, cut off a partial last line, return the last id."""
+    count = 0
+    end = 0  # offset just past the last newline
+    with open(path, "r+b") as file:
+        offset = 0
+        while chunk := file.read(_READ_CHUNK):
+            newlines = chunk.count(b"\n")
+            if newlines:
+                count += newlines
+                end = offset + chunk.rindex(b"\n") + 1
+            offset += len(chunk)
+        file.truncate(end)
+        if count == 0:
+            return 0, None
+        # Read back from the end to the newline before the last line.
+        start = end - 1
+        while start > 0:
+            step = min(_READ_CHUNK, start)
+            file.seek(start - step)
+            before = file.read(step)
+            cut = before.rfind(b"\n")
+            if cut >= 0:
+                start = start - step + cut + 1
+                break
+            start -= step
+        file.seek(start)
+        last = file.read(end - start)
+    try:
+        return count, _id_decoder.decode(last).event_id
+    except msgspec.DecodeError as exc:
+        raise TransferError(
+            f"cannot resume: line {count} of {path} is not an event: {exc}"
+        ) from exc
+
+
+async def import_events(
+    client: AsyncHoneyHive,
+    path: str | os.PathLike[str],
+    *,
+    batch_size: int = IMPORT_BATCH_SIZE,
+    progress: Progress | None = None,
+) -> TransferResult:
+    """Create every event of a JSON Lines file (as `export_events` writes) through `create_batch`.
+
+    Events keep their ids, so importing a file twice stores each event once. A batch the server
+    creates only partly is completed by re-sending only the events it did not create.
+
+    Raises:
+        TransferError: a line is not an event, or a batch stays partly created.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if progress is not None and progress.total is None:
+        progress.total = _count_lines(Path(path))
+    created = 0
+    for batch in _read_batches(Path(path), batch_size):
+        await _send(client, batch)
+        created += len(batch)
+        if progress is not None:
+            progress.advance(len(batch))
+    return TransferResult(events=created)
+
+
+async def _send(client: AsyncHoneyHive, batch: list[CreateEventRequest]) -> None:
+    pending = batch
+    for _ in range(PARTIAL_RESENDS):
+        try:
+            await client.events.create_batch(pending)
+            return
+        except PartialBatchError as exc:
+            if not exc.uncreated:
+                return
+            pending = exc.uncreated
+    raise TransferError(f"{len(pending)} events still uncreated after {PARTIAL_RESENDS} tries")
+
+
+def _count_lines(path: Path) -> int:
+    count = 0
+    with open(path, "rb") as file:
+        while chunk := file.read(_READ_CHUNK):
+            count += chunk.count(b"\n")
+    return count
+
+
+def _read_batches(path: Path, size: int) -> Iterator[list[CreateEventRequest]]:
+    batch: list[CreateEventRequest] = []
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, 1):
+            if not line.strip():
+                continue
+            batch.append(_to_request(line, number))
+            if len(batch) == size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _to_request(line: bytes, number: int) -> CreateEventRequest:
+    try:
+        event = _line_decoder.decode(line)
+        fields = msgspec.structs.asdict(event)
+        fields["inputs"] = event.inputs if event.inputs is not None else {}
+        fields["start_time"] = parse_timestamp_ms(event.start_time)
+        fields["end_time"] = parse_timestamp_ms(event.end_time)
+        if event.error is None:
+            del fields["error"]  # unset, as the event had no error
+        return msgspec.convert(fields, CreateEventRequest)
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        raise TransferError(f"line {number}: not an event to import: {exc}") from exc
