@@ -6,8 +6,6 @@ Installed before the event routes: ``/v1/events/{event_id}`` would otherwise mat
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
 
 import msgspec
@@ -19,9 +17,9 @@ from ...models import (
     DEFAULT_PAGE_LIMIT,
     EXPORT_MAX_LIMIT,
     ExportFilter,
-    parse_timestamp_ms,
 )
-from .._http import STORE_KEY, ServerError, bounded, json_response, page_number
+from .._http import STORE_KEY, bounded, json_response, page_number
+from .._query import int_param, invalid, json_value, timestamp_bound
 from ..filters import MISSING, FilterError, project_fields, resolve
 from ..store import EventDict, EventQuery, Store
 from ..store.event_views import chart_of, schema_of
@@ -36,31 +34,6 @@ __all__ = [
 _filters_decoder = msgspec.json.Decoder(list[ExportFilter] | ExportFilter)
 _range_decoder = msgspec.json.Decoder(dict[str, Any])
 _names_decoder = msgspec.json.Decoder(list[str] | str)
-_INTEGER = re.compile(r"-?[0-9]+").fullmatch
-
-
-def _invalid(message: str) -> ServerError:
-    return ServerError(400, message, "VALIDATION_ERROR")
-
-
-def _json(name: str, raw: str, decoder: msgspec.json.Decoder[Any]) -> Any:
-    try:
-        return decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
-        raise _invalid(f"{name} is not valid: {exc}") from None
-
-
-def _int(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    text = raw.strip()
-    if not _INTEGER(text):
-        raise _invalid(f"{name} must be an integer, got {raw!r}")
-    try:
-        return int(text)
-    except ValueError:  # more digits than `int()` converts
-        raise _invalid(f"{name} is too large") from None
 
 
 def _bool(request: web.Request, name: str) -> bool:
@@ -68,7 +41,7 @@ def _bool(request: web.Request, name: str) -> bool:
     if raw is None or raw == "":
         return False
     if raw not in ("true", "false"):
-        raise _invalid(f"{name} must be true or false, got {raw!r}")
+        raise invalid(f"{name} must be true or false, got {raw!r}")
     return raw == "true"
 
 
@@ -77,22 +50,8 @@ def _choice(request: web.Request, name: str, allowed: tuple[str, ...], default: 
     if raw is None:
         return default
     if raw not in allowed:
-        raise _invalid(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        raise invalid(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
     return raw
-
-
-def _instant(value: object) -> float | None:
-    if value is None:
-        return None
-    parsed: float | None = None
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        try:
-            parsed = parse_timestamp_ms(value)
-        except (ValueError, OverflowError):
-            parsed = None
-    if parsed is None or not math.isfinite(parsed):
-        raise _invalid(f"dateRange bound is not a timestamp: {value!r}")
-    return parsed
 
 
 def _query(request: web.Request, *, filters: bool) -> EventQuery:
@@ -100,15 +59,15 @@ def _query(request: web.Request, *, filters: bool) -> EventQuery:
     start = end = None
     raw_range = request.query.get("dateRange")
     if raw_range is not None and raw_range.strip():
-        bounds = _json("dateRange", raw_range, _range_decoder)
+        bounds = json_value("dateRange", raw_range, _range_decoder)
         unknown = set(bounds) - {"$gte", "$lte"}
         if unknown:
-            raise _invalid(f"dateRange has unknown field {sorted(unknown)[0]!r}")
-        start, end = _instant(bounds.get("$gte")), _instant(bounds.get("$lte"))
+            raise invalid(f"dateRange has unknown field {sorted(unknown)[0]!r}")
+        start, end = timestamp_bound(bounds.get("$gte")), timestamp_bound(bounds.get("$lte"))
     items: list[ExportFilter] = []
     raw_filters = request.query.get("filters") if filters else None
     if raw_filters is not None and raw_filters.strip():
-        decoded = _json("filters", raw_filters, _filters_decoder)
+        decoded = json_value("filters", raw_filters, _filters_decoder)
         items = decoded if isinstance(decoded, list) else [decoded]
     return EventQuery(
         filters=items, start_ms=start, end_ms=end, evaluation_id=request.query.get("evaluation_id")
@@ -119,7 +78,7 @@ def _matching(store: Store, query: EventQuery) -> list[EventDict]:
     try:
         return store.events.matching(query)
     except FilterError as exc:
-        raise _invalid(f"Invalid filter: {exc}") from None
+        raise invalid(f"Invalid filter: {exc}") from None
 
 
 async def events_schema(request: web.Request) -> web.Response:
@@ -158,7 +117,7 @@ def _projections(request: web.Request) -> list[str]:
     raw = request.query.get("projections")
     if raw is not None and raw.strip():
         # A JSON array, or one bare field name.
-        decoded = _json("projections", raw, _names_decoder) if raw.startswith("[") else raw
+        decoded = json_value("projections", raw, _names_decoder) if raw.startswith("[") else raw
         names = [*names, *([decoded] if isinstance(decoded, str) else decoded)]
     return names
 
@@ -171,15 +130,15 @@ async def list_events(request: web.Request) -> web.Response:
         start_ms=selection.start_ms,
         end_ms=selection.end_ms,
         evaluation_id=selection.evaluation_id,
-        limit=bounded("limit", _int(request, "limit"), DEFAULT_PAGE_LIMIT, EXPORT_MAX_LIMIT),
-        page=page_number(_int(request, "page")),
+        limit=bounded("limit", int_param(request, "limit"), DEFAULT_PAGE_LIMIT, EXPORT_MAX_LIMIT),
+        page=page_number(int_param(request, "page")),
     )
     projections = _projections(request)
     _bool(request, "ignore_order")  # accepted; the local server always orders
     try:
         events, total = request.app[STORE_KEY].events.search(query)
     except FilterError as exc:
-        raise _invalid(f"Invalid filter: {exc}") from None
+        raise invalid(f"Invalid filter: {exc}") from None
     if projections:
         events = [project_fields(event, projections) for event in events]
     return json_response({"events": events, "totalEvents": total})

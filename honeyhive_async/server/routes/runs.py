@@ -6,8 +6,6 @@ The deprecated paths the spec still lists (``/result``, ``/compare-with/``,
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
 
 import msgspec
@@ -20,7 +18,6 @@ from ...models import (
     CreateRunRequest,
     EventFilter,
     UpdateRunRequest,
-    parse_timestamp_ms,
 )
 from .._http import (
     STORE_KEY,
@@ -31,6 +28,7 @@ from .._http import (
     page_number,
     path_id,
 )
+from .._query import int_param, invalid, json_value, timestamp_bound
 from ..filters import FilterError
 from ..store.run_results import EventSelection, RunResults
 from ..store.runs import RunDict, RunQuery
@@ -57,64 +55,24 @@ _filters_decoder = msgspec.json.Decoder(list[EventFilter] | EventFilter)
 _range_decoder = msgspec.json.Decoder(dict[str, Any])
 _STATUSES = ("pending", "completed", "failed", "cancelled", "running")
 _SORT_BY = ("created_at", "updated_at", "name", "status")
-_INTEGER = re.compile(r"-?[0-9]+").fullmatch
-
-
-def _invalid(message: str) -> ServerError:
-    return ServerError(400, message, "VALIDATION_ERROR")
-
-
-def _int(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    text = raw.strip()
-    # `int()` alone would also take "1_000" and "+1"; the API takes digits.
-    if not _INTEGER(text):
-        raise _invalid(f"{name} must be an integer, got {raw!r}")
-    try:
-        return int(text)
-    except ValueError:  # more digits than `int()` converts
-        raise _invalid(f"{name} is too large") from None
 
 
 def _choice(request: web.Request, name: str, allowed: tuple[str, ...]) -> str | None:
     raw = request.query.get(name)
     if raw is not None and raw not in allowed:
-        raise _invalid(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        raise invalid(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
     return raw
-
-
-def _json(name: str, raw: str, decoder: msgspec.json.Decoder[Any]) -> Any:
-    try:
-        return decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError) as exc:  # ValidationError is a DecodeError
-        raise _invalid(f"{name} is not valid: {exc}") from None
 
 
 def _date_range(request: web.Request) -> tuple[float | None, float | None]:
     raw = request.query.get("dateRange")
     if raw is None or not raw.strip():
         return None, None
-    bounds = _json("dateRange", raw, _range_decoder)
+    bounds = json_value("dateRange", raw, _range_decoder)
     unknown = set(bounds) - {"$gte", "$lte"}
     if unknown:
-        raise _invalid(f"dateRange has unknown field {sorted(unknown)[0]!r}")
-    return _instant(bounds.get("$gte")), _instant(bounds.get("$lte"))
-
-
-def _instant(value: object) -> float | None:
-    if value is None:
-        return None
-    parsed: float | None = None
-    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        try:
-            parsed = parse_timestamp_ms(value)
-        except (ValueError, OverflowError):
-            parsed = None
-    if parsed is None or not math.isfinite(parsed):
-        raise _invalid(f"dateRange bound is not a timestamp: {value!r}")
-    return parsed
+        raise invalid(f"dateRange has unknown field {sorted(unknown)[0]!r}")
+    return timestamp_bound(bounds.get("$gte")), timestamp_bound(bounds.get("$lte"))
 
 
 def _selection(
@@ -127,7 +85,7 @@ def _selection(
     raw = None if filters is None else request.query.get(filters)
     items: list[EventFilter] = []
     if filters is not None and raw is not None and raw.strip():
-        decoded = _json(filters, raw, _filters_decoder)
+        decoded = json_value(filters, raw, _filters_decoder)
         items = decoded if isinstance(decoded, list) else [decoded]
     start_from, start_to = _date_range(request) if dates else (None, None)
     selection = EventSelection(
@@ -140,7 +98,7 @@ def _selection(
     try:
         selection.check()
     except FilterError as exc:
-        raise _invalid(f"Invalid filter: {exc}") from None
+        raise invalid(f"Invalid filter: {exc}") from None
     return selection
 
 
@@ -169,8 +127,8 @@ async def create_run(request: web.Request) -> web.Response:
 
 async def list_runs(request: web.Request) -> web.Response:
     """``GET /v1/runs``: one page of runs with the spec's `pagination`."""
-    page = page_number(_int(request, "page"))
-    limit = bounded("limit", _int(request, "limit"), 20, RUNS_MAX_LIMIT)
+    page = page_number(int_param(request, "page"))
+    limit = bounded("limit", int_param(request, "limit"), 20, RUNS_MAX_LIMIT)
     run_ids = [*request.query.getall("run_ids[]", []), *request.query.getall("run_ids", [])]
     created_from, created_to = _date_range(request)
     query = RunQuery(
@@ -238,8 +196,8 @@ async def compare_runs(request: web.Request) -> web.Response:
 
 def _compare_page(request: web.Request, new: RunDict, old: RunDict) -> web.Response:
     selection = _selection(request, filters="filter", names=True)
-    limit = bounded("limit", _int(request, "limit"), 1000, COMPARE_EVENTS_MAX_LIMIT)
-    page = page_number(_int(request, "page"))
+    limit = bounded("limit", int_param(request, "limit"), 1000, COMPARE_EVENTS_MAX_LIMIT)
+    page = page_number(int_param(request, "page"))
     return json_response(_results(request).compare_events(new, old, selection, limit, page))
 
 
@@ -253,7 +211,7 @@ async def compare_events_legacy(request: web.Request) -> web.Response:
     ids = [request.query.get(name, "") for name in ("run_id_1", "run_id_2")]
     for name, value in zip(("run_id_1", "run_id_2"), ids, strict=True):
         if not value.strip():
-            raise _invalid(f"{name} is required")
+            raise invalid(f"{name} is required")
     return _compare_page(request, _run(request, value=ids[0]), _run(request, value=ids[1]))
 
 
