@@ -126,6 +126,32 @@ async def test_summary_passes_datapoints_by_passing_range(
     assert counted["metrics"]["details"][0]["aggregate"] == 3
 
 
+async def test_metrics_at_the_ends_of_the_float_range_give_numbers_not_nulls(
+    client: aiohttp.ClientSession,
+) -> None:
+    """JSON has no infinity: an aggregate or difference past the float range would be `null`."""
+    runs = {}
+    for name, scores in (("new", [1.7e308, 1.7e308]), ("old", [-1.7e308, 1e308])):
+        run_id = (await create_run(client))["run_id"]
+        runs[name] = run_id
+        for i, score in enumerate(scores):
+            metadata = {"run_id": run_id, "datapoint_id": f"d{i}"}
+            sid = (await start_session(client, metadata=metadata))["session_id"]
+            await create_event(client, session_id=sid, metrics={"score": score})
+    summary = await call(client, "GET", f"/v1/runs/{runs['old']}/summary?aggregate_function=median")
+    (detail,) = summary["metrics"]["details"]
+    assert detail["aggregate"] == pytest.approx((1e308 - 1.7e308) / 2)
+    path = f"/v1/runs/{runs['new']}/compare/{runs['old']}?aggregate_function=min"
+    (row,) = (await call(client, "GET", path))["metrics"]
+    # new min 1.7e308 - old min -1.7e308 is past the float range: left out, not null
+    assert row == {
+        "metric_name": "score",
+        "metric_type": "CLIENT_SIDE",
+        "old_aggregate": -1.7e308,
+        "new_aggregate": 1.7e308,
+    }
+
+
 async def test_an_empty_run_summarizes_to_empty_lists(client: aiohttp.ClientSession) -> None:
     run_id = (await create_run(client))["run_id"]
     summary = await call(client, "GET", f"/v1/runs/{run_id}/summary")
