@@ -138,6 +138,8 @@ class AsyncRuns(AsyncAPIResource):
             datapoint_ids: Ids of the dataset's datapoints the run covers.
             passing_ranges: Per metric name, ``{"min": ..., "max": ...}`` a passing value is in.
         """
+        if run_id is not None:
+            path_id("run_id", run_id)  # it names the run in every later path
         body = CreateRunRequest(
             run_id=run_id if run_id is not None else str(uuid.uuid4()),
             name=name,

@@ -187,6 +187,7 @@ class TestRunsRequestShape:
             (runs.compare_events(RUN_ID, bad), "old_run_id"),
             (runs.schema(bad), "run_id"),
             (runs.metrics(bad), "run_id"),
+            (runs.create(name="x", run_id=bad), "run_id"),
         ]
         for call, name in calls:
             with pytest.raises(ValueError, match=f"{name} must be a non-empty string"):
