@@ -152,6 +152,20 @@ async def test_metrics_at_the_ends_of_the_float_range_give_numbers_not_nulls(
     }
 
 
+async def test_a_value_nested_deeper_than_the_limit_is_400_and_not_stored(
+    client: aiohttp.ClientSession,
+) -> None:
+    # Stored ~980 deep, a run made GET /v1/runs answer 500 (RecursionError) from then on.
+    deep = b'{"metadata": ' + b'{"a": ' * 900 + b"1" + b"}" * 901
+    run_id = (await create_run(client))["run_id"]
+    for method, path in (("POST", "/v1/runs"), ("PUT", f"/v1/runs/{run_id}")):
+        async with client.request(method, path, data=deep) as resp:
+            assert resp.status == 400
+            assert "metadata" in (await resp.json())["message"]
+    listed = await call(client, "GET", "/v1/runs")
+    assert [run["metadata"] for run in listed["evaluations"]] == [{}]
+
+
 async def test_an_empty_run_summarizes_to_empty_lists(client: aiohttp.ClientSession) -> None:
     run_id = (await create_run(client))["run_id"]
     summary = await call(client, "GET", f"/v1/runs/{run_id}/summary")

@@ -32,6 +32,7 @@ from .._query import int_param, invalid, json_value, timestamp_bound
 from ..filters import FilterError
 from ..store.run_results import EventSelection, RunResults
 from ..store.runs import RunDict, RunQuery
+from .datapoints import check_depth
 
 __all__ = [
     "ROUTES",
@@ -119,6 +120,8 @@ def _aggregate(request: web.Request) -> str:
 
 
 def _check(req: CreateRunRequest | UpdateRunRequest) -> None:
+    # Deeper than MAX_DEPTH, a run would be stored and every later GET /v1/runs could fail.
+    check_depth(req)
     # A blank run_id would make a run no `/v1/runs/{run_id}` path can name.
     if isinstance(req, CreateRunRequest) and req.run_id is not None and not req.run_id.strip():
         raise invalid("run_id must be a non-empty string")
