@@ -221,6 +221,9 @@ class AsyncRuns(AsyncAPIResource):
     ) -> PageIterator[RunsPage, ExperimentRun]:
         """Iterate over every matching run, fetching the next page while this one is read.
 
+        A run is yielded once: one created meanwhile shifts later pages, and a run seen on an
+        earlier page is skipped when it comes again.
+
         Use ``async with client.runs.iter() as runs: async for run in runs: ...`` to stop the
         page fetched ahead as soon as the block is left (a ``break`` alone stops it too).
         """
@@ -243,7 +246,7 @@ class AsyncRuns(AsyncAPIResource):
             p = result.pagination
             return more_after(page, p.limit or page_size, p.total, p.has_next)
 
-        return PageIterator(fetch, lambda result: result.evaluations, has_next)
+        return PageIterator(fetch, lambda r: r.evaluations, has_next, key=lambda run: run.run_id)
 
     async def update(
         self,

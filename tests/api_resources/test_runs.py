@@ -488,6 +488,18 @@ class TestRunsRoundTrip:
         none = await client.runs.list(date_range=("2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z"))
         assert none.evaluations == []
 
+    async def test_iter_yields_each_run_once_when_one_is_created_meanwhile(
+        self, client: AsyncHoneyHive
+    ) -> None:
+        ids = await _runs(client, 4, "ds")
+        seen = []
+        async for run in client.runs.iter(page_size=2):  # newest first
+            seen.append(run.run_id)
+            if len(seen) == 1:
+                await client.runs.create(name="late")  # shifts the later pages by one
+        assert len(seen) == len(set(seen))
+        assert set(ids) <= set(seen)
+
     async def test_iter_stops_its_fetch_ahead_when_left(self, client: AsyncHoneyHive) -> None:
         await _runs(client, 4, "ds")
         before = asyncio.all_tasks()
