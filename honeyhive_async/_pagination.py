@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -37,6 +37,15 @@ def more_after(
     return has_next is True or total is not None
 
 
+def _unseen(found: Sequence[T], key: Callable[[T], Hashable], seen: set[Hashable]) -> Iterator[T]:
+    # A function, not a method: the generator must not hold the iterator (see `_spawn`).
+    for item in found:
+        identity = key(item)
+        if identity not in seen:
+            seen.add(identity)
+            yield item
+
+
 class PageIterator(Generic[P, T]):
     """Every item of a paged route, one page fetched ahead.
 
@@ -44,6 +53,8 @@ class PageIterator(Generic[P, T]):
         fetch: Fetches one page by its 1-based number.
         items: The items of a fetched page.
         has_next: Whether a page follows the given one (its number is passed too).
+        key: An item's identity: an item seen on an earlier page is not yielded again
+            (one added while the pages are read shifts the later pages by one).
     """
 
     def __init__(
@@ -51,10 +62,13 @@ class PageIterator(Generic[P, T]):
         fetch: Callable[[int], Awaitable[P]],
         items: Callable[[P], Sequence[T]],
         has_next: Callable[[P, int], bool],
+        key: Callable[[T], Hashable] | None = None,
     ) -> None:
         self._fetch = fetch
         self._items = items
         self._has_next = has_next
+        self._key = key
+        self._seen: set[Hashable] = set()
         self._page_number = 0
         self._current: Iterator[T] = iter(())
         self._next: asyncio.Future[P] | None = None
@@ -89,7 +103,8 @@ class PageIterator(Generic[P, T]):
             # the page before this one is gone, which keeps at most two pages alive.
             if found and self._has_next(page, self._page_number):
                 self._next = self._spawn(self._page_number + 1)
-            self._current = iter(found)
+            key = self._key
+            self._current = iter(found) if key is None else _unseen(found, key, self._seen)
             del page, found
             for item in self._current:
                 return item

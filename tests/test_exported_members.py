@@ -500,6 +500,7 @@ PUBLIC: dict[str, list[str]] = {
     "honeyhive_async.server.aggregates": [
         "AGGREGATE_FUNCTIONS",
         "aggregate",
+        "difference",
         "metric_number",
         "percentage_change",
         "percentile",

@@ -23,6 +23,7 @@ from ..models import (
     ExperimentRun,
     GetRunResponse,
     JSONObject,
+    Pagination,
     PassingRange,
     RunComparison,
     RunMetrics,
@@ -42,6 +43,8 @@ _Instant = dt.datetime | str | float
 RunsDateRange = str | Mapping[str, Any] | tuple[_Instant, _Instant]
 """A `dateRange`: ``(start, end)`` (datetimes, ISO strings or Unix ms), ``{"$gte", "$lte"}``, or a string."""
 _FilterArg = Sequence[EventFilter | Mapping[str, Any]]
+_DEFAULT_LIMIT = 20
+"""The `limit` of `GET /v1/runs` when none is sent (the spec's default)."""
 # `AsyncRuns.list` shadows the builtin inside the class body.
 _Ids = list[str]
 _Items = list[Any]
@@ -79,6 +82,20 @@ def _aggregate(value: AggregateFunction | None) -> AggregateFunction | None:
 
 def _filters(value: _FilterArg | None) -> list[EventFilter] | None:
     return struct_list(value, EventFilter, "filters")
+
+
+def _no_runs(page: int, limit: int) -> RunsPage:
+    """The page a filter matching no run gets (`total_unfiltered` unknown: 0)."""
+    pagination = Pagination(
+        page=page,
+        limit=limit,
+        total=0,
+        total_unfiltered=0,
+        total_pages=0,
+        has_next=False,
+        has_prev=page > 1,
+    )
+    return RunsPage(evaluations=[], pagination=pagination, metrics=[])
 
 
 class AsyncRuns(AsyncAPIResource):
@@ -121,6 +138,8 @@ class AsyncRuns(AsyncAPIResource):
             datapoint_ids: Ids of the dataset's datapoints the run covers.
             passing_ranges: Per metric name, ``{"min": ..., "max": ...}`` a passing value is in.
         """
+        if run_id is not None:
+            path_id("run_id", run_id)  # it names the run in every later path
         body = CreateRunRequest(
             run_id=run_id if run_id is not None else str(uuid.uuid4()),
             name=name,
@@ -161,7 +180,7 @@ class AsyncRuns(AsyncAPIResource):
             dataset_id: Only runs of this dataset.
             page: 1-based page number (server default 1).
             limit: Runs per page, 1 to 100 (server default 20).
-            run_ids: Only these runs.
+            run_ids: Only these runs; an empty list matches none (an empty page, no request).
             name: Only runs of this name.
             status: Only runs in this status.
             date_range: On `created_at`: ``(start, end)`` or ``{"$gte": ..., "$lte": ...}``.
@@ -172,6 +191,9 @@ class AsyncRuns(AsyncAPIResource):
         check_limit("page", page, 2**31)
         if isinstance(run_ids, str):
             raise TypeError("run_ids must be a list of run ids, not a str")
+        if run_ids is not None and not run_ids:
+            # An empty list sends no `run_ids[]` key, and the server would list every run.
+            return _no_runs(page or 1, limit or _DEFAULT_LIMIT)
         params = {
             "dataset_id": dataset_id,
             "page": page,
@@ -199,6 +221,9 @@ class AsyncRuns(AsyncAPIResource):
     ) -> PageIterator[RunsPage, ExperimentRun]:
         """Iterate over every matching run, fetching the next page while this one is read.
 
+        A run is yielded once: one created meanwhile shifts later pages, and a run seen on an
+        earlier page is skipped when it comes again.
+
         Use ``async with client.runs.iter() as runs: async for run in runs: ...`` to stop the
         page fetched ahead as soon as the block is left (a ``break`` alone stops it too).
         """
@@ -221,7 +246,7 @@ class AsyncRuns(AsyncAPIResource):
             p = result.pagination
             return more_after(page, p.limit or page_size, p.total, p.has_next)
 
-        return PageIterator(fetch, lambda result: result.evaluations, has_next)
+        return PageIterator(fetch, lambda r: r.evaluations, has_next, key=lambda run: run.run_id)
 
     async def update(
         self,

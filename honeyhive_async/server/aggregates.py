@@ -13,7 +13,14 @@ from collections.abc import Sequence
 
 from ..models import AGGREGATE_FUNCTIONS
 
-__all__ = ["AGGREGATE_FUNCTIONS", "aggregate", "metric_number", "percentage_change", "percentile"]
+__all__ = [
+    "AGGREGATE_FUNCTIONS",
+    "aggregate",
+    "difference",
+    "metric_number",
+    "percentage_change",
+    "percentile",
+]
 
 _PERCENTILES = {"median": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
@@ -36,7 +43,13 @@ def percentile(ordered: Sequence[float], fraction: float) -> float:
     rank = fraction * (len(ordered) - 1)
     low = math.floor(rank)
     high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    weight = rank - low
+    result = ordered[low] + (ordered[high] - ordered[low]) * weight
+    if not math.isfinite(result):
+        # The two values are more than the float range apart (-1e308 and 1e308): the
+        # weighted mean of the two is in range, and only loses the last bit elsewhere.
+        result = ordered[low] * (1 - weight) + ordered[high] * weight
+    return result
 
 
 def aggregate(values: Sequence[float], function: str) -> float | None:
@@ -61,6 +74,11 @@ def aggregate(values: Sequence[float], function: str) -> float | None:
     if function == "max":
         return max(values)
     return percentile(sorted(values), _PERCENTILES[function])
+
+
+def difference(old: float, new: float) -> float | None:
+    """Return `new` minus `old`; None when that is past the float range (1e308 - -1e308)."""
+    return _finite(new - old)
 
 
 def percentage_change(old: float, new: float) -> float | None:

@@ -162,6 +162,17 @@ class TestRunsRequestShape:
             await mock_client.runs.list(page=page, limit=limit)
         assert mock_api.requests == {}
 
+    async def test_an_empty_run_ids_list_matches_no_run_without_a_request(
+        self, mock_api: aioresponses, mock_client: AsyncHoneyHive
+    ) -> None:
+        # No `run_ids[]` key on the wire would mean "every run".
+        page = await mock_client.runs.list(run_ids=[], page=2, limit=5)
+        assert page.evaluations == []
+        assert (page.pagination.page, page.pagination.limit, page.pagination.total) == (2, 5, 0)
+        assert page.pagination.has_next is False
+        assert [run async for run in mock_client.runs.iter(run_ids=())] == []
+        assert mock_api.requests == {}
+
     @pytest.mark.parametrize("bad", ["", "   "])
     async def test_empty_ids_fail_before_any_io(
         self, mock_api: aioresponses, mock_client: AsyncHoneyHive, bad: str
@@ -176,6 +187,7 @@ class TestRunsRequestShape:
             (runs.compare_events(RUN_ID, bad), "old_run_id"),
             (runs.schema(bad), "run_id"),
             (runs.metrics(bad), "run_id"),
+            (runs.create(name="x", run_id=bad), "run_id"),
         ]
         for call, name in calls:
             with pytest.raises(ValueError, match=f"{name} must be a non-empty string"):
@@ -472,8 +484,21 @@ class TestRunsRoundTrip:
         assert [run.run_id for run in chosen.evaluations] == [ids[2], ids[0]]
         named = await client.runs.list(name="run-1")
         assert [run.run_id for run in named.evaluations] == [ids[1]]
+        assert (await client.runs.list(run_ids=[])).evaluations == []
         none = await client.runs.list(date_range=("2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z"))
         assert none.evaluations == []
+
+    async def test_iter_yields_each_run_once_when_one_is_created_meanwhile(
+        self, client: AsyncHoneyHive
+    ) -> None:
+        ids = await _runs(client, 4, "ds")
+        seen = []
+        async for run in client.runs.iter(page_size=2):  # newest first
+            seen.append(run.run_id)
+            if len(seen) == 1:
+                await client.runs.create(name="late")  # shifts the later pages by one
+        assert len(seen) == len(set(seen))
+        assert set(ids) <= set(seen)
 
     async def test_iter_stops_its_fetch_ahead_when_left(self, client: AsyncHoneyHive) -> None:
         await _runs(client, 4, "ds")

@@ -126,6 +126,46 @@ async def test_summary_passes_datapoints_by_passing_range(
     assert counted["metrics"]["details"][0]["aggregate"] == 3
 
 
+async def test_metrics_at_the_ends_of_the_float_range_give_numbers_not_nulls(
+    client: aiohttp.ClientSession,
+) -> None:
+    """JSON has no infinity: an aggregate or difference past the float range would be `null`."""
+    runs = {}
+    for name, scores in (("new", [1.7e308, 1.7e308]), ("old", [-1.7e308, 1e308])):
+        run_id = (await create_run(client))["run_id"]
+        runs[name] = run_id
+        for i, score in enumerate(scores):
+            metadata = {"run_id": run_id, "datapoint_id": f"d{i}"}
+            sid = (await start_session(client, metadata=metadata))["session_id"]
+            await create_event(client, session_id=sid, metrics={"score": score})
+    summary = await call(client, "GET", f"/v1/runs/{runs['old']}/summary?aggregate_function=median")
+    (detail,) = summary["metrics"]["details"]
+    assert detail["aggregate"] == pytest.approx((1e308 - 1.7e308) / 2)
+    path = f"/v1/runs/{runs['new']}/compare/{runs['old']}?aggregate_function=min"
+    (row,) = (await call(client, "GET", path))["metrics"]
+    # new min 1.7e308 - old min -1.7e308 is past the float range: left out, not null
+    assert row == {
+        "metric_name": "score",
+        "metric_type": "CLIENT_SIDE",
+        "old_aggregate": -1.7e308,
+        "new_aggregate": 1.7e308,
+    }
+
+
+async def test_a_value_nested_deeper_than_the_limit_is_400_and_not_stored(
+    client: aiohttp.ClientSession,
+) -> None:
+    # Stored ~980 deep, a run made GET /v1/runs answer 500 (RecursionError) from then on.
+    deep = b'{"metadata": ' + b'{"a": ' * 900 + b"1" + b"}" * 901
+    run_id = (await create_run(client))["run_id"]
+    for method, path in (("POST", "/v1/runs"), ("PUT", f"/v1/runs/{run_id}")):
+        async with client.request(method, path, data=deep) as resp:
+            assert resp.status == 400
+            assert "metadata" in (await resp.json())["message"]
+    listed = await call(client, "GET", "/v1/runs")
+    assert [run["metadata"] for run in listed["evaluations"]] == [{}]
+
+
 async def test_an_empty_run_summarizes_to_empty_lists(client: aiohttp.ClientSession) -> None:
     run_id = (await create_run(client))["run_id"]
     summary = await call(client, "GET", f"/v1/runs/{run_id}/summary")
@@ -143,6 +183,10 @@ async def test_an_empty_run_summarizes_to_empty_lists(client: aiohttp.ClientSess
         ("POST", "/v1/runs", {"event_ids": "s1"}, "event_ids"),
         ("POST", "/v1/runs", {"status": "done"}, "status"),
         ("POST", "/v1/runs", {"passing_ranges": {"a": {"min": "low"}}}, "passing_ranges"),
+        ("POST", "/v1/runs", {"run_id": ""}, "run_id"),
+        ("POST", "/v1/runs", {"run_id": "  "}, "run_id"),
+        ("POST", "/v1/runs", {"datapoint_ids": ["d1", ""]}, "datapoint_ids"),
+        ("PUT", "/v1/runs/any", {"datapoint_ids": [""]}, "datapoint_ids"),
         ("GET", "/v1/runs?limit=0", None, "limit"),
         ("GET", "/v1/runs?limit=101", None, "limit"),
         ("GET", "/v1/runs?limit=1_0", None, "limit"),

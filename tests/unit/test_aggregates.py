@@ -7,6 +7,7 @@ import pytest
 from honeyhive_async.server.aggregates import (
     AGGREGATE_FUNCTIONS,
     aggregate,
+    difference,
     metric_number,
     percentage_change,
     percentile,
@@ -37,6 +38,9 @@ VALUES = [4.0, 1.0, 3.0, 2.0]
         ("sum", [1e308, 1e308], None),  # past the float range: JSON cannot carry inf
         ("average", [1e308, 1e308], None),
         ("sum", [0.1] * 10, 1.0),  # fsum: exact where a running sum drifts
+        # Two values further apart than the float range still have a percentile in it.
+        ("median", [1e308, -1e308], 0.0),
+        ("p90", [-1.7e308, 1.7e308], 1.36e308),
     ],
 )
 def test_aggregate(function: str, values: list[float], expected: float | None) -> None:
@@ -82,6 +86,14 @@ def test_percentile(ordered: list[float], fraction: float, expected: float) -> N
 )
 def test_percentage_change(old: float, new: float, expected: float | None) -> None:
     assert percentage_change(old, new) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [(2.0, 3.0, 1.0), (3.0, 2.0, -1.0), (-1.7e308, 1.7e308, None), (1.7e308, -1.7e308, None)],
+)
+def test_difference(old: float, new: float, expected: float | None) -> None:
+    assert difference(old, new) == expected
 
 
 @pytest.mark.parametrize(

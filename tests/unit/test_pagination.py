@@ -128,6 +128,31 @@ async def test_a_total_that_shrinks_mid_iteration_stops_early() -> None:
     assert api.calls == [1, 2]
 
 
+@pytest.mark.parametrize(
+    ("pages", "totals"),
+    [
+        # Newest first, two a page: item 5 arrives after page 1, so 3 comes again on page 2.
+        ([[4, 3], [3, 2], [1]], [4, 5, 5]),
+        # Two arrive: page 2 holds only items already seen, and page 3 still follows.
+        ([[4, 3], [4, 3], [2, 1]], [4, 6, 6]),
+    ],
+    ids=["one-shift", "a-page-of-repeats"],
+)
+async def test_with_a_key_an_item_shifted_onto_a_later_page_is_yielded_once(
+    pages: list[list[int]], totals: list[int]
+) -> None:
+    async def fetch(number: int) -> FakePage:
+        return FakePage(Items(pages[number - 1]), number, 2, totals[number - 1])
+
+    iterator = PageIterator(
+        fetch,
+        lambda page: page.items,
+        lambda page, number: more_after(number, page.limit, page.total, page.has_next),
+        key=lambda item: item,
+    )
+    assert await _collect(iterator) == [4, 3, 2, 1]
+
+
 async def test_the_next_page_is_fetched_while_the_caller_reads_this_one() -> None:
     api = FakeApi(sizes=[2, 2, 1], totals=[5])
     seen = []

@@ -32,6 +32,7 @@ from .._query import int_param, invalid, json_value, timestamp_bound
 from ..filters import FilterError
 from ..store.run_results import EventSelection, RunResults
 from ..store.runs import RunDict, RunQuery
+from .datapoints import check_depth
 
 __all__ = [
     "ROUTES",
@@ -118,9 +119,20 @@ def _aggregate(request: web.Request) -> str:
     return _choice(request, "aggregate_function", AGGREGATE_FUNCTIONS) or "average"
 
 
+def _check(req: CreateRunRequest | UpdateRunRequest) -> None:
+    # Deeper than MAX_DEPTH, a run would be stored and every later GET /v1/runs could fail.
+    check_depth(req)
+    # A blank run_id would make a run no `/v1/runs/{run_id}` path can name.
+    if isinstance(req, CreateRunRequest) and req.run_id is not None and not req.run_id.strip():
+        raise invalid("run_id must be a non-empty string")
+    if req.datapoint_ids is not None and any(not dp.strip() for dp in req.datapoint_ids):
+        raise invalid("datapoint_ids must hold non-empty ids")
+
+
 async def create_run(request: web.Request) -> web.Response:
     """``POST /v1/runs``: create a run (a repeated `run_id` returns the stored run)."""
     req = await decode_body(request, _create_decoder)
+    _check(req)
     run = request.app[STORE_KEY].runs.create(req)
     return json_response({"evaluation": run, "run_id": run["run_id"]})
 
@@ -166,6 +178,7 @@ async def update_run(request: web.Request) -> web.Response:
     """``PUT /v1/runs/{run_id}``: replace the fields the body gives."""
     run_id = path_id(request, "run_id")
     req = await decode_body(request, _update_decoder)
+    _check(req)
     run = request.app[STORE_KEY].runs.update(run_id, req)
     if run is None:
         raise ServerError(404, f"Run {run_id} not found", "NOT_FOUND")

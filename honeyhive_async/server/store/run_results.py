@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...models import EventFilter
-from ..aggregates import aggregate, metric_number, percentage_change
+from ..aggregates import aggregate, difference, metric_number, percentage_change
 from ..filters import matches, validate_filter
 from ._db import EventDict
 from .event_views import schema_of
@@ -198,10 +198,13 @@ class RunResults:
             if new_value is not None:
                 row["new_aggregate"] = new_value
             if old_value is not None and new_value is not None:
-                row["difference"] = new_value - old_value
-                change = percentage_change(old_value, new_value)
-                if change is not None:
-                    row["percentage_change"] = change
+                # Left out when past the float range: JSON would carry it as null.
+                for key, value in (
+                    ("difference", difference(old_value, new_value)),
+                    ("percentage_change", percentage_change(old_value, new_value)),
+                ):
+                    if value is not None:
+                        row[key] = value
             metrics.append(row)
         new_kinds = self._all_kinds(new, selection)
         old_kinds = self._all_kinds(old, selection)
