@@ -33,6 +33,7 @@ _encode = msgspec.json.Encoder().encode
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 _UNDECODABLE = (msgspec.DecodeError, RecursionError)
 _plain_id = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+_DOT_SEGMENTS = frozenset((".", ".."))
 
 
 def decoder_for(cls: type[T]) -> msgspec.json.Decoder[T]:
@@ -46,10 +47,14 @@ def decoder_for(cls: type[T]) -> msgspec.json.Decoder[T]:
 
 def path_id(name: str, value: str) -> str:
     """Validate an id bound for a URL path and percent-encode it."""
-    if type(value) is str and _plain_id(value):
+    if type(value) is str and _plain_id(value) and value not in _DOT_SEGMENTS:
         return value  # UUIDs and the like need no encoding: skip quote()
     if not isinstance(value, str) or not value.strip():  # type: ignore[redundant-expr] # callers may be untyped
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    if value in _DOT_SEGMENTS:
+        # URL normalisation (yarl, proxies, load balancers) removes dot segments, even
+        # percent-encoded ones: `/datasets/d/datapoints/..` would reach `/datasets/d`.
+        raise ValueError(f"{name} cannot be {value!r}: a URL path cannot address it")
     return quote(value, safe="")
 
 

@@ -86,6 +86,11 @@ async def _envelope(request: web.Request, handler: Handler) -> web.StreamRespons
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         message = f"{exc.reason}: {request.method} {request.path}"
         response = error_response(exc.status, message, status_code_name(exc.status), allow)
+    except RecursionError:
+        # Only user data nests this deep (JSON a route could decode but not encode to store or
+        # answer): the client's input, so a 400. Stores encode before they write, so nothing
+        # was stored.
+        response = error_response(400, "A value in the request nests too deeply", "INVALID_JSON")
     except Exception:
         logger.exception("unhandled error in %s %s", request.method, request.path)
         response = error_response(500, "Internal server error", "INTERNAL_SERVER_ERROR")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import msgspec
@@ -39,6 +40,17 @@ class TestEventsRequestShape:
     ) -> None:
         with pytest.raises(ValueError, match="event_id must be a non-empty string"):
             await mock_client.events.update(bad, metadata={})
+        assert mock_api.requests == {}
+
+    @pytest.mark.parametrize("dots", [".", ".."])
+    async def test_dot_segment_ids_fail_before_any_io(
+        self, mock_api: aioresponses, mock_client: AsyncHoneyHive, dots: str
+    ) -> None:
+        # A proxy would resolve `/v1/datasets/d/datapoints/..` to `/v1/datasets/d`.
+        with pytest.raises(ValueError, match=f"datapoint_id cannot be '{re.escape(dots)}'"):
+            await mock_client.datasets.remove_datapoint("d", dots)
+        with pytest.raises(ValueError, match="event_id cannot be"):
+            await mock_client.events.get(dots)
         assert mock_api.requests == {}
 
     async def test_create_sends_only_set_fields_with_an_event_id(
@@ -253,7 +265,7 @@ class TestEventsRoundTrip:
         assert created.event_id == event_id
         assert (await client.events.get(event_id)).event_id == event_id
 
-    @pytest.mark.parametrize("event_id", ["a/b c", "ü?#%", "..", "x%2Fy"])
+    @pytest.mark.parametrize("event_id", ["a/b c", "ü?#%", "...", "x%2Fy"])
     async def test_ids_that_need_escaping_round_trip_through_the_url_path(
         self, server: LocalServer, client: AsyncHoneyHive, event_id: str
     ) -> None:

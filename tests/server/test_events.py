@@ -11,6 +11,7 @@ import pytest
 
 from honeyhive_async.models import CreateEventBatchResponse, GetEventResponse
 from honeyhive_async.server import LocalServer
+from honeyhive_async.server.store._db import EventTable
 
 from .helpers import call, create_event, get_event, start_session
 
@@ -279,3 +280,47 @@ async def test_a_body_nested_1000_deep_is_a_400(client: aiohttp.ClientSession, p
     deep = "[" * 1000 + "]" * 1000
     async with client.post(path, data=f'{{"inputs": {deep}}}'.encode()) as resp:
         assert resp.status == 400, await resp.text()
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/events/batch", "/v1/sessions"])
+async def test_no_nesting_depth_makes_a_write_a_500_or_stores_what_it_refused(
+    client: aiohttp.ClientSession, path: str
+) -> None:
+    # Near the interpreter's limit, a value can decode and then fail to encode for storage
+    # (the store runs a few frames deeper): that was a 500. Sweep across the edge.
+    answers = set()
+    for depth in range(850, 1001, 5):
+        event_id = f"deep-{depth}"
+        deep = '{"a": ' * depth + "1" + "}" * depth
+        event = f'{{"event_id": "{event_id}", "event_type": "tool", "inputs": {{}}, "metadata": {deep}}}'
+        body = {
+            "/v1/events": event,
+            "/v1/events/batch": f'{{"events": [{event}]}}',
+            "/v1/sessions": f'{{"session_id": "{event_id}", "metadata": {deep}}}',
+        }[path]
+        async with client.post(path, data=body.encode()) as resp:
+            assert resp.status in (200, 400), (depth, await resp.text())
+            answers.add(resp.status)
+            stored = resp.status == 200
+        async with client.get(f"/v1/events/{event_id}") as resp:
+            assert resp.status in ((200, 400) if stored else (404,)), (depth, await resp.text())
+    assert answers == {200, 400}  # the sweep crossed the edge
+
+
+async def test_a_value_too_deep_to_encode_for_storage_is_a_400_and_nothing_is_stored(
+    client: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The window the sweep above aims at depends on the stack depth at decode and at encode;
+    # here the store's encode fails as it does inside that window, whatever the stack.
+    def too_deep(self: EventTable, events: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded while encoding a JSON object")
+
+    monkeypatch.setattr(EventTable, "put", too_deep)
+    async with client.post(
+        "/v1/events", json={"event_id": "e-deep", "event_type": "tool", "inputs": {}}
+    ) as resp:
+        assert resp.status == 400, await resp.text()
+        assert (await resp.json())["message"] == "A value in the request nests too deeply"
+    monkeypatch.undo()
+    async with client.get("/v1/events/e-deep") as resp:
+        assert resp.status == 404
