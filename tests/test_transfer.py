@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from honeyhive_async import AsyncHoneyHive, transfer
+from honeyhive_async import AsyncHoneyHive, _jsonl, transfer
 from honeyhive_async._progress import Progress
 from honeyhive_async.dataset_transfer import export_dataset, import_dataset
 from honeyhive_async.models import EventFilter
@@ -178,7 +178,7 @@ async def test_export_fetches_the_next_page_while_writing(
     pages.append(b'{"count": 3, "events": [{"event_id": "c"}]}')
     fake = _FakeClient(pages)
     overlapped: list[bool] = []
-    write = transfer._write_lines
+    write = _jsonl.write_lines
 
     def watching_write(out: Any, events: list[msgspec.Raw]) -> None:
         if not overlapped:
@@ -186,7 +186,7 @@ async def test_export_fetches_the_next_page_while_writing(
             overlapped.append(fake.second_page_asked)
         write(out, events)
 
-    monkeypatch.setattr(transfer, "_write_lines", watching_write)
+    monkeypatch.setattr(transfer, "write_lines", watching_write)
     result = await export_events(fake, tmp_path / "o.jsonl", page_size=2)  # type: ignore[arg-type]
     assert overlapped == [True]
     assert fake.calls == [1, 2]
