@@ -198,9 +198,16 @@ async def export_events(
                 if total is not None and page * page_size < total:
                     pending = asyncio.ensure_future(fetch(page + 1))
                     await asyncio.sleep(0)  # let it send the request
-                result = _page_decoder.decode(body)
+                # JSON may break lines between tokens; the file has one event per line.
+                spread = b"\n" in body or b"\r" in body
+                try:
+                    result = _page_decoder.decode(body)
+                except msgspec.DecodeError as exc:
+                    raise TransferError(f"page {page} is not a page of events: {exc}") from exc
                 del body  # the events (Raw) keep the bytes they need
                 events = result.events
+                if spread:
+                    events = [msgspec.Raw(_one_line(event)) for event in events]
                 page_total = result.count if result.count is not None else result.totalEvents
                 if page_total is not None:
                     total = page_total
@@ -232,6 +239,10 @@ async def export_events(
             if pending is not None:
                 pending.cancel()
     return TransferResult(events=written, skipped=done)
+
+
+def _one_line(event: msgspec.Raw) -> bytes:
+    return msgspec.json.format(bytes(event), indent=0)
 
 
 def _check_resume_point(events: list[msgspec.Raw], index: int, last_id: str, done: int) -> None:

@@ -193,6 +193,29 @@ async def test_export_fetches_the_next_page_while_writing(
     assert result.events == 3
 
 
+async def test_export_puts_each_event_of_a_pretty_printed_page_on_one_line(
+    tmp_path: Path,
+) -> None:
+    # JSON may break lines between tokens; a line-broken event would break the file's lines.
+    body = b'{\n  "count": 2,\r\n  "events": [\n    {\n      "event_id": "a",\n      "s": "x\\ny"\n    },\n    {"event_id": "b"}\n  ]\n}'
+    out = tmp_path / "out.jsonl"
+    result = await export_events(_FakeClient([body]), out, page_size=2)  # type: ignore[arg-type]
+    assert out.read_bytes() == b'{"event_id": "a", "s": "x\\ny"}\n{"event_id": "b"}\n'
+    assert result.events == 2
+    assert [line["event_id"] for line in map(json.loads, out.read_text().splitlines())] == [
+        "a",
+        "b",
+    ]
+
+
+@pytest.mark.parametrize("body", [b"<html>busy</html>", b'{"count": 1}', b'{"events": 3}'])
+async def test_export_names_a_reply_that_is_not_a_page_of_events(
+    tmp_path: Path, body: bytes
+) -> None:
+    with pytest.raises(TransferError, match="page 1 is not a page of events"):
+        await export_events(_FakeClient([body]), tmp_path / "o.jsonl")  # type: ignore[arg-type]
+
+
 # -- resume --------------------------------------------------------------------------------
 
 
