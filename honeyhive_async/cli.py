@@ -370,6 +370,9 @@ async def _run_transfer(args: argparse.Namespace) -> int:
         return 1
     progress.close()
     print(_summary(action, result))
+    warning = result.warning()
+    if warning:
+        print(f"honeyhive-async {action.replace('-', ' ')}: warning: {warning}", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Export writes each event exactly as the server sent it: a page is split into its events with
 `msgspec.Raw`, so no payload is decoded or re-encoded, and the next page is fetched while the
-current one is written. Memory holds at most two pages, whatever the number of events.
+current one is written. Memory holds at most three pages (the last one written, this one and
+the next one on its way), whatever the number of events.
 
 Resume rule: the first N complete lines of a file are the first N events of the search, in the
 server's order (newest `start_time` first). `resume=True` drops a partial last line, checks that
@@ -73,6 +74,21 @@ class TransferResult(msgspec.Struct, frozen=True):
     """Events written (export) or created (import) by this run."""
     skipped: int = 0
     """Export: complete lines already in the file when resuming."""
+    repeats: int = 0
+    """Export: events a later page sent again (the window changed), written once."""
+    window_changed: bool = False
+    """Export: the number of matching events changed while exporting, so events added or
+    removed meanwhile may be missing; an `until` in the past keeps the window fixed."""
+
+    def warning(self) -> str | None:
+        """What the user must know about an export whose window changed, else None."""
+        if not self.window_changed:
+            return None
+        repeats = f" ({self.repeats} sent twice were written once)" if self.repeats else ""
+        return (
+            f"the matching events changed during the export{repeats}; events added or removed "
+            "meanwhile may be missing: export again with --until a past time for an exact copy"
+        )
 
 
 class _RawPage(msgspec.Struct):
@@ -185,8 +201,10 @@ async def export_events(
     out = open_output(Path(path), append=done > 0)
     page = 1 if done == 0 else (done - 1) // page_size + 1
     skip = 0 if done == 0 else (done - 1) % page_size + 1
-    written = 0
+    written = repeats = 0
     total: int | None = None
+    changed = False
+    previous: list[msgspec.Raw] = []
     with out:
         pending: asyncio.Task[bytes] | None = asyncio.ensure_future(fetch(page))
         try:
@@ -209,6 +227,7 @@ async def export_events(
                 if spread:
                     events = [msgspec.Raw(_one_line(event)) for event in events]
                 page_total = result.count if result.count is not None else result.totalEvents
+                moved = total is not None and page_total is not None and page_total != total
                 if page_total is not None:
                     total = page_total
                     if progress is not None and progress.total is None:
@@ -227,6 +246,16 @@ async def export_events(
                 page += 1
                 fresh = events[skip:]
                 skip = 0
+                if moved:
+                    # Events came or went in the window since the last page, so the pages
+                    # shifted: this one may repeat the last one's tail (dropped here), or the
+                    # shift skipped events (the result says the window changed).
+                    changed = True
+                    seen = {_event_id(event) for event in previous} - {None}
+                    kept = [event for event in fresh if _event_id(event) not in seen]
+                    repeats += len(fresh) - len(kept)
+                    fresh = kept
+                previous = events
                 if fresh:
                     # Written in the loop's thread: a hand-off to a worker thread costs more
                     # (GIL switches) than the write, which the kernel does while the next
@@ -238,7 +267,14 @@ async def export_events(
         finally:
             if pending is not None:
                 pending.cancel()
-    return TransferResult(events=written, skipped=done)
+    return TransferResult(events=written, skipped=done, repeats=repeats, window_changed=changed)
+
+
+def _event_id(event: msgspec.Raw) -> str | None:
+    try:
+        return _id_decoder.decode(event).event_id
+    except msgspec.DecodeError:  # no id: never taken for a repeat
+        return None
 
 
 def _one_line(event: msgspec.Raw) -> bytes:

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -15,6 +16,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from aioresponses import aioresponses
 
 from honeyhive_async import AsyncHoneyHive, _jsonl, transfer
 from honeyhive_async._progress import Progress
@@ -214,6 +216,34 @@ async def test_export_names_a_reply_that_is_not_a_page_of_events(
 ) -> None:
     with pytest.raises(TransferError, match="page 1 is not a page of events"):
         await export_events(_FakeClient([body]), tmp_path / "o.jsonl")  # type: ignore[arg-type]
+
+
+def _page(total: int, *ids: str) -> bytes:
+    return json.dumps({"count": total, "events": [{"event_id": i} for i in ids]}).encode()
+
+
+async def test_export_writes_an_event_a_shifted_page_repeats_once_and_says_so(
+    tmp_path: Path,
+) -> None:
+    # a, b, c, d; then x arrives before page 2 is read: the pages shift by one, b comes again.
+    fake = _FakeClient([_page(4, "a", "b"), _page(5, "b", "c"), _page(5, "d")])
+    out = tmp_path / "o.jsonl"
+    result = await export_events(fake, out, page_size=2)  # type: ignore[arg-type]
+    assert [json.loads(line)["event_id"] for line in out.read_text().splitlines()] == [
+        "a", "b", "c", "d",
+    ]  # fmt: skip
+    assert (result.events, result.repeats, result.window_changed) == (4, 1, True)
+    warning = result.warning()
+    assert warning is not None
+    assert "1 sent twice" in warning
+    assert "--until" in warning
+
+
+async def test_export_of_a_steady_window_has_no_warning(tmp_path: Path) -> None:
+    fake = _FakeClient([_page(3, "a", "b"), _page(3, "c")])
+    result = await export_events(fake, tmp_path / "o.jsonl", page_size=2)  # type: ignore[arg-type]
+    assert (result.events, result.repeats, result.window_changed) == (3, 0, False)
+    assert result.warning() is None
 
 
 # -- resume --------------------------------------------------------------------------------
@@ -453,3 +483,24 @@ async def test_dataset_export_of_an_unknown_id_raises(
 ) -> None:
     with pytest.raises(TransferError, match="no dataset"):
         await export_dataset(source, "nope", tmp_path / "x.jsonl")
+
+
+async def test_dataset_export_keeps_the_datasets_order_and_reports_missing_datapoints(
+    mock_api: aioresponses, mock_client: AsyncHoneyHive, tmp_path: Path
+) -> None:
+    dataset = {"id": "ds", "name": "golden", "datapoints": ["p1", "p2", "p3"]}
+    mock_api.get(re.compile(r".*/v1/datasets\?.*"), payload={"datasets": [dataset]})
+    # The API answers in its own order, and no longer has p2.
+    found = [{"id": "p3", "inputs": {"n": 3}}, {"id": "p1", "inputs": {"n": 1}}]
+    mock_api.get(re.compile(r".*/v1/datapoints\?.*"), payload={"datapoints": found})
+    out = tmp_path / "ds.jsonl"
+
+    result = await export_dataset(mock_client, "ds", out)
+
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["ds", "p1", "p3"]
+    assert (result.datapoints, result.missing) == (2, ("p2",))
+    warning = result.warning()
+    assert warning is not None
+    assert "1 datapoints the dataset lists were not found" in warning
+    assert warning.endswith("p2")

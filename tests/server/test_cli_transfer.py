@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_async import AsyncHoneyHive
-from honeyhive_async.cli import build_parser
+from honeyhive_async import AsyncHoneyHive, transfer
+from honeyhive_async.cli import _run_transfer, build_parser
 from honeyhive_async.server import LocalServer
 
 CLI = "from honeyhive_async.cli import main; raise SystemExit(main(__import__('sys').argv[1:]))"
@@ -201,3 +201,20 @@ async def test_datasets_export_of_an_unknown_dataset_fails(
     )
     assert code == 1
     assert "no dataset 'missing'" in stderr
+
+
+async def test_an_export_whose_window_changed_ends_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async def changed_export(*_: object, **__: object) -> transfer.TransferResult:
+        return transfer.TransferResult(events=4, repeats=1, window_changed=True)
+
+    monkeypatch.setattr(transfer, "export_events", changed_export)
+    args = build_parser().parse_args(
+        ["events", "export", "--out", str(tmp_path / "e.jsonl"), "--api-key", "k"]
+    )
+    assert await _run_transfer(args) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "exported 4 events"
+    assert err.startswith("honeyhive-async events export: warning: the matching events changed")
+    assert "--until" in err
