@@ -71,9 +71,11 @@ def complete_lines(path: Path) -> tuple[int, bytes | None]:
 
 
 def count_lines(path: Path) -> int:
-    """Count the newlines of `path`."""
+    """Count the lines of `path`, a last one without a newline included."""
     count = 0
+    last = b"\n"
     with open(path, "rb") as file:
         while chunk := file.read(_READ_CHUNK):
             count += chunk.count(b"\n")
-    return count
+            last = chunk[-1:]
+    return count if last == b"\n" else count + 1

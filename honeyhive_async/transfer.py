@@ -205,6 +205,8 @@ async def export_events(
     total: int | None = None
     changed = False
     previous: list[msgspec.Raw] = []
+    if progress is not None:
+        progress.skip(done)
     with out:
         pending: asyncio.Task[bytes] | None = asyncio.ensure_future(fetch(page))
         try:
@@ -230,9 +232,8 @@ async def export_events(
                 moved = total is not None and page_total is not None and page_total != total
                 if page_total is not None:
                     total = page_total
-                    if progress is not None and progress.total is None:
+                    if progress is not None:
                         progress.total = total
-                        progress.done = done
                 if last_id is not None:
                     _check_resume_point(events, skip, last_id, done)
                     last_id = None

@@ -299,6 +299,21 @@ async def test_resume_of_a_missing_file_exports_everything(
     assert (result.skipped, result.events) == (0, 5)
 
 
+async def test_a_resumed_export_shows_the_rate_of_this_run_only(
+    source: AsyncHoneyHive, tmp_path: Path
+) -> None:
+    await _seed(source, _events(10))
+    out = tmp_path / "out.jsonl"
+    await export_events(source, out)
+    out.write_bytes(b"".join(out.read_bytes().splitlines(keepends=True)[:7]))
+    clock = _Clock()
+    progress = Progress("export", enabled=False, clock=clock)
+    await export_events(source, out, resume=True, progress=progress)
+    assert (progress.done, progress.total) == (10, 10)
+    clock.now = 1.0
+    assert "10/10 events  3/s" in progress.line()  # 3 written this second, not 10
+
+
 # -- import --------------------------------------------------------------------------------
 
 
@@ -348,6 +363,16 @@ async def test_import_reports_progress_against_the_line_count(
     assert (progress.done, progress.total) == (7, 7)
 
 
+async def test_import_counts_a_last_line_without_a_newline_in_the_total(
+    source: AsyncHoneyHive, tmp_path: Path
+) -> None:
+    out = tmp_path / "in.jsonl"
+    out.write_bytes(b"\n".join(json.dumps(e).encode() for e in _events(3)))
+    progress = Progress("import", enabled=False)
+    await import_events(source, out, progress=progress)
+    assert (progress.done, progress.total) == (3, 3)
+
+
 # -- progress ------------------------------------------------------------------------------
 
 
@@ -377,6 +402,12 @@ def test_progress_without_a_total_has_no_eta() -> None:
     progress.advance(10)
     assert "ETA" not in progress.line()
     assert "10 events" in progress.line()
+
+
+def test_progress_names_its_unit() -> None:
+    progress = Progress("import", total=4, unit="datapoints", enabled=False)
+    progress.advance(1)
+    assert "1/4 datapoints" in progress.line()
 
 
 def test_progress_is_quiet_when_the_stream_is_not_a_terminal() -> None:

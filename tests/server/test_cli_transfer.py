@@ -97,18 +97,13 @@ async def test_events_export_filters_and_resumes(server: LocalServer, tmp_path: 
     assert out.read_bytes().splitlines(keepends=True) == lines
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-async def test_events_export_draws_progress_on_a_terminal(
-    server: LocalServer, tmp_path: Path
-) -> None:
+async def _on_a_terminal(*args: str) -> tuple[int, bytes]:
+    """Run the command line with stderr on a pseudo-terminal; return its status and the drawing."""
     import pty
 
-    await _seed(server, 3)
     leader, follower = pty.openpty()
     try:
-        code, _, _ = await _cli(
-            "events", "export", "--out", str(tmp_path / "e.jsonl"), *_on(server), stderr=follower
-        )
+        code, _, _ = await _cli(*args, stderr=follower)
         os.close(follower)
         drawn = b""
         while True:
@@ -121,8 +116,34 @@ async def test_events_export_draws_progress_on_a_terminal(
             drawn += chunk
     finally:
         os.close(leader)
+    return code, drawn
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+async def test_events_export_draws_progress_on_a_terminal(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    await _seed(server, 3)
+    out = str(tmp_path / "e.jsonl")
+    code, drawn = await _on_a_terminal("events", "export", "--out", out, *_on(server))
     assert code == 0
     assert b"3/3 events" in drawn
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+async def test_datasets_export_counts_datapoints_on_a_terminal(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    async with AsyncHoneyHive(server.api_key, base_url=server.url) as client:
+        made = await client.datapoints.create(inputs={"q": "why"})
+        dataset = await client.datasets.create(name="qa", datapoints=[made.datapoint_id])
+    out = str(tmp_path / "ds.jsonl")
+    code, drawn = await _on_a_terminal(
+        "datasets", "export", dataset.dataset_id, "--out", out, *_on(server)
+    )
+    assert code == 0
+    assert b"1/1 datapoints" in drawn
+    assert b"events" not in drawn
 
 
 async def test_events_import_of_a_bad_file_fails_with_the_line(
