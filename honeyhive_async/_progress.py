@@ -17,8 +17,9 @@ class Progress:
     """Count items done and redraw ``label  done/total  rate/s  ETA`` at most 10 times a second.
 
     Args:
-        label: What is counted, e.g. ``"export"``.
+        label: What is being done, e.g. ``"export"``.
         total: Items expected, when known (gives a bar and an ETA).
+        unit: What the items are, e.g. ``"datapoints"``.
         stream: Where to draw; default stderr.
         enabled: Draw at all; default: only when `stream` is a terminal.
         clock: Monotonic seconds (tests pass their own).
@@ -29,13 +30,16 @@ class Progress:
         label: str,
         *,
         total: int | None = None,
+        unit: str = "events",
         stream: TextIO | None = None,
         enabled: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.label = label
         self.total = total
+        self.unit = unit
         self.done = 0
+        self._skipped = 0
         self._stream = stream if stream is not None else sys.stderr
         self._enabled = self._stream.isatty() if enabled is None else enabled
         self._clock = clock
@@ -50,6 +54,11 @@ class Progress:
             self._drawn_at = now
             self._draw(now, end="")
 
+    def skip(self, count: int) -> None:
+        """Add `count` items done before this run (a resumed export): shown, not in the rate."""
+        self.done += count
+        self._skipped += count
+
     def close(self) -> None:
         """Draw the final line and end it."""
         if self._enabled:
@@ -59,14 +68,14 @@ class Progress:
         """The text of the bar as of `now`."""
         now = self._clock() if now is None else now
         elapsed = max(now - self._started, 1e-9)
-        rate = self.done / elapsed
+        rate = (self.done - self._skipped) / elapsed
         parts = [self.label]
         if self.total:
             filled = min(_BAR_WIDTH, _BAR_WIDTH * self.done // self.total)
             parts.append("[" + "#" * filled + "." * (_BAR_WIDTH - filled) + "]")
-            parts.append(f"{self.done:,}/{self.total:,} events")
+            parts.append(f"{self.done:,}/{self.total:,} {self.unit}")
         else:
-            parts.append(f"{self.done:,} events")
+            parts.append(f"{self.done:,} {self.unit}")
         parts.append(f"{rate:,.0f}/s")
         if self.total and rate > 0 and self.done < self.total:
             parts.append(f"ETA {(self.total - self.done) / rate:,.0f}s")

@@ -343,7 +343,8 @@ async def _run_transfer(args: argparse.Namespace) -> int:
 
     action: str = args.action
     result: transfer.TransferResult | dataset_transfer.DatasetTransferResult
-    progress = Progress(action.split("-")[1])
+    unit = "datapoints" if action.startswith("datasets") else "events"
+    progress = Progress(action.split("-")[1], unit=unit)
     try:
         async with AsyncHoneyHive(args.api_key, base_url=args.base_url) as client:
             if action == "events-export":
@@ -370,6 +371,9 @@ async def _run_transfer(args: argparse.Namespace) -> int:
         return 1
     progress.close()
     print(_summary(action, result))
+    warning = result.warning()
+    if warning:
+        print(f"honeyhive-async {action.replace('-', ' ')}: warning: {warning}", file=sys.stderr)
     return 0
 
 

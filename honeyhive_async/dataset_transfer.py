@@ -33,6 +33,17 @@ class DatasetTransferResult(msgspec.Struct, frozen=True):
     dataset_id: str
     """The dataset exported, or the new dataset made by an import."""
     datapoints: int
+    missing: tuple[str, ...] = ()
+    """Export: ids the dataset lists that the API has no datapoint for (not in the file)."""
+
+    def warning(self) -> str | None:
+        """What the user must know about an export that missed datapoints, else None."""
+        if not self.missing:
+            return None
+        return (
+            f"{len(self.missing)} datapoints the dataset lists were not found and are not in "
+            f"the file: {', '.join(self.missing)}"
+        )
 
 
 async def export_dataset(
@@ -42,22 +53,26 @@ async def export_dataset(
     *,
     progress: Progress | None = None,
 ) -> DatasetTransferResult:
-    """Write dataset `dataset_id` and its datapoints to `path` (replaced).
+    """Write dataset `dataset_id` and its datapoints, in its order, to `path` (replaced).
 
     Raises:
         TransferError: there is no such dataset.
     """
-    found = await client.datasets.list(dataset_id=dataset_id)
-    if not found:
+    listed = await client.datasets.list(dataset_id=dataset_id)
+    if not listed:
         raise TransferError(f"no dataset {dataset_id!r}")
-    dataset = found[0]
+    dataset = listed[0]
+    wanted = list(dict.fromkeys(dataset.datapoints))
     if progress is not None:
-        progress.total = len(dataset.datapoints)
-    datapoints = await client.datapoints.list(datapoint_ids=dataset.datapoints)
+        progress.total = len(wanted)
+    found = {item.id: item for item in await client.datapoints.list(datapoint_ids=wanted)}
+    # The file keeps the dataset's order, whatever order the API answers in.
+    datapoints = [found[datapoint_id] for datapoint_id in wanted if datapoint_id in found]
     _write_lines(Path(path), [_encode(dataset), *(_encode(item) for item in datapoints)])
     if progress is not None:
         progress.advance(len(datapoints))
-    return DatasetTransferResult(dataset_id=dataset.id, datapoints=len(datapoints))
+    missing = tuple(datapoint_id for datapoint_id in wanted if datapoint_id not in found)
+    return DatasetTransferResult(dataset.id, len(datapoints), missing)
 
 
 async def import_dataset(

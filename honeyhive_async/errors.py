@@ -287,7 +287,7 @@ class InternalServerError(APIStatusError):
 
 
 class PartialBatchError(InternalServerError):
-    """`POST /v1/events/batch` created only some events.
+    """A batch create (`/v1/events/batch`, `/v1/sessions/{id}/events/batch`) made only some events.
 
     Re-send `uncreated` (their `event_id`s are already set, so the server cannot duplicate
     the ones it did create).

@@ -2,7 +2,8 @@
 
 Export writes each event exactly as the server sent it: a page is split into its events with
 `msgspec.Raw`, so no payload is decoded or re-encoded, and the next page is fetched while the
-current one is written. Memory holds at most two pages, whatever the number of events.
+current one is written. Memory holds at most three pages (the last one written, this one and
+the next one on its way), whatever the number of events.
 
 Resume rule: the first N complete lines of a file are the first N events of the search, in the
 server's order (newest `start_time` first). `resume=True` drops a partial last line, checks that
@@ -20,10 +21,11 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import msgspec
 
+from ._jsonl import complete_lines, count_lines, open_output, write_lines
 from ._progress import Progress
 from .errors import PartialBatchError
 from .models import (
@@ -57,8 +59,6 @@ _EARLIEST = "1970-01-01T00:00:00Z"
 _LATEST = "9999-12-31T23:59:59Z"
 PARTIAL_RESENDS = 5
 """Tries of one import batch, each re-sending only the events the server did not create."""
-_READ_CHUNK = 1 << 20
-_IOV_MAX = 1024  # POSIX guarantees at least 16; Linux and macOS allow 1024
 # Longest first, so that "is not" is not read as "is" followed by the value "not ...".
 _OPERATORS = sorted(get_args(FilterOperator), key=len, reverse=True)
 
@@ -74,6 +74,21 @@ class TransferResult(msgspec.Struct, frozen=True):
     """Events written (export) or created (import) by this run."""
     skipped: int = 0
     """Export: complete lines already in the file when resuming."""
+    repeats: int = 0
+    """Export: events a later page sent again (the window changed), written once."""
+    window_changed: bool = False
+    """Export: the number of matching events changed while exporting, so events added or
+    removed meanwhile may be missing; an `until` in the past keeps the window fixed."""
+
+    def warning(self) -> str | None:
+        """What the user must know about an export whose window changed, else None."""
+        if not self.window_changed:
+            return None
+        repeats = f" ({self.repeats} sent twice were written once)" if self.repeats else ""
+        return (
+            f"the matching events changed during the export{repeats}; events added or removed "
+            "meanwhile may be missing: export again with --until a past time for an exact copy"
+        )
 
 
 class _RawPage(msgspec.Struct):
@@ -182,11 +197,16 @@ async def export_events(
         body = _encode(msgspec.structs.replace(request, limit=page_size, page=page))
         return (await client._request("POST", "/v1/events/search", content=body)).content
 
-    out, done, last_id = _open_output(Path(path), resume=resume)
+    done, last_id = _resume_point(Path(path)) if resume else (0, None)
+    out = open_output(Path(path), append=done > 0)
     page = 1 if done == 0 else (done - 1) // page_size + 1
     skip = 0 if done == 0 else (done - 1) % page_size + 1
-    written = 0
+    written = repeats = 0
     total: int | None = None
+    changed = False
+    previous: list[msgspec.Raw] = []
+    if progress is not None:
+        progress.skip(done)
     with out:
         pending: asyncio.Task[bytes] | None = asyncio.ensure_future(fetch(page))
         try:
@@ -198,15 +218,22 @@ async def export_events(
                 if total is not None and page * page_size < total:
                     pending = asyncio.ensure_future(fetch(page + 1))
                     await asyncio.sleep(0)  # let it send the request
-                result = _page_decoder.decode(body)
+                # JSON may break lines between tokens; the file has one event per line.
+                spread = b"\n" in body or b"\r" in body
+                try:
+                    result = _page_decoder.decode(body)
+                except msgspec.DecodeError as exc:
+                    raise TransferError(f"page {page} is not a page of events: {exc}") from exc
                 del body  # the events (Raw) keep the bytes they need
                 events = result.events
+                if spread:
+                    events = [msgspec.Raw(_one_line(event)) for event in events]
                 page_total = result.count if result.count is not None else result.totalEvents
+                moved = total is not None and page_total is not None and page_total != total
                 if page_total is not None:
                     total = page_total
-                    if progress is not None and progress.total is None:
+                    if progress is not None:
                         progress.total = total
-                        progress.done = done
                 if last_id is not None:
                     _check_resume_point(events, skip, last_id, done)
                     last_id = None
@@ -220,46 +247,39 @@ async def export_events(
                 page += 1
                 fresh = events[skip:]
                 skip = 0
+                if moved:
+                    # Events came or went in the window since the last page, so the pages
+                    # shifted: this one may repeat the last one's tail (dropped here), or the
+                    # shift skipped events (the result says the window changed).
+                    changed = True
+                    seen = {_event_id(event) for event in previous} - {None}
+                    kept = [event for event in fresh if _event_id(event) not in seen]
+                    repeats += len(fresh) - len(kept)
+                    fresh = kept
+                previous = events
                 if fresh:
                     # Written in the loop's thread: a hand-off to a worker thread costs more
                     # (GIL switches) than the write, which the kernel does while the next
                     # page, requested above, arrives in the socket's buffer.
-                    _write_lines(out, fresh)
+                    write_lines(out, fresh)
                     written += len(fresh)
                     if progress is not None:
                         progress.advance(len(fresh))
         finally:
             if pending is not None:
                 pending.cancel()
-    return TransferResult(events=written, skipped=done)
+    return TransferResult(events=written, skipped=done, repeats=repeats, window_changed=changed)
 
 
-def _open_output(path: Path, *, resume: bool) -> tuple[IO[bytes], int, str | None]:
-    """Open the export file at its end; with `resume`, also its complete lines and last id."""
-    done, last_id = _complete_lines(path) if resume and path.exists() else (0, None)
-    # Unbuffered: `_write_lines` writes to the descriptor itself.
-    out = open(path, "r+b" if done else "wb", buffering=0)  # noqa: SIM115  # the caller closes it
-    out.seek(0, os.SEEK_END)
-    return out, done, last_id
+def _event_id(event: msgspec.Raw) -> str | None:
+    try:
+        return _id_decoder.decode(event).event_id
+    except msgspec.DecodeError:  # no id: never taken for a repeat
+        return None
 
 
-def _write_lines(out: IO[bytes], events: list[msgspec.Raw]) -> None:
-    """Append one line per event to the unbuffered `out`."""
-    if not hasattr(os, "writev"):  # Windows
-        out.write(b"\n".join(events) + b"\n")  # Raw is a bytes-like buffer
-        return
-    # writev hands the kernel the event buffers themselves: no copy into one big bytes,
-    # and the kernel's copy runs without the GIL, beside the next page's download.
-    parts: list[Any] = []
-    for event in events:
-        parts.append(event)
-        parts.append(b"\n")
-    fd = out.fileno()
-    for first in range(0, len(parts), _IOV_MAX):
-        chunk = parts[first : first + _IOV_MAX]
-        sent = os.writev(fd, chunk)
-        if sent < sum(map(len, chunk)):  # a short write (disk full, signal): finish it plainly
-            out.write(b"".join(chunk)[sent:])
+def _one_line(event: msgspec.Raw) -> bytes:
+    return msgspec.json.format(bytes(event), indent=0)
 
 
 def _check_resume_point(events: list[msgspec.Raw], index: int, last_id: str, done: int) -> None:
@@ -272,34 +292,13 @@ def _check_resume_point(events: list[msgspec.Raw], index: int, last_id: str, don
         )
 
 
-def _complete_lines(path: Path) -> tuple[int, str | None]:
-    """Count the complete lines of `path`, cut off a partial last line, return the last id."""
-    count = 0
-    end = 0  # offset just past the last newline
-    with open(path, "r+b") as file:
-        offset = 0
-        while chunk := file.read(_READ_CHUNK):
-            newlines = chunk.count(b"\n")
-            if newlines:
-                count += newlines
-                end = offset + chunk.rindex(b"\n") + 1
-            offset += len(chunk)
-        file.truncate(end)
-        if count == 0:
-            return 0, None
-        # Read back from the end to the newline before the last line.
-        start = end - 1
-        while start > 0:
-            step = min(_READ_CHUNK, start)
-            file.seek(start - step)
-            before = file.read(step)
-            cut = before.rfind(b"\n")
-            if cut >= 0:
-                start = start - step + cut + 1
-                break
-            start -= step
-        file.seek(start)
-        last = file.read(end - start)
+def _resume_point(path: Path) -> tuple[int, str | None]:
+    """Cut a partial last line off `path`; return its complete lines and the last one's id."""
+    if not path.exists():
+        return 0, None
+    count, last = complete_lines(path)
+    if last is None:
+        return 0, None
     try:
         return count, _id_decoder.decode(last).event_id
     except msgspec.DecodeError as exc:
@@ -326,7 +325,7 @@ async def import_events(
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if progress is not None and progress.total is None:
-        progress.total = _count_lines(Path(path))
+        progress.total = count_lines(Path(path))
     created = 0
     for batch in _read_batches(Path(path), batch_size):
         await _send(client, batch)
@@ -347,14 +346,6 @@ async def _send(client: AsyncHoneyHive, batch: list[CreateEventRequest]) -> None
                 return
             pending = exc.uncreated
     raise TransferError(f"{len(pending)} events still uncreated after {PARTIAL_RESENDS} tries")
-
-
-def _count_lines(path: Path) -> int:
-    count = 0
-    with open(path, "rb") as file:
-        while chunk := file.read(_READ_CHUNK):
-            count += chunk.count(b"\n")
-    return count
 
 
 def _read_batches(path: Path, size: int) -> Iterator[list[CreateEventRequest]]:

@@ -556,9 +556,9 @@ async def _exercise_charts(client: AsyncHoneyHive) -> None:
         metric="cost",
         description="d",
         func="sum",
-        groupBy="event_name",
+        group_by="event_name",
         bucketing="hour",
-        dateRange={"relative": "7d"},
+        date_range={"relative": "7d"},
         query=query,
         owner_id="u1",
     )
@@ -569,9 +569,9 @@ async def _exercise_charts(client: AsyncHoneyHive) -> None:
         metric="cost",
         description="",
         func="avg",
-        groupBy=None,
+        group_by=None,
         bucketing="week",
-        dateRange={"$gte": "2024-01-01T00:00:00Z", "$lte": 1_712_011_099_000},
+        date_range={"$gte": "2024-01-01T00:00:00Z", "$lte": 1_712_011_099_000},
         query=[{"field": "error", "value": None, "type": "string", "operator": "exists"}],
         owner_id="u2",
     )

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -15,8 +16,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from aioresponses import aioresponses
 
-from honeyhive_async import AsyncHoneyHive, transfer
+from honeyhive_async import AsyncHoneyHive, _jsonl, transfer
 from honeyhive_async._progress import Progress
 from honeyhive_async.dataset_transfer import export_dataset, import_dataset
 from honeyhive_async.models import EventFilter
@@ -178,7 +180,7 @@ async def test_export_fetches_the_next_page_while_writing(
     pages.append(b'{"count": 3, "events": [{"event_id": "c"}]}')
     fake = _FakeClient(pages)
     overlapped: list[bool] = []
-    write = transfer._write_lines
+    write = _jsonl.write_lines
 
     def watching_write(out: Any, events: list[msgspec.Raw]) -> None:
         if not overlapped:
@@ -186,11 +188,62 @@ async def test_export_fetches_the_next_page_while_writing(
             overlapped.append(fake.second_page_asked)
         write(out, events)
 
-    monkeypatch.setattr(transfer, "_write_lines", watching_write)
+    monkeypatch.setattr(transfer, "write_lines", watching_write)
     result = await export_events(fake, tmp_path / "o.jsonl", page_size=2)  # type: ignore[arg-type]
     assert overlapped == [True]
     assert fake.calls == [1, 2]
     assert result.events == 3
+
+
+async def test_export_puts_each_event_of_a_pretty_printed_page_on_one_line(
+    tmp_path: Path,
+) -> None:
+    # JSON may break lines between tokens; a line-broken event would break the file's lines.
+    body = b'{\n  "count": 2,\r\n  "events": [\n    {\n      "event_id": "a",\n      "s": "x\\ny"\n    },\n    {"event_id": "b"}\n  ]\n}'
+    out = tmp_path / "out.jsonl"
+    result = await export_events(_FakeClient([body]), out, page_size=2)  # type: ignore[arg-type]
+    assert out.read_bytes() == b'{"event_id": "a", "s": "x\\ny"}\n{"event_id": "b"}\n'
+    assert result.events == 2
+    assert [line["event_id"] for line in map(json.loads, out.read_text().splitlines())] == [
+        "a",
+        "b",
+    ]
+
+
+@pytest.mark.parametrize("body", [b"<html>busy</html>", b'{"count": 1}', b'{"events": 3}'])
+async def test_export_names_a_reply_that_is_not_a_page_of_events(
+    tmp_path: Path, body: bytes
+) -> None:
+    with pytest.raises(TransferError, match="page 1 is not a page of events"):
+        await export_events(_FakeClient([body]), tmp_path / "o.jsonl")  # type: ignore[arg-type]
+
+
+def _page(total: int, *ids: str) -> bytes:
+    return json.dumps({"count": total, "events": [{"event_id": i} for i in ids]}).encode()
+
+
+async def test_export_writes_an_event_a_shifted_page_repeats_once_and_says_so(
+    tmp_path: Path,
+) -> None:
+    # a, b, c, d; then x arrives before page 2 is read: the pages shift by one, b comes again.
+    fake = _FakeClient([_page(4, "a", "b"), _page(5, "b", "c"), _page(5, "d")])
+    out = tmp_path / "o.jsonl"
+    result = await export_events(fake, out, page_size=2)  # type: ignore[arg-type]
+    assert [json.loads(line)["event_id"] for line in out.read_text().splitlines()] == [
+        "a", "b", "c", "d",
+    ]  # fmt: skip
+    assert (result.events, result.repeats, result.window_changed) == (4, 1, True)
+    warning = result.warning()
+    assert warning is not None
+    assert "1 sent twice" in warning
+    assert "--until" in warning
+
+
+async def test_export_of_a_steady_window_has_no_warning(tmp_path: Path) -> None:
+    fake = _FakeClient([_page(3, "a", "b"), _page(3, "c")])
+    result = await export_events(fake, tmp_path / "o.jsonl", page_size=2)  # type: ignore[arg-type]
+    assert (result.events, result.repeats, result.window_changed) == (3, 0, False)
+    assert result.warning() is None
 
 
 # -- resume --------------------------------------------------------------------------------
@@ -246,6 +299,21 @@ async def test_resume_of_a_missing_file_exports_everything(
     assert (result.skipped, result.events) == (0, 5)
 
 
+async def test_a_resumed_export_shows_the_rate_of_this_run_only(
+    source: AsyncHoneyHive, tmp_path: Path
+) -> None:
+    await _seed(source, _events(10))
+    out = tmp_path / "out.jsonl"
+    await export_events(source, out)
+    out.write_bytes(b"".join(out.read_bytes().splitlines(keepends=True)[:7]))
+    clock = _Clock()
+    progress = Progress("export", enabled=False, clock=clock)
+    await export_events(source, out, resume=True, progress=progress)
+    assert (progress.done, progress.total) == (10, 10)
+    clock.now = 1.0
+    assert "10/10 events  3/s" in progress.line()  # 3 written this second, not 10
+
+
 # -- import --------------------------------------------------------------------------------
 
 
@@ -295,6 +363,16 @@ async def test_import_reports_progress_against_the_line_count(
     assert (progress.done, progress.total) == (7, 7)
 
 
+async def test_import_counts_a_last_line_without_a_newline_in_the_total(
+    source: AsyncHoneyHive, tmp_path: Path
+) -> None:
+    out = tmp_path / "in.jsonl"
+    out.write_bytes(b"\n".join(json.dumps(e).encode() for e in _events(3)))
+    progress = Progress("import", enabled=False)
+    await import_events(source, out, progress=progress)
+    assert (progress.done, progress.total) == (3, 3)
+
+
 # -- progress ------------------------------------------------------------------------------
 
 
@@ -324,6 +402,12 @@ def test_progress_without_a_total_has_no_eta() -> None:
     progress.advance(10)
     assert "ETA" not in progress.line()
     assert "10 events" in progress.line()
+
+
+def test_progress_names_its_unit() -> None:
+    progress = Progress("import", total=4, unit="datapoints", enabled=False)
+    progress.advance(1)
+    assert "1/4 datapoints" in progress.line()
 
 
 def test_progress_is_quiet_when_the_stream_is_not_a_terminal() -> None:
@@ -430,3 +514,24 @@ async def test_dataset_export_of_an_unknown_id_raises(
 ) -> None:
     with pytest.raises(TransferError, match="no dataset"):
         await export_dataset(source, "nope", tmp_path / "x.jsonl")
+
+
+async def test_dataset_export_keeps_the_datasets_order_and_reports_missing_datapoints(
+    mock_api: aioresponses, mock_client: AsyncHoneyHive, tmp_path: Path
+) -> None:
+    dataset = {"id": "ds", "name": "golden", "datapoints": ["p1", "p2", "p3"]}
+    mock_api.get(re.compile(r".*/v1/datasets\?.*"), payload={"datasets": [dataset]})
+    # The API answers in its own order, and no longer has p2.
+    found = [{"id": "p3", "inputs": {"n": 3}}, {"id": "p1", "inputs": {"n": 1}}]
+    mock_api.get(re.compile(r".*/v1/datapoints\?.*"), payload={"datapoints": found})
+    out = tmp_path / "ds.jsonl"
+
+    result = await export_dataset(mock_client, "ds", out)
+
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["ds", "p1", "p3"]
+    assert (result.datapoints, result.missing) == (2, ("p2",))
+    warning = result.warning()
+    assert warning is not None
+    assert "1 datapoints the dataset lists were not found" in warning
+    assert warning.endswith("p2")

@@ -6,14 +6,16 @@ Shared by the resource groups, so that every group names a bad argument the same
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import msgspec
 
 from .._resource import path_id
+from ..models import CreateEventRequest
 
-__all__ = ["id_list", "iso_utc", "struct_list", "to_struct"]
+__all__ = ["id_list", "iso_utc", "struct_list", "to_struct", "with_event_id"]
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -59,3 +61,10 @@ def id_list(what: str, ids: Sequence[str]) -> list[str]:
     for value in listed:
         path_id(what, value)  # the rule of an id in a path: a non-empty string
     return listed
+
+
+def with_event_id(event: CreateEventRequest) -> CreateEventRequest:
+    """Return `event`, given a new UUID4 `event_id` if it has none (a batch re-sends by id)."""
+    if event.event_id is None:
+        return msgspec.structs.replace(event, event_id=str(uuid.uuid4()))
+    return event

@@ -39,9 +39,9 @@ class AsyncCharts(AsyncAPIResource):
         metric: str,
         description: str | None = None,
         func: str | None = None,
-        groupBy: str | None = None,
+        group_by: str | None = None,
         bucketing: ChartBucketing | None = None,
-        dateRange: JSONObject | None = None,
+        date_range: JSONObject | None = None,
         query: _Query | None = None,
         owner_id: str | None = None,
     ) -> ChartResponse:
@@ -52,10 +52,10 @@ class AsyncCharts(AsyncAPIResource):
             metric: The name of the metric to plot.
             description: Free text.
             func: The aggregation: ``"sum"``, ``"avg"``, ``"median"``, ``"min"``, ``"max"``, ...
-            groupBy: A field to group by.
+            group_by: A field to group by (`groupBy` on the wire).
             bucketing: ``"minute"``, ``"hour"``, ``"day"`` (the server's default), ``"week"``,
                 ``"month"``.
-            dateRange: ``{"relative": "7d"}`` or ``{"$gte": start, "$lte": end}``.
+            date_range: ``{"relative": "7d"}`` or ``{"$gte": start, "$lte": end}``.
             query: `QueryFilter` items or mappings (`field`, `value`, `type`, `operator`).
             owner_id: The user who owns it.
         """
@@ -64,9 +64,9 @@ class AsyncCharts(AsyncAPIResource):
             metric=metric,
             description=description,
             func=func,
-            groupBy=groupBy,
+            groupBy=group_by,
             bucketing=bucketing,
-            dateRange=dateRange,
+            dateRange=date_range,
             query=struct_list(query, QueryFilter, "query"),
             owner_id=owner_id,
         )
@@ -85,9 +85,9 @@ class AsyncCharts(AsyncAPIResource):
         metric: str | None = None,
         description: str | None = None,
         func: str | None = None,
-        groupBy: str | None = None,
+        group_by: str | None = None,
         bucketing: ChartBucketing | None = None,
-        dateRange: JSONObject | None = None,
+        date_range: JSONObject | None = None,
         query: _Query | None = None,
         owner_id: str | None = None,
     ) -> ChartResponse:
@@ -98,9 +98,9 @@ class AsyncCharts(AsyncAPIResource):
             metric=metric,
             description=description,
             func=func,
-            groupBy=groupBy,
+            groupBy=group_by,
             bucketing=bucketing,
-            dateRange=dateRange,
+            dateRange=date_range,
             query=struct_list(query, QueryFilter, "query"),
             owner_id=owner_id,
         )

@@ -37,7 +37,7 @@ from ..models import (
     check_event_type,
     check_limit,
 )
-from ._convert import iso_utc, struct_list, to_struct
+from ._convert import iso_utc, struct_list, to_struct, with_event_id
 from .event_views import AsyncEventViews
 
 __all__ = ["AsyncEvents", "DateRangeArg"]
@@ -192,7 +192,7 @@ class AsyncEvents(AsyncEventViews):
             # Ready requests with ids (the tracer's) pass as they are: no per-event work.
             event
             if type(event) is CreateEventRequest and event.event_id is not None
-            else _with_event_id(to_struct(event, CreateEventRequest, f"events[{i}]"))
+            else with_event_id(to_struct(event, CreateEventRequest, f"events[{i}]"))
             for i, event in enumerate(events)
         ]
         if not items:
@@ -212,7 +212,7 @@ class AsyncEvents(AsyncEventViews):
         except InternalServerError as exc:
             if exc.status != 500:
                 raise
-            raise _partial(exc, items) from exc
+            raise _partial_batch_error(exc, items, "/v1/events/batch") from exc
         if not result.success:
             raise _partial_error(
                 "POST /v1/events/batch answered success=false",
@@ -326,13 +326,10 @@ def _scrubbed(body: object, secret: str | None) -> object:
     return scrub_decoded(body, secret) if secret else body
 
 
-def _with_event_id(event: CreateEventRequest) -> CreateEventRequest:
-    if event.event_id is None:
-        return msgspec.structs.replace(event, event_id=str(uuid.uuid4()))
-    return event
-
-
-def _partial(exc: InternalServerError, items: list[CreateEventRequest]) -> PartialBatchError:
+def _partial_batch_error(
+    exc: InternalServerError, items: list[CreateEventRequest], path: str
+) -> PartialBatchError:
+    """The 500 `exc` of a batch create of `items` at `path`, with what to re-send."""
     body = exc.body if isinstance(exc.body, dict) else {}
     raw_ids = body.get("event_ids")
     created = [i for i in raw_ids if isinstance(i, str)] if isinstance(raw_ids, list) else []
@@ -343,6 +340,7 @@ def _partial(exc: InternalServerError, items: list[CreateEventRequest]) -> Parti
         request_id=exc.request_id,
         created=created,
         items=items,
+        path=path,
     )
 
 
@@ -354,6 +352,7 @@ def _partial_error(
     request_id: str | None,
     created: list[str],
     items: list[CreateEventRequest],
+    path: str = "/v1/events/batch",
 ) -> PartialBatchError:
     created_set = set(created)
     uncreated = [e for e in items if e.event_id not in created_set]
@@ -361,7 +360,7 @@ def _partial_error(
         f"{message}; created {len(items) - len(uncreated)} of {len(items)} events, "
         f"{len(uncreated)} to re-send (PartialBatchError.uncreated)",
         method="POST",
-        path="/v1/events/batch",
+        path=path,
         status=status,
         body=body,
         request_id=request_id,

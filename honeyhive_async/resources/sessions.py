@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import msgspec
-
 from .._resource import AsyncAPIResource, path_id
+from ..errors import InternalServerError
 from ..models import (
     CreateEventRequest,
     DeleteSessionResponse,
@@ -19,7 +18,8 @@ from ..models import (
     SessionTree,
     StartSessionRequest,
 )
-from ._convert import to_struct
+from ._convert import to_struct, with_event_id
+from .events import _partial_batch_error
 
 __all__ = ["AsyncSessions"]
 
@@ -107,19 +107,24 @@ class AsyncSessions(AsyncAPIResource):
         Args:
             session_id: The session to add to.
             events: `CreateEventRequest`s or mappings with the same fields.
+
+        Raises:
+            PartialBatchError: the server answered 500 ("Events partially added"); it carries
+                the events it did not report created, with their ids, in `uncreated`.
         """
         path = f"/v1/sessions/{path_id('session_id', session_id)}/events/batch"
         items = [
-            _with_event_id(to_struct(event, CreateEventRequest, f"events[{i}]"))
+            with_event_id(to_struct(event, CreateEventRequest, f"events[{i}]"))
             for i, event in enumerate(events)
         ]
         if not items:
             raise ValueError("events must not be empty")
         body = SessionEventBatchRequest(events=items)
-        return await self._post(path, cast_to=SessionTracesResponse, body=body, idempotent=False)
-
-
-def _with_event_id(event: CreateEventRequest) -> CreateEventRequest:
-    if event.event_id is None:
-        return msgspec.structs.replace(event, event_id=str(uuid.uuid4()))
-    return event
+        try:
+            return await self._post(
+                path, cast_to=SessionTracesResponse, body=body, idempotent=False
+            )
+        except InternalServerError as exc:
+            if exc.status != 500:
+                raise
+            raise _partial_batch_error(exc, items, path) from exc

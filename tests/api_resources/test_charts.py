@@ -60,7 +60,7 @@ class TestChartsRequestShape:
             name="Cost",
             metric="cost",
             func="sum",
-            dateRange={"relative": "7d"},
+            date_range={"relative": "7d"},
             query=[QueryFilter(field="event_type", value="model", type="string", operator="is")],
         )
         assert created.data.id == "c1"
@@ -71,7 +71,7 @@ class TestChartsRequestShape:
             "dateRange": {"relative": "7d"},
             "query": CHART["query"],
         }
-        await mock_client.charts.update("c1", groupBy="event_name", bucketing="hour")
+        await mock_client.charts.update("c1", group_by="event_name", bucketing="hour")
         assert mock_sent(mock_api, "PUT", "/v1/charts/c1") == {
             "groupBy": "event_name",
             "bucketing": "hour",
@@ -111,7 +111,7 @@ class TestChartsRoundTrip:
         assert [c.id for c in await client.charts.list()] == [created.id, other.id]
 
         window = {"$gte": "2024-01-01T00:00:00Z", "$lte": 1_712_011_099_000}
-        updated = await client.charts.update(created.id, dateRange=window, groupBy="event_name")
+        updated = await client.charts.update(created.id, date_range=window, group_by="event_name")
         assert (updated.data.dateRange, updated.data.groupBy, updated.data.func) == (
             window,
             "event_name",
@@ -137,7 +137,7 @@ class TestChartsRoundTrip:
 
     async def test_a_date_range_must_be_one_of_the_two_shapes(self, client: AsyncHoneyHive) -> None:
         with pytest.raises(BadRequestError, match="dateRange"):
-            await client.charts.create(name="n", metric="m", dateRange={"relative": 7})
+            await client.charts.create(name="n", metric="m", date_range={"relative": 7})
         with pytest.raises(BadRequestError, match="dateRange"):
-            await client.charts.create(name="n", metric="m", dateRange={"$gte": "2024-01-01"})
+            await client.charts.create(name="n", metric="m", date_range={"$gte": "2024-01-01"})
         assert await client.charts.list() == []

@@ -16,6 +16,7 @@ from honeyhive_async import (
     Event,
     InternalServerError,
     NotFoundError,
+    PartialBatchError,
 )
 from honeyhive_async.models import CreateEventRequest, SessionTracesResponse
 from honeyhive_async.server import LocalServer
@@ -148,6 +149,24 @@ class TestSessionsRequestShape:
         with pytest.raises(InternalServerError):
             await retrying.session.add_events("s1", [{"event_type": "tool", "inputs": {}}])
         assert len(mock_api.requests[("POST", URL(MOCK_URL + path))]) == 1
+
+    async def test_add_events_500_hands_back_the_events_not_reported_added_with_their_ids(
+        self, mock_api: aioresponses, mock_client: AsyncHoneyHive
+    ) -> None:
+        path = "/v1/sessions/s1/events/batch"
+        mock_api.post(MOCK_URL + path, status=500, payload={"message": "Events partially added"})
+        events = [{"event_type": "tool", "inputs": {"n": n}} for n in range(2)]
+
+        with pytest.raises(PartialBatchError) as caught:
+            await mock_client.session.add_events("s1", events)
+
+        body = mock_sent(mock_api, "POST", path)
+        assert isinstance(body, dict)
+        sent_ids = [event["event_id"] for event in body["events"]]
+        assert [event.event_id for event in caught.value.uncreated] == sent_ids
+        assert [event.inputs for event in caught.value.uncreated] == [{"n": 0}, {"n": 1}]
+        assert caught.value.path == path
+        assert "Events partially added" in str(caught.value)
 
 
 class TestSessionsRoundTrip:

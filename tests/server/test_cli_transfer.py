@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from honeyhive_async import AsyncHoneyHive
-from honeyhive_async.cli import build_parser
+from honeyhive_async import AsyncHoneyHive, transfer
+from honeyhive_async.cli import _run_transfer, build_parser
 from honeyhive_async.server import LocalServer
 
 CLI = "from honeyhive_async.cli import main; raise SystemExit(main(__import__('sys').argv[1:]))"
@@ -97,18 +97,13 @@ async def test_events_export_filters_and_resumes(server: LocalServer, tmp_path: 
     assert out.read_bytes().splitlines(keepends=True) == lines
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-async def test_events_export_draws_progress_on_a_terminal(
-    server: LocalServer, tmp_path: Path
-) -> None:
+async def _on_a_terminal(*args: str) -> tuple[int, bytes]:
+    """Run the command line with stderr on a pseudo-terminal; return its status and the drawing."""
     import pty
 
-    await _seed(server, 3)
     leader, follower = pty.openpty()
     try:
-        code, _, _ = await _cli(
-            "events", "export", "--out", str(tmp_path / "e.jsonl"), *_on(server), stderr=follower
-        )
+        code, _, _ = await _cli(*args, stderr=follower)
         os.close(follower)
         drawn = b""
         while True:
@@ -121,8 +116,34 @@ async def test_events_export_draws_progress_on_a_terminal(
             drawn += chunk
     finally:
         os.close(leader)
+    return code, drawn
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+async def test_events_export_draws_progress_on_a_terminal(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    await _seed(server, 3)
+    out = str(tmp_path / "e.jsonl")
+    code, drawn = await _on_a_terminal("events", "export", "--out", out, *_on(server))
     assert code == 0
     assert b"3/3 events" in drawn
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+async def test_datasets_export_counts_datapoints_on_a_terminal(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    async with AsyncHoneyHive(server.api_key, base_url=server.url) as client:
+        made = await client.datapoints.create(inputs={"q": "why"})
+        dataset = await client.datasets.create(name="qa", datapoints=[made.datapoint_id])
+    out = str(tmp_path / "ds.jsonl")
+    code, drawn = await _on_a_terminal(
+        "datasets", "export", dataset.dataset_id, "--out", out, *_on(server)
+    )
+    assert code == 0
+    assert b"1/1 datapoints" in drawn
+    assert b"events" not in drawn
 
 
 async def test_events_import_of_a_bad_file_fails_with_the_line(
@@ -201,3 +222,20 @@ async def test_datasets_export_of_an_unknown_dataset_fails(
     )
     assert code == 1
     assert "no dataset 'missing'" in stderr
+
+
+async def test_an_export_whose_window_changed_ends_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async def changed_export(*_: object, **__: object) -> transfer.TransferResult:
+        return transfer.TransferResult(events=4, repeats=1, window_changed=True)
+
+    monkeypatch.setattr(transfer, "export_events", changed_export)
+    args = build_parser().parse_args(
+        ["events", "export", "--out", str(tmp_path / "e.jsonl"), "--api-key", "k"]
+    )
+    assert await _run_transfer(args) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "exported 4 events"
+    assert err.startswith("honeyhive-async events export: warning: the matching events changed")
+    assert "--until" in err
