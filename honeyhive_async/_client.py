@@ -281,7 +281,13 @@ class AsyncHoneyHive:
         try:
             # Fast path: the first attempt pays for no retry machinery, and no extra frame.
             raw = await self._transport.send(
-                method, path, params=params, content=content, timeout=timeout, max_bytes=limit
+                method,
+                path,
+                params=params,
+                content=content,
+                timeout=timeout,
+                max_bytes=limit,
+                idempotent=idempotent,
             )
             if raw.status < 300:
                 return raw
@@ -301,7 +307,13 @@ class AsyncHoneyHive:
                 raise err
             budget = _remaining(timeout, deadline, clock(), method, path)
             raw = await self._transport.send(
-                method, path, params=params, content=content, timeout=budget, max_bytes=limit
+                method,
+                path,
+                params=params,
+                content=content,
+                timeout=budget,
+                max_bytes=limit,
+                idempotent=idempotent,
             )
             if raw.status < 300:
                 return raw

@@ -105,6 +105,7 @@ class Transport:
         self._default_headers = dict(default_headers or {})
         self._inline_dns = inline_dns
         self._session: aiohttp.ClientSession | None = None
+        self._send_once: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
 
@@ -153,6 +154,26 @@ class Transport:
         self._loop = loop
         return self._session
 
+    def _send_once_session(self, pool: aiohttp.ClientSession) -> aiohttp.ClientSession:
+        """A session on `pool`'s connections that never sends a request twice by itself.
+
+        aiohttp re-sends a PUT or DELETE once, below any retry policy, when a kept-alive
+        connection drops before the reply (RFC 9112 allows it for idempotent methods). Not
+        every PUT here is idempotent (renaming a project), so a call marked unsafe to repeat
+        goes through this session, whose automatic re-send is off.
+        """
+        once = self._send_once
+        if once is None or once.connector is not pool.connector:
+            once = aiohttp.ClientSession(
+                connector=pool.connector,
+                connector_owner=False,  # the pool's session closes the connections
+                headers=pool.headers,
+                raise_for_status=False,
+            )
+            once._retry_connection = False  # no public switch; tests/integration pin its effect
+            self._send_once = once
+        return once
+
     async def send(
         self,
         method: str,
@@ -162,16 +183,19 @@ class Transport:
         content: bytes | None,
         timeout: aiohttp.ClientTimeout,
         max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        idempotent: bool = True,
     ) -> RawResponse:
         """Send one request and read the whole response; map transport failures to our errors.
 
         `path` must already be percent-encoded; `params` are encoded here (`_qs`). A 2xx body
         larger than `max_bytes` (after inflation) raises `APIResponseTooLargeError`; it is
-        never held whole in memory.
+        never held whole in memory. `idempotent=False`: the request leaves at most once.
         """
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._get_session()
+        if not idempotent:
+            session = self._send_once_session(session)
         query = encode_query(params) if params else ""
         # encoded=True: yarl must send the path and query exactly as built, not re-quote them.
         url = URL(f"{self.base_url}{path}?{query}" if query else self.base_url + path, encoded=True)
@@ -227,6 +251,9 @@ class Transport:
     async def aclose(self) -> None:
         """Close the pool; later requests raise `ClientClosedError`."""
         self.closed = True
+        once, self._send_once = self._send_once, None
+        if once is not None and not once.closed:
+            await once.close()  # its connections belong to the pool, closed next
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()

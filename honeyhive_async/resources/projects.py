@@ -57,7 +57,8 @@ class AsyncProjects(AsyncAPIResource):
         body = UpdateProjectRequest(
             name=_name(name), new_name=new_name, description=description, type=type
         )
-        await self._put("/v1/projects", cast_to=NoneType, body=body)
+        # A rename repeated after it succeeded finds no project called `name`: send it once.
+        await self._put("/v1/projects", cast_to=NoneType, body=body, idempotent=new_name is None)
 
     async def delete(self, name: str) -> None:
         """Delete the project called `name` (`DELETE /v1/projects?name=`)."""

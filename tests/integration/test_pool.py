@@ -6,7 +6,12 @@ import asyncio
 
 import pytest
 
-from honeyhive_async import AsyncHoneyHive, ClientClosedError, InternalServerError
+from honeyhive_async import (
+    APIConnectionError,
+    AsyncHoneyHive,
+    ClientClosedError,
+    InternalServerError,
+)
 from honeyhive_async.server import LocalServer
 from tests.integration.conftest import FAST_RETRY, ClientFactory, ConnectionProbe, sent
 
@@ -98,3 +103,35 @@ async def test_async_with_closes_the_pool(server: LocalServer, session_id: str) 
         assert not session.closed
     assert session.closed
     assert client.is_closed
+
+
+async def test_a_call_unsafe_to_repeat_leaves_once_when_a_kept_alive_connection_drops(
+    server: LocalServer, make_client: ClientFactory
+) -> None:
+    # aiohttp re-sends a PUT by itself when a reused connection drops before the reply. A
+    # rename repeated after it succeeded would report "Project old not found".
+    client = make_client(max_retries=0)
+    await client.projects.create(name="old")  # the pool now holds a kept-alive connection
+    server.faults.fail_next(1, lose_reply=True, path="/v1/projects")
+
+    with pytest.raises(APIConnectionError):
+        await client.projects.update(name="old", new_name="new")
+
+    assert len(sent(server, "PUT", "/v1/projects")) == 1
+    assert [project.name for project in await client.projects.list()] == ["new"]
+    transport = client._transport
+    assert transport._send_once is not None
+    assert transport._session is not None
+    assert transport._send_once.connector is transport._session.connector  # one pool
+
+
+async def test_an_idempotent_put_still_survives_a_dropped_kept_alive_connection(
+    server: LocalServer, make_client: ClientFactory
+) -> None:
+    client = make_client(max_retries=0)
+    await client.projects.create(name="p")
+    server.faults.fail_next(1, lose_reply=True, path="/v1/projects")
+
+    await client.projects.update(name="p", description="same either way")
+
+    assert len(sent(server, "PUT", "/v1/projects")) == 2  # aiohttp's one re-send, as before
