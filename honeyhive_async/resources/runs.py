@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -10,7 +9,6 @@ from typing import Any, Literal
 from .._pagination import PageIterator, more_after
 from .._resource import AsyncAPIResource, path_id
 from ..models import (
-    AGGREGATE_FUNCTIONS,
     COMPARE_EVENTS_MAX_LIMIT,
     RUNS_MAX_LIMIT,
     AggregateFunction,
@@ -23,7 +21,6 @@ from ..models import (
     ExperimentRun,
     GetRunResponse,
     JSONObject,
-    Pagination,
     PassingRange,
     RunComparison,
     RunMetrics,
@@ -35,67 +32,15 @@ from ..models import (
     UpdateRunResponse,
     check_limit,
 )
-from ._convert import iso_utc, struct_list, to_struct
+from . import _run_args as _args
+from ._convert import to_struct
+from ._run_args import FilterArg, RunsDateRange
 
 __all__ = ["AsyncRuns", "RunsDateRange"]
 
-_Instant = dt.datetime | str | float
-RunsDateRange = str | Mapping[str, Any] | tuple[_Instant, _Instant]
-"""A `dateRange`: ``(start, end)`` (datetimes, ISO strings or Unix ms), ``{"$gte", "$lte"}``, or a string."""
-_FilterArg = Sequence[EventFilter | Mapping[str, Any]]
-_DEFAULT_LIMIT = 20
-"""The `limit` of `GET /v1/runs` when none is sent (the spec's default)."""
 # `AsyncRuns.list` shadows the builtin inside the class body.
 _Ids = list[str]
 _Items = list[Any]
-
-
-def _instant(value: _Instant) -> str | float:
-    return value if isinstance(value, (int, float)) else iso_utc(value)
-
-
-def _date_range(value: RunsDateRange | None) -> str | dict[str, Any] | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, tuple):
-        start, end = value
-        return {"$gte": _instant(start), "$lte": _instant(end)}
-    return dict(value)
-
-
-def _passing_ranges(
-    value: Mapping[str, PassingRange | Mapping[str, Any]] | None,
-) -> dict[str, PassingRange] | None:
-    if value is None:
-        return None
-    return {
-        name: to_struct(item, PassingRange, f"passing_ranges[{name!r}]")
-        for name, item in value.items()
-    }
-
-
-def _aggregate(value: AggregateFunction | None) -> AggregateFunction | None:
-    if value is not None and value not in AGGREGATE_FUNCTIONS:
-        raise ValueError(f"aggregate_function must be one of {AGGREGATE_FUNCTIONS}, got {value!r}")
-    return value
-
-
-def _filters(value: _FilterArg | None) -> list[EventFilter] | None:
-    return struct_list(value, EventFilter, "filters")
-
-
-def _no_runs(page: int, limit: int) -> RunsPage:
-    """The page a filter matching no run gets (`total_unfiltered` unknown: 0)."""
-    pagination = Pagination(
-        page=page,
-        limit=limit,
-        total=0,
-        total_unfiltered=0,
-        total_pages=0,
-        has_next=False,
-        has_prev=page > 1,
-    )
-    return RunsPage(evaluations=[], pagination=pagination, metrics=[])
 
 
 class AsyncRuns(AsyncAPIResource):
@@ -153,7 +98,7 @@ class AsyncRuns(AsyncAPIResource):
             evaluators=evaluators,
             session_ids=session_ids,
             datapoint_ids=datapoint_ids,
-            passing_ranges=_passing_ranges(passing_ranges),
+            passing_ranges=_args.passing_ranges(passing_ranges),
         )
         return await self._post("/v1/runs", cast_to=CreateRunResponse, body=body)
 
@@ -180,7 +125,8 @@ class AsyncRuns(AsyncAPIResource):
             dataset_id: Only runs of this dataset.
             page: 1-based page number (server default 1).
             limit: Runs per page, 1 to 100 (server default 20).
-            run_ids: Only these runs; an empty list matches none (an empty page, no request).
+            run_ids: Only these runs, at most 100 (`iter` takes any number); an empty list
+                matches none (an empty page, no request).
             name: Only runs of this name.
             status: Only runs in this status.
             date_range: On `created_at`: ``(start, end)`` or ``{"$gte": ..., "$lte": ...}``.
@@ -189,11 +135,15 @@ class AsyncRuns(AsyncAPIResource):
         """
         check_limit("limit", limit, RUNS_MAX_LIMIT)
         check_limit("page", page, 2**31)
-        if isinstance(run_ids, str):
-            raise TypeError("run_ids must be a list of run ids, not a str")
+        chunks = _args.run_id_chunks(run_ids)
+        if chunks is not None and len(chunks) > 1:
+            raise ValueError(
+                f"run_ids: at most {_args.RUN_IDS_PER_REQUEST} in one request, got "
+                f"{len(run_ids or ())}; iter(run_ids=...) takes any number"
+            )
         if run_ids is not None and not run_ids:
             # An empty list sends no `run_ids[]` key, and the server would list every run.
-            return _no_runs(page or 1, limit or _DEFAULT_LIMIT)
+            return _args.no_runs(page or 1, limit or _args.DEFAULT_LIMIT)
         params = {
             "dataset_id": dataset_id,
             "page": page,
@@ -201,7 +151,7 @@ class AsyncRuns(AsyncAPIResource):
             "run_ids": None if run_ids is None else list(run_ids),
             "name": name,
             "status": status,
-            "dateRange": _date_range(date_range),
+            "dateRange": _args.date_range(date_range),
             "sort_by": sort_by,
             "sort_order": sort_order,
         }
@@ -228,23 +178,40 @@ class AsyncRuns(AsyncAPIResource):
         page fetched ahead as soon as the block is left (a ``break`` alone stops it too).
         """
         check_limit("page_size", page_size, RUNS_MAX_LIMIT)
+        # More run ids than one URL carries go 100 a request, one id chunk after the other
+        # (runs are sorted within a chunk). Pages are fetched in order, so the chunk being
+        # read and its last page fetched are plain state.
+        chunks = _args.run_id_chunks(run_ids)
+        position = [0, 0]
 
-        async def fetch(page: int) -> RunsPage:
-            return await self.list(
-                dataset_id=dataset_id,
-                page=page,
-                limit=page_size,
-                run_ids=run_ids,
-                name=name,
-                status=status,
-                date_range=date_range,
-                sort_by=sort_by,
-                sort_order=sort_order,
-            )
+        async def fetch(_: int) -> RunsPage:
+            while True:
+                chunk, page = position[0], position[1] + 1
+                position[1] = page
+                ids = None if chunks is None else chunks[chunk] if chunks else []
+                result = await self.list(
+                    dataset_id=dataset_id,
+                    page=page,
+                    limit=page_size,
+                    run_ids=ids,
+                    name=name,
+                    status=status,
+                    date_range=date_range,
+                    sort_by=sort_by,
+                    sort_order=sort_order,
+                )
+                if result.evaluations or not chunks or chunk + 1 == len(chunks):
+                    return result
+                position[:] = [chunk + 1, 0]  # an empty page must not end the iteration
 
-        def has_next(result: RunsPage, page: int) -> bool:
+        def has_next(result: RunsPage, _: int) -> bool:
             p = result.pagination
-            return more_after(page, p.limit or page_size, p.total, p.has_next)
+            if more_after(position[1], p.limit or page_size, p.total, p.has_next):
+                return True
+            if chunks and position[0] + 1 < len(chunks):
+                position[:] = [position[0] + 1, 0]
+                return True
+            return False
 
         return PageIterator(fetch, lambda r: r.evaluations, has_next, key=lambda run: run.run_id)
 
@@ -277,7 +244,7 @@ class AsyncRuns(AsyncAPIResource):
             evaluators=evaluators,
             session_ids=session_ids,
             datapoint_ids=datapoint_ids,
-            passing_ranges=_passing_ranges(passing_ranges),
+            passing_ranges=_args.passing_ranges(passing_ranges),
         )
         return await self._put(path, cast_to=UpdateRunResponse, body=body)
 
@@ -291,7 +258,7 @@ class AsyncRuns(AsyncAPIResource):
         run_id: str,
         *,
         aggregate_function: AggregateFunction | None = None,
-        filters: _FilterArg | None = None,
+        filters: FilterArg | None = None,
     ) -> RunSummary:
         """Summarize a run (`GET /v1/runs/{run_id}/summary`): metrics, pass/fail per datapoint.
 
@@ -303,8 +270,8 @@ class AsyncRuns(AsyncAPIResource):
         """
         path = f"/v1/runs/{path_id('run_id', run_id)}/summary"
         params = {
-            "aggregate_function": _aggregate(aggregate_function),
-            "filters": _filters(filters),
+            "aggregate_function": _args.aggregate(aggregate_function),
+            "filters": _args.filters(filters),
         }
         return await self._get(path, cast_to=RunSummary, params=params)
 
@@ -314,7 +281,7 @@ class AsyncRuns(AsyncAPIResource):
         old_run_id: str,
         *,
         aggregate_function: AggregateFunction | None = None,
-        filters: _FilterArg | None = None,
+        filters: FilterArg | None = None,
     ) -> RunComparison:
         """Compare two runs over their common datapoints (`GET /v1/runs/{new}/compare/{old}`)."""
         path = (
@@ -322,8 +289,8 @@ class AsyncRuns(AsyncAPIResource):
             f"/compare/{path_id('old_run_id', old_run_id)}"
         )
         params = {
-            "aggregate_function": _aggregate(aggregate_function),
-            "filters": _filters(filters),
+            "aggregate_function": _args.aggregate(aggregate_function),
+            "filters": _args.filters(filters),
         }
         return await self._get(path, cast_to=RunComparison, params=params)
 
@@ -372,7 +339,7 @@ class AsyncRuns(AsyncAPIResource):
             "/v1/runs/schema" if run_id is None else f"/v1/runs/{path_id('run_id', run_id)}/schema"
         )
         return await self._get(
-            path, cast_to=EventsSchema, params={"dateRange": _date_range(date_range)}
+            path, cast_to=EventsSchema, params={"dateRange": _args.date_range(date_range)}
         )
 
     async def metrics(
@@ -380,10 +347,10 @@ class AsyncRuns(AsyncAPIResource):
         run_id: str,
         *,
         date_range: RunsDateRange | None = None,
-        filters: _FilterArg | None = None,
+        filters: FilterArg | None = None,
     ) -> RunMetrics:
         """The metrics of every event of a run (`GET /v1/runs/{run_id}/metrics`)."""
         path = f"/v1/runs/{path_id('run_id', run_id)}/metrics"
         # The spec types this dateRange as a JSON string: a mapping is sent JSON-encoded.
-        params = {"dateRange": _date_range(date_range), "filters": _filters(filters)}
+        params = {"dateRange": _args.date_range(date_range), "filters": _args.filters(filters)}
         return await self._get(path, cast_to=RunMetrics, params=params)

@@ -6,6 +6,7 @@ import asyncio
 import re
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 import msgspec
 import pytest
@@ -487,6 +488,31 @@ class TestRunsRoundTrip:
         assert (await client.runs.list(run_ids=[])).evaluations == []
         none = await client.runs.list(date_range=("2000-01-01T00:00:00Z", "2000-01-02T00:00:00Z"))
         assert none.evaluations == []
+
+    async def test_iter_takes_more_run_ids_than_one_request_carries(
+        self, server: LocalServer, client: AsyncHoneyHive
+    ) -> None:
+        ids = await _runs(client, 130, "ds")
+        unknown = [str(uuid.uuid4()) for _ in range(100)]
+        # The first 100 ids match no run: that empty chunk must not end the iteration.
+        wanted = unknown + ids[:120]
+        server.requests.clear()
+
+        seen = [run.run_id async for run in client.runs.iter(run_ids=wanted, page_size=50)]
+
+        assert sorted(seen) == sorted(ids[:120])
+        sent = [r for r in server.requests if r.path == "/v1/runs"]
+        per_request = [parse_qs(r.query).get("run_ids[]", []) for r in sent]
+        assert all(1 <= len(chunk) <= 100 for chunk in per_request)
+        assert sorted(set().union(*per_request)) == sorted(wanted)
+
+    async def test_list_refuses_more_run_ids_than_one_request_carries(
+        self, server: LocalServer, client: AsyncHoneyHive
+    ) -> None:
+        server.requests.clear()
+        with pytest.raises(ValueError, match=r"at most 100 in one request, got 101; iter\("):
+            await client.runs.list(run_ids=[str(i) for i in range(101)])
+        assert not server.requests
 
     async def test_iter_yields_each_run_once_when_one_is_created_meanwhile(
         self, client: AsyncHoneyHive
