@@ -6,8 +6,8 @@ OpenTelemetry versions), so each gets a venv of its own at the repository root,
 requirement it was built for is left as it is; anything else (missing, half-built, another
 version) is built again from scratch.
 
-    python -m tools.client_venvs            # every client venv
-    python -m tools.client_venvs 1.7.0      # only this one
+    .venv/bin/python -m tools.client_venvs          # every client venv
+    .venv/bin/python -m tools.client_venvs 1.7.0    # only this one
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BUILD_COMMAND = "python3 -m tools.client_venvs"
+BUILD_COMMAND = ".venv/bin/python -m tools.client_venvs"
 """What a test that finds a client venv missing tells the reader to run (from the repo root)."""
 
 _MARKER = "honeyhive-client-venv.txt"

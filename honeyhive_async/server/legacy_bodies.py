@@ -18,6 +18,7 @@ import msgspec
 from ..models import (
     CreateEventRequest,
     EventType,
+    JSONObject,
     StartSessionRequest,
     UpdateEventRequest,
     parse_timestamp_ms,
@@ -38,9 +39,6 @@ __all__ = [
     "unwrap",
     "update_request",
 ]
-
-JSONObject = dict[str, Any]
-
 
 class BodyError(ValueError):
     """A legacy body that cannot be stored; the message names the field."""
