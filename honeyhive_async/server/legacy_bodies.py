@@ -40,6 +40,7 @@ __all__ = [
     "update_request",
 ]
 
+
 class BodyError(ValueError):
     """A legacy body that cannot be stored; the message names the field."""
 

@@ -25,7 +25,15 @@ from ...models import (
     ExportDateRange,
     SessionProperties,
 )
-from .._http import STORE_KEY, ServerError, bounded, decode_body, json_response, page_number
+from .._http import (
+    STORE_KEY,
+    ServerError,
+    bounded,
+    decode_body,
+    json_response,
+    page_number,
+    path_id,
+)
 from .._query import invalid
 from ..filters import FilterError, project_fields
 from ..legacy_bodies import (
@@ -132,7 +140,7 @@ async def start_session_legacy(request: web.Request) -> web.Response:
 
 async def add_session_traces(request: web.Request) -> web.Response:
     """``POST /session/{session_id}/traces``: exactly one of ``logs`` or ``events``."""
-    session_id = request.match_info["session_id"]
+    session_id = path_id(request, "session_id")
     body = await decode_body(request, _traces_decoder)
     if (body.logs is None) == (body.events is None):
         both = "both were given" if body.logs is not None else "neither was given"
