@@ -23,6 +23,7 @@ import pytest
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.cli import build_parser
 from honeyhive_async.server import LocalServer
+from tools.client_venvs import CLIENTS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 KINDS = {
@@ -201,6 +202,9 @@ def _check_command(argv: list[str]) -> None:
         build_parser().parse_args(args)  # SystemExit on an unknown command, flag or value
     elif program == ".venv/bin/python" and args[:2] == ["-m", "pytest"]:
         pass
+    elif program == ".venv/bin/python" and args[:2] == ["-m", "tools.client_venvs"]:
+        unknown = [version for version in args[2:] if version not in CLIENTS]
+        assert not unknown, f"no client venv for {unknown}"
     elif program == ".venv/bin/python":
         (script,) = args
         assert f"Save this as `{script}`" in README.read_text(encoding="utf-8"), script
@@ -242,6 +246,7 @@ def test_bash_block_names_commands_that_exist(block: Block) -> None:
         ".venv/bin/honeyhive-async serve --api-key ''",
         ".venv/bin/pip install -e '.[no-such-extra]'",
         ".venv/bin/python unsaved.py",
+        ".venv/bin/python -m tools.client_venvs 0.0.1",
     ],
 )
 def test_the_bash_check_rejects_what_would_not_run(line: str) -> None:

@@ -37,14 +37,25 @@ SPECS: Mapping[str, Path] = {
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
 REASONS: Mapping[str, str] = {
-    # Legacy routes the client reaches through their v1 successor.
-    "startSessionLegacy": "legacy; the client starts sessions with POST /v1/sessions",
-    "addSessionTracesLegacy": "legacy; the tracer sends events with POST /v1/events/batch",
-    "createEventLegacy": "legacy; the client uses POST /v1/events",
-    "updateEventLegacy": "legacy; the client uses PUT /v1/events/{event_id}",
-    "createModelEventLegacy": "legacy; the client uses POST /v1/events",
-    "createEventBatchLegacy": "legacy; the client uses POST /v1/events/batch",
-    "createModelEventBatchLegacy": "legacy; the client uses POST /v1/events/batch",
+    # Legacy routes the client reaches through their v1 successor. The local server serves them
+    # for the official SDKs (tests/clients/ runs honeyhive 0.2.57 and 1.7.0 against it).
+    "startSessionLegacy": "legacy, served for the official SDKs; the client uses POST /v1/sessions",
+    "addSessionTracesLegacy": (
+        "legacy, served for the official SDKs; the tracer sends events with POST /v1/events/batch"
+    ),
+    "createEventLegacy": "legacy, served for the official SDKs; the client uses POST /v1/events",
+    "updateEventLegacy": (
+        "legacy, served for the official SDKs; the client uses PUT /v1/events/{event_id}"
+    ),
+    "createModelEventLegacy": (
+        "legacy, served for the official SDKs; the client uses POST /v1/events"
+    ),
+    "createEventBatchLegacy": (
+        "legacy, served for the official SDKs; the client uses POST /v1/events/batch"
+    ),
+    "createModelEventBatchLegacy": (
+        "legacy, served for the official SDKs; the client uses POST /v1/events/batch"
+    ),
     "updateMetricLegacy": "legacy; the client uses PUT /v1/metrics/{metric_id}",
     "deleteMetricLegacy": "legacy; the client uses DELETE /v1/metrics/{metric_id}",
     "runMetricLegacy": "legacy; the client uses POST /v1/metrics/run",

@@ -64,6 +64,8 @@ def event_request(
     t0 = record.perf_start
     start = (t0 + wall_offset) * 1e3
     duration = (record.perf_end - t0) * 1e3
+    # Times go out as whole Unix ms (truncated; `duration` keeps its fraction): HoneyHive
+    # stores int64 ms and honeyhive==0.2.57 refuses an `end_time` with a fraction.
     session = record.session
     session_id = session.event_id
     parent = record.parent
@@ -78,8 +80,8 @@ def event_request(
         event_name=record.event_name,
         source=session.source,
         outputs=raw_outputs,
-        start_time=start,
-        end_time=start + duration,
+        start_time=int(start),
+        end_time=int(start + duration),
         duration=duration,
     )
     extra = record.extra
@@ -130,7 +132,7 @@ def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, An
         "session_id": session.event_id,
         "session_name": repair_value(session.session_name),
         "source": repair_value(session.source),
-        "start_time": session.start_time,
+        "start_time": int(session.start_time),  # whole ms, as `event_request` sends
         "inputs": _raw(sanitizer, "inputs", session.inputs),
         "config": _raw(sanitizer, "config", session.config),
         "metadata": _raw(sanitizer, "metadata", session.metadata),
@@ -149,7 +151,7 @@ def session_update_fields(session: Session, sanitizer: Sanitizer) -> dict[str, A
         "config": _raw(sanitizer, "config", session.config, UNSET),
         "user_properties": _raw(sanitizer, "user_properties", session.user_properties, UNSET),
         "children_ids": session.children_ids or UNSET,
-        "end_time": UNSET if session.end_time is None else session.end_time,
+        "end_time": UNSET if session.end_time is None else int(session.end_time),
         "duration": UNSET if session.duration is None else session.duration,
     }
 

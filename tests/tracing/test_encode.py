@@ -64,12 +64,33 @@ def test_a_plain_span_becomes_an_event_of_its_session() -> None:
     assert (request.event_type, request.event_name) == ("model", "ask")
     assert _json(request.inputs) == {"question": "why?", "temperature": 0.5}
     assert _json(request.outputs) == {"result": "because"}
-    assert request.start_time == pytest.approx(1_100_000.0)
+    assert (request.start_time, request.end_time) == (1_100_000, 1_100_250)
+    assert (type(request.start_time), type(request.end_time)) == (int, int)
     assert request.duration == pytest.approx(250.0)
-    assert request.end_time == pytest.approx(1_100_250.0)
     assert request.children_ids is None
     assert request.error is UNSET
     assert size == EVENT_OVERHEAD + _bytes(request.inputs, request.outputs)
+
+
+@pytest.mark.parametrize(
+    ("perf_start", "perf_end", "start_time", "end_time", "duration"),
+    [
+        (100.0, 100.25, 1_100_000, 1_100_250, 250.0),
+        (100.0004, 100.0011, 1_100_000, 1_100_001, 0.7),  # both inside one ms: a fraction
+        (100.0009, 100.0021, 1_100_000, 1_100_002, 1.2),  # truncated, never rounded up
+        (100.5, 100.5, 1_100_500, 1_100_500, 0.0),
+    ],
+)
+def test_times_go_out_as_whole_ms_and_duration_keeps_its_fraction(
+    perf_start: float, perf_end: float, start_time: int, end_time: int, duration: float
+) -> None:
+    record = _record(perf_start=perf_start, perf_end=perf_end)
+    request, _ = event_request(record, Sanitizer(), wall_offset=1_000.0)
+    assert (request.start_time, request.end_time) == (start_time, end_time)
+    assert (type(request.start_time), type(request.end_time)) == (int, int)
+    assert request.duration == pytest.approx(duration, abs=1e-6)
+    body = msgspec.json.decode(msgspec.json.encode(request))
+    assert (body["start_time"], body["end_time"]) == (start_time, end_time)
 
 
 def test_encoding_reads_the_record_and_changes_nothing() -> None:
@@ -182,6 +203,7 @@ def test_a_session_start_carries_its_fields_once_sanitized() -> None:
     assert (fields["session_name"], fields["source"]) == ("caf\ufffd", "prod")
     # Read at each call (`wall_offset` reads two clocks): a preemption can shift it a little.
     assert fields["start_time"] == pytest.approx(session.start_time, abs=100.0)
+    assert type(fields["start_time"]) is int  # whole ms, as spans send theirs
     assert _json(fields["inputs"]) == {"cart": [1, 2]}
     assert _json(fields["metadata"]) == {"password": "[REDACTED]"}
     assert (fields["config"], fields["user_properties"]) == (None, None)
@@ -199,6 +221,7 @@ def test_a_session_update_sends_only_what_the_session_has() -> None:
     assert fields["metadata"] is UNSET
     assert fields["duration"] == session.duration
     assert fields["end_time"] == pytest.approx(session.end_time, abs=100.0)  # as start_time
+    assert type(fields["end_time"]) is int
 
 
 def test_a_request_with_a_lone_surrogate_is_repaired_in_place() -> None:

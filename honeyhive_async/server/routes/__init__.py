@@ -19,6 +19,7 @@ from . import (
     datasets,
     event_views,
     events,
+    legacy,
     metrics,
     projects,
     queues,
@@ -35,6 +36,7 @@ __all__ = [
     "datasets",
     "event_views",
     "events",
+    "legacy",
     "metrics",
     "projects",
     "queues",
@@ -46,6 +48,7 @@ ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     sessions.ROUTES,
     event_views.ROUTES,  # before events: `{event_id}` would match its fixed paths
     events.ROUTES,
+    legacy.ROUTES,  # the wrapped routes of the official SDKs (`/session/start`, `/events`, ...)
     datapoints.ROUTES,
     datasets.ROUTES,
     runs.ROUTES,

@@ -21,6 +21,7 @@ from ...models import (
 from .._http import STORE_KEY, bounded, json_response, page_number
 from .._query import int_param, invalid, json_value, timestamp_bound
 from ..filters import MISSING, FilterError, project_fields, resolve
+from ..legacy_bodies import integer_times
 from ..store import EventDict, EventQuery, Store
 from ..store.event_views import chart_of, schema_of
 
@@ -141,6 +142,7 @@ async def list_events(request: web.Request) -> web.Response:
         raise invalid(f"Invalid filter: {exc}") from None
     if projections:
         events = [project_fields(event, projections) for event in events]
+    events = [integer_times(event) for event in events]  # a legacy route: whole-ms times
     return json_response({"events": events, "totalEvents": total})
 
 

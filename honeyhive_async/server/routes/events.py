@@ -30,6 +30,7 @@ from .._http import (
     path_id,
 )
 from ..filters import FilterError, project_fields
+from ..legacy_bodies import integer_times
 from ..store import EventDict, EventQuery, Store
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "export_events",
     "get_event",
     "search_events",
+    "timestamp",
     "update_event",
 ]
 
@@ -56,14 +58,24 @@ class _BatchBody(CreateEventBatchRequest):
     session_properties: _OpenSessionProperties | None = None
 
 
+class _ExportBody(ExportEventsRequest):
+    """The legacy export: `project`, which HoneyHive's SDKs still send, is accepted and ignored.
+
+    Any other unknown field stays a 400, so a misspelt filter is not silently dropped.
+    """
+
+    project: str | None = None
+
+
 _create_event_decoder = msgspec.json.Decoder(CreateEventRequest)
 _update_event_decoder = msgspec.json.Decoder(_OpenUpdate)
 _batch_decoder = msgspec.json.Decoder(_BatchBody)
 _search_decoder = msgspec.json.Decoder(SearchEventsRequest)
-_export_decoder = msgspec.json.Decoder(ExportEventsRequest)
+_export_decoder = msgspec.json.Decoder(_ExportBody)
 
 
-def _timestamp(name: str, value: str) -> float:
+def timestamp(name: str, value: str) -> float:
+    """A `dateRange` bound as Unix ms, or a 400 naming it."""
     try:
         parsed = parse_timestamp_ms(value)
     except ValueError:
@@ -147,8 +159,8 @@ async def search_events(request: web.Request) -> web.Response:
     date_range = req.dateRange
     query = EventQuery(
         filters=req.filters or (),
-        start_ms=_timestamp("start_time", date_range.start_time) if date_range else None,
-        end_ms=_timestamp("end_time", date_range.end_time) if date_range else None,
+        start_ms=timestamp("start_time", date_range.start_time) if date_range else None,
+        end_ms=timestamp("end_time", date_range.end_time) if date_range else None,
         evaluation_id=req.evaluation_id,
         limit=bounded("limit", req.limit, DEFAULT_PAGE_LIMIT, SEARCH_MAX_LIMIT),
         page=page_number(req.page),
@@ -158,13 +170,16 @@ async def search_events(request: web.Request) -> web.Response:
 
 
 async def export_events(request: web.Request) -> web.Response:
-    """``POST /v1/events/export`` (legacy): ``{"events": [...], "count", "totalEvents"}``."""
+    """``POST /v1/events/export`` (legacy): ``{"events": [...], "count", "totalEvents"}``.
+
+    `project` is accepted and ignored (``honeyhive==1.7.0``'s ``events.export`` sends it).
+    """
     req = await decode_body(request, _export_decoder)
     date_range = req.dateRange
     query = EventQuery(
         filters=req.filters or (),
-        start_ms=_timestamp("$gte", date_range.gte) if date_range else None,
-        end_ms=_timestamp("$lte", date_range.lte) if date_range else None,
+        start_ms=timestamp("$gte", date_range.gte) if date_range else None,
+        end_ms=timestamp("$lte", date_range.lte) if date_range else None,
         evaluation_id=req.evaluation_id,
         limit=bounded("limit", req.limit, DEFAULT_PAGE_LIMIT, EXPORT_MAX_LIMIT),
         page=page_number(req.page),
@@ -172,6 +187,7 @@ async def export_events(request: web.Request) -> web.Response:
     events, total = _search(request.app[STORE_KEY], query)
     if req.projections:
         events = [project_fields(event, req.projections) for event in events]
+    events = [integer_times(event) for event in events]  # a legacy route: whole-ms times
     # The spec names the total `count`; clients (the official SDK too) read `totalEvents`.
     return json_response({"events": events, "count": total, "totalEvents": total})
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ...models import SessionEventBatchRequest, StartSessionRequest
 from .._http import STORE_KEY, ServerError, decode_body, json_response, path_id
+from ..legacy_bodies import integer_times
 from ..store import LOCAL_ORG_ID, LOCAL_PROJECT_ID, LOCAL_WORKSPACE_ID, EventDict
 
 __all__ = [
@@ -19,13 +20,15 @@ __all__ = [
     "get_session_event",
     "get_session_tree",
     "start_session",
+    "with_org",
 ]
 
 _start_session_decoder = msgspec.json.Decoder(StartSessionRequest)
 _session_events_decoder = msgspec.json.Decoder(SessionEventBatchRequest)
 
 
-def _with_org(event: EventDict) -> EventDict:
+def with_org(event: EventDict) -> EventDict:
+    """`event` with the ids a session start answers (`PostSessionStartResponse` requires them)."""
     return {
         **event,
         "org_id": LOCAL_ORG_ID,
@@ -35,18 +38,21 @@ def _with_org(event: EventDict) -> EventDict:
 
 
 async def get_session_event(request: web.Request) -> web.Response:
-    """``GET /session/{session_id}``: the session event, bare."""
+    """``GET /session/{session_id}``: the session event, bare, with whole-ms times.
+
+    ``honeyhive==0.2.57``'s ``session.get_session`` types `end_time` as an integer.
+    """
     session_id = path_id(request, "session_id")
     event = request.app[STORE_KEY].sessions.get(session_id)
     if event is None:
         raise ServerError(404, f"Session {session_id} not found", "NOT_FOUND")
-    return json_response(event)
+    return json_response(integer_times(event))
 
 
 async def start_session(request: web.Request) -> web.Response:
     """``POST /v1/sessions``: create the session event, or merge into an existing one."""
     req = await decode_body(request, _start_session_decoder)
-    return json_response(_with_org(request.app[STORE_KEY].sessions.start(req)))
+    return json_response(with_org(request.app[STORE_KEY].sessions.start(req)))
 
 
 async def get_session_tree(request: web.Request) -> web.Response:
@@ -55,7 +61,7 @@ async def get_session_tree(request: web.Request) -> web.Response:
     tree = request.app[STORE_KEY].sessions.tree(session_id)
     if tree is None:
         raise ServerError(404, f"Session {session_id} not found", "NOT_FOUND")
-    return json_response(_with_org(tree))
+    return json_response(with_org(tree))
 
 
 async def delete_session(request: web.Request) -> web.Response:
