@@ -20,6 +20,7 @@ from . import (
     event_views,
     events,
     metrics,
+    otlp,
     projects,
     queues,
     runs,
@@ -36,6 +37,7 @@ __all__ = [
     "event_views",
     "events",
     "metrics",
+    "otlp",
     "projects",
     "queues",
     "runs",
@@ -54,6 +56,7 @@ ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     projects.ROUTES,
     charts.ROUTES,
     queues.ROUTES,
+    otlp.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""
