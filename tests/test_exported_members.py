@@ -534,6 +534,21 @@ PUBLIC: dict[str, list[str]] = {
         "resolve",
         "validate_filter",
     ],
+    "honeyhive_async.server.otlp": [
+        "Decoded",
+        "OtlpError",
+        "ProtobufUnavailable",
+        "SpanData",
+        "SpanEventData",
+        "decode_json",
+        "decode_protobuf",
+        "encode_json_response",
+        "encode_protobuf_response",
+        "encode_status",
+        "event_id_of",
+        "map_span",
+        "trace_session_id",
+    ],
     "honeyhive_async.server.routes": [
         "ROUTE_TABLES",
         "admin",
@@ -544,10 +559,15 @@ PUBLIC: dict[str, list[str]] = {
         "event_views",
         "events",
         "metrics",
+        "otlp",
         "projects",
         "queues",
         "runs",
         "sessions",
+    ],
+    "honeyhive_async.server.routes.otlp": [
+        "ROUTES",
+        "export_traces",
     ],
     "honeyhive_async.server.routes.admin": [
         "ROUTES",
@@ -682,6 +702,8 @@ PUBLIC: dict[str, list[str]] = {
         "Queues",
         "Runs",
         "Sessions",
+        "SpanEvent",
+        "Spans",
         "Store",
         "project_fields",
     ],
@@ -736,6 +758,10 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.server.store.sessions": [
         "Sessions",
+    ],
+    "honeyhive_async.server.store.spans": [
+        "SpanEvent",
+        "Spans",
     ],
     "honeyhive_async.testing": [
         "honeyhive_server",

@@ -88,6 +88,7 @@ ROUTES = [
     ("GET", "/v1/queues/abc"),
     ("PUT", "/v1/queues/abc"),
     ("DELETE", "/v1/queues/abc"),
+    ("POST", "/opentelemetry/v1/traces"),
     ("POST", "/_faults"),
     ("GET", "/_faults"),
     ("DELETE", "/_faults"),

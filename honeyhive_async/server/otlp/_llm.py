@@ -81,6 +81,8 @@ def llm_parts(attributes: Mapping[str, Any], events: list[SpanEventData]) -> Llm
         _merge_value(parts.inputs, attributes["input.value"], attributes.get("input.mime_type"))
     if replies:
         parts.outputs.update(replies[0])
+        if isinstance(attributes.get("llm.finish_reason"), str):
+            parts.outputs.setdefault("finish_reason", attributes["llm.finish_reason"])
         if len(replies) > 1:
             parts.outputs["choices"] = replies
     elif "output.value" in attributes:
