@@ -757,6 +757,7 @@ PUBLIC: dict[str, list[str]] = {
         "iso_ms",
     ],
     "honeyhive_async.server.store.sessions": [
+        "MAX_TREE_DEPTH",
         "Sessions",
     ],
     "honeyhive_async.server.store.spans": [

@@ -17,6 +17,7 @@ from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
 from honeyhive_async.server.app import MAX_BODY_BYTES
 from honeyhive_async.server.otlp import event_id_of, trace_session_id
+from honeyhive_async.server.store.sessions import MAX_TREE_DEPTH
 
 PATH = "/opentelemetry/v1/traces"
 JSON = "application/json"
@@ -403,3 +404,32 @@ async def test_other_content_encodings_are_never_5xx(
     status, _, _ = await post(client, b"\x00\x01garbage", JSON, **{"Content-Encoding": encoding})
     assert status < 500
     assert server.store.count() == 0
+
+
+async def test_a_very_deep_trace_still_reads_back(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    chain = [
+        otlp_span(
+            f"{n:016x}",
+            f"s{n}",
+            f"{n - 1:016x}" if n > 1 else None,
+            start=n,
+            end=2000,
+            honeyhive__session_id=SESSION,
+        )
+        for n in range(1, 1500)
+    ]
+    status, _ = await post_json(client, request_of(*chain))
+    assert status == 200
+    async with client.get(f"/v1/sessions/{SESSION}") as resp:
+        assert resp.status == 200
+        tree = await resp.json()
+    depth, node = 0, tree
+    names: list[str] = []
+    while node["children"]:
+        names.extend(child["event_name"] for child in node["children"])
+        node = node["children"][0]
+        depth += 1
+    assert depth == MAX_TREE_DEPTH  # below it, the rest of the branch hangs flat
+    assert sorted(names) == sorted(f"s{n}" for n in range(1, 1500))
