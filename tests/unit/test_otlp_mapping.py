@@ -450,3 +450,21 @@ def test_session_id_variants(key: str) -> None:
 def test_a_span_without_a_session_names_none() -> None:
     assert map_span(span()).session_id is None
     assert map_span(span(attributes={"honeyhive.session_id": "  "})).session_id is None
+
+
+def test_secret_looking_keys_are_redacted_wherever_they_land() -> None:
+    event = event_of(
+        attributes={
+            "http.request.header.authorization": ["Bearer abcdefgh12345678"],
+            "honeyhive_inputs.password": "hunter2hunter2",
+            "honeyhive_inputs.max_tokens": 5,
+            "llm.model_name": "m",
+            "llm.invocation_parameters": '{"api_key": "sk-abcdefgh12345678", "temperature": 1}',
+            "honeyhive_metadata.client.openaiApiKey": "sk-zzzzzzzz",
+        }
+    )
+    assert event["metadata"]["http"]["request"]["header"]["authorization"] == "[REDACTED]"
+    assert event["inputs"] == {"password": "[REDACTED]", "max_tokens": 5}
+    assert event["config"] == {"model": "m", "api_key": "[REDACTED]", "temperature": 1}
+    assert event["metadata"]["client"] == {"openaiApiKey": "[REDACTED]"}
+    assert "abcdefgh12345678" not in str(event)

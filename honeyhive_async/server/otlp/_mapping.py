@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...models import EVENT_TYPES
+from ...tracing._redact import DEFAULT_REDACT_KEYS, REDACTED, KeyRule
 from ..store.spans import SpanEvent
 from ._flat import decode_json_text, prefixed, unflatten
 from ._llm import LLM_PREFIXES, llm_parts
@@ -88,6 +89,7 @@ _OPENINFERENCE_TYPES = {
     "EVALUATOR": "tool",
     "PROMPT": "tool",
 }
+_SECRET_KEYS = KeyRule(DEFAULT_REDACT_KEYS)
 _OWNED = (
     *SESSION_KEYS,
     *_SOURCE_KEYS,
@@ -146,7 +148,7 @@ def map_span(span: SpanData) -> SpanEvent:
     }
     parent_span = span.parent_span_id
     return SpanEvent(
-        fields=event,
+        fields={name: _redacted(value) for name, value in event.items()},
         trace_id=span.trace_id,
         session_id=_first_text(attrs, SESSION_KEYS),
         parent_event_id=event_id_of(span.trace_id, parent_span) if parent_span else None,
@@ -154,6 +156,22 @@ def map_span(span: SpanData) -> SpanEvent:
         trace_session_id=trace_session_id(span.trace_id),
         session_name=_session_name(span),
     )
+
+
+def _redacted(value: Any) -> Any:
+    """`value` with what a secret-looking key holds (``authorization``, ``api_key``) replaced.
+
+    Auto-instrumentation records headers and client options; as the tracer does with what it
+    captures, the server keeps the key and never the secret.
+    """
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if _SECRET_KEYS.matches(key) else _redacted(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def _owned(key: str) -> bool:
