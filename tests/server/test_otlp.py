@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -433,3 +434,27 @@ async def test_a_very_deep_trace_still_reads_back(
         depth += 1
     assert depth == MAX_TREE_DEPTH  # below it, the rest of the branch hangs flat
     assert sorted(names) == sorted(f"s{n}" for n in range(1, 1500))
+
+
+def test_the_server_imports_no_opentelemetry_until_a_protobuf_body_arrives() -> None:
+    code = (
+        "import sys\n"
+        "from honeyhive_async.server import create_app\n"
+        "create_app(api_key='k')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'google'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
+
+
+async def test_x_source_header_is_the_source_of_spans_that_name_none(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    body = json.dumps(request_of(otlp_span(ROOT, "r"))).encode()
+    status, _, _ = await post(client, body, JSON, **{"X-Source": "staging"})
+    assert status == 200
+    event = server.store.events.get(event_id_of(TRACE, ROOT))
+    assert event is not None
+    assert event["source"] == "staging"

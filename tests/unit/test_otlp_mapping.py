@@ -468,3 +468,17 @@ def test_secret_looking_keys_are_redacted_wherever_they_land() -> None:
     assert event["config"] == {"model": "m", "api_key": "[REDACTED]", "temperature": 1}
     assert event["metadata"]["client"] == {"openaiApiKey": "[REDACTED]"}
     assert "abcdefgh12345678" not in str(event)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "source", "expected"),
+    [
+        ({"honeyhive.source": "dev"}, "prod", "dev"),
+        ({"traceloop.association.properties.source": "ci"}, None, "ci"),
+        ({}, "prod", "prod"),
+        ({}, "  ", None),
+        ({}, None, None),
+    ],
+)
+def test_source(attributes: dict[str, Any], source: str | None, expected: str | None) -> None:
+    assert map_span(span(attributes=attributes), source=source).fields["source"] == expected

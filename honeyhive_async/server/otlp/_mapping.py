@@ -109,8 +109,13 @@ def trace_session_id(trace_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"session-{trace_id}"))
 
 
-def map_span(span: SpanData) -> SpanEvent:
-    """Return the event a span stands for, with what the store needs to place it in a tree."""
+def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
+    """Return the event a span stands for, with what the store needs to place it in a tree.
+
+    Args:
+        span: The decoded span.
+        source: The source of a span that names none (honeyhive==1.7.0 sends ``X-Source``).
+    """
     attrs = span.attributes
     llm = llm_parts(attrs, span.events)
     fields: dict[str, dict[str, Any]] = {
@@ -132,7 +137,7 @@ def map_span(span: SpanData) -> SpanEvent:
         "event_id": event_id_of(span.trace_id, span.span_id),
         "event_type": _event_type(attrs, llm.is_model),
         "event_name": _text(attrs.get("honeyhive_event_name")) or span.name or "unknown",
-        "source": _first_text(attrs, _SOURCE_KEYS),
+        "source": _first_text(attrs, _SOURCE_KEYS) or _text(source),
         "project_id": None,
         "config": {**llm.config, **fields["config"]},
         "inputs": {**llm.inputs, **fields["inputs"]},

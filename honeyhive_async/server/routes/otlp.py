@@ -62,7 +62,10 @@ async def export_traces(request: web.Request) -> web.Response:
         message = f"Every span was rejected: {_rejections(decoded)}"
         return _error(protobuf, 400, _INVALID_ARGUMENT, message, "VALIDATION_ERROR")
     if decoded.spans:
-        request.app[STORE_KEY].spans.ingest([map_span(span) for span in decoded.spans])
+        source = request.headers.get("X-Source")  # honeyhive==1.7.0's exporter sends it
+        request.app[STORE_KEY].spans.ingest(
+            [map_span(span, source=source) for span in decoded.spans]
+        )
     rejected = len(decoded.rejected)
     message = _rejections(decoded) if rejected else ""
     if protobuf:
