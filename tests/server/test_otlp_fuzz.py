@@ -2,7 +2,8 @@
 
 Random JSON, and random OTLP-shaped JSON (each field either plausible or any JSON value), go
 to a real server over loopback; every answer is a 200, 400 or 413, and after a 4xx the store
-holds what it held before.
+holds what it held before. Then many more attribute shapes go straight through the mapping and
+the store: every batch stores and every session tree encodes.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from honeyhive_async.server import LocalServer
+from honeyhive_async.server.otlp import SpanData, SpanEventData, map_span
+from honeyhive_async.server.store import EventQuery, Store
 from tests.tracing.conftest import ThreadedServer
 
 PATH = "/opentelemetry/v1/traces"
@@ -56,6 +60,13 @@ keys = st.sampled_from(
         "honeyhive_inputs.a.0",
         "honeyhive_inputs.a.b",
         "honeyhive_outputs",
+        "honeyhive_outputs.0",
+        "honeyhive_outputs.1",
+        "honeyhive_config.0",
+        "gen_ai.prompt.0",
+        "gen_ai.completion.1.role",
+        "llm.output_messages.0",
+        "llm.tools.0.tool.json_schema",
         "honeyhive_metrics.x",
         "honeyhive_duration_ms",
         "honeyhive_event_type",
@@ -182,7 +193,7 @@ def _post(server: LocalServer, body: bytes, **headers: str) -> int:
 
 
 _SETTINGS = settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,  # a shared CI machine; speed is measured in benchmarks/, not here
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -208,3 +219,80 @@ def test_random_bytes_gzip_or_not_are_never_a_5xx(fuzz_server: LocalServer, raw:
     _post(fuzz_server, raw, **{"Content-Encoding": "gzip"})
     _post(fuzz_server, gzip.compress(raw), **{"Content-Encoding": "gzip"})
     _post(fuzz_server, raw, **{"Content-Type": "application/x-protobuf"})
+
+
+# -- the mapping and the store directly: many more attribute shapes per second ---------------
+
+_PREFIXES = [
+    "honeyhive_inputs",
+    "honeyhive_outputs",
+    "honeyhive_config",
+    "honeyhive_metadata",
+    "honeyhive_metrics",
+    "honeyhive_feedback",
+    "honeyhive_user_properties",
+    "gen_ai.prompt",
+    "gen_ai.completion",
+    "gen_ai.request",
+    "gen_ai.usage",
+    "llm.input_messages",
+    "llm.output_messages",
+    "llm.tools",
+    "llm.prompt_template",
+    "llm.token_count",
+    "http",
+    "",
+]
+_SEGMENTS = st.sampled_from(["0", "1", "2", "10", "message", "role", "content", "a", "", "tool"])
+attribute_keys = st.one_of(
+    keys,
+    st.tuples(st.sampled_from(_PREFIXES), st.lists(_SEGMENTS, max_size=5)).map(
+        lambda parts: ".".join([parts[0], *parts[1]]).strip(".")
+    ),
+)
+attribute_values = st.one_of(
+    json_values, texts, st.lists(st.text(max_size=5) | st.integers(), max_size=3)
+)
+span_events = st.lists(
+    st.builds(
+        SpanEventData,
+        name=st.sampled_from(
+            ["exception", "gen_ai.choice", "gen_ai.user.message", "gen_ai.content.prompt", "x"]
+        ),
+        time_ns=st.just(1),
+        attributes=st.dictionaries(attribute_keys, attribute_values, max_size=4),
+    ),
+    max_size=3,
+)
+span_data = st.builds(
+    SpanData,
+    trace_id=st.sampled_from(["1" * 32, "2" * 32]),
+    span_id=st.sampled_from([f"{n:016x}" for n in (1, 2, 3, 4)]),
+    parent_span_id=st.sampled_from([None, *[f"{n:016x}" for n in (1, 2, 3, 4)]]),
+    name=st.text(max_size=5),
+    kind=st.integers(-1, 7),
+    start_ns=st.integers(1, 10**18),
+    end_ns=st.just(10**18),
+    attributes=st.dictionaries(attribute_keys, attribute_values, max_size=8),
+    events=span_events,
+    status_code=st.integers(0, 3),
+    status_message=st.text(max_size=5),
+    resource=st.dictionaries(st.sampled_from(["service.name", "x"]), attribute_values),
+    scope=st.text(max_size=5),
+)
+
+
+@settings(_SETTINGS, max_examples=100)
+@given(batches=st.lists(st.lists(span_data, min_size=1, max_size=4), min_size=1, max_size=3))
+def test_any_spans_map_store_and_read_back(batches: list[list[SpanData]]) -> None:
+    store = Store()
+    try:
+        for batch in batches:
+            store.spans.ingest([map_span(span, source="fuzz") for span in batch])
+        session_ids = {event["session_id"] for event in store.events.matching(EventQuery())}
+        for session_id in session_ids:
+            tree = store.sessions.tree(session_id)
+            if tree is not None:
+                msgspec.json.encode(tree)
+    finally:
+        store.close()

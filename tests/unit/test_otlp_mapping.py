@@ -482,3 +482,13 @@ def test_secret_looking_keys_are_redacted_wherever_they_land() -> None:
 )
 def test_source(attributes: dict[str, Any], source: str | None, expected: str | None) -> None:
     assert map_span(span(attributes=attributes), source=source).fields["source"] == expected
+
+
+def test_a_namespace_flattened_from_a_list_is_kept_under_value() -> None:
+    event = event_of(attributes={"honeyhive_outputs.0": "a", "honeyhive_outputs.1": "b"})
+    assert event["outputs"] == {"value": ["a", "b"]}
+
+
+def test_other_attributes_flattened_from_a_list_land_under_metadata_value() -> None:
+    event = event_of(attributes={"0": "a", "1": "b"})
+    assert event["metadata"]["value"] == ["a", "b"]

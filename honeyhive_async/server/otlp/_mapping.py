@@ -118,14 +118,17 @@ def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
     """
     attrs = span.attributes
     llm = llm_parts(attrs, span.events)
-    fields: dict[str, dict[str, Any]] = {
-        name: unflatten(
-            (key, decode_json_text(value)) for key, value in prefixed(attrs, f"honeyhive_{name}")
+    fields = {
+        name: _object(
+            unflatten(
+                (key, decode_json_text(value))
+                for key, value in prefixed(attrs, f"honeyhive_{name}")
+            )
         )
         for name in _NAMESPACES
     }
     rest = {key: value for key, value in attrs.items() if not _owned(key)}
-    metadata = {**unflatten(rest.items()), **llm.metadata, **fields["metadata"]}
+    metadata = {**_object(unflatten(rest.items())), **llm.metadata, **fields["metadata"]}
     metadata["otel"] = _otel_identity(span)
     if attrs.get("honeyhive_error_type") is not None:
         metadata["error_type"] = attrs["honeyhive_error_type"]
@@ -161,6 +164,11 @@ def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
         trace_session_id=trace_session_id(span.trace_id),
         session_name=_session_name(span),
     )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """An event field is an object: a list (``honeyhive_outputs.0``, ...) goes under "value"."""
+    return value if isinstance(value, dict) else {"value": value}
 
 
 def _redacted(value: Any) -> Any:
