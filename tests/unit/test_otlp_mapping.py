@@ -147,6 +147,7 @@ def test_honeyhive_attributes_as_the_official_tracer_writes_them() -> None:
                 "honeyhive_duration_ms": 2.0,
                 "http.method": "GET",
                 "baggage.tenant": "acme",
+                "honeyhive_inputsish": 1,
             }
         )
     )
@@ -173,6 +174,7 @@ def test_honeyhive_attributes_as_the_official_tracer_writes_them() -> None:
         "retries": 0,
         "http": {"method": "GET"},
         "baggage": {"tenant": "acme"},
+        "honeyhive_inputsish": 1,  # not a namespace: kept, not lost
         "otel": {"trace_id": TRACE, "span_id": SPAN, "kind": "internal", "scope": "my.scope"},
     }
     assert "the-project" not in str(event)  # the project comes from the key
@@ -492,3 +494,20 @@ def test_a_namespace_flattened_from_a_list_is_kept_under_value() -> None:
 def test_other_attributes_flattened_from_a_list_land_under_metadata_value() -> None:
     event = event_of(attributes={"0": "a", "1": "b"})
     assert event["metadata"]["value"] == ["a", "b"]
+
+
+def test_convention_attributes_not_read_into_fields_stay_in_metadata() -> None:
+    event = event_of(
+        attributes={
+            "gen_ai.request.model": "m",
+            "gen_ai.usage.cache_read_input_tokens": 3,
+            "llm.token_count.prompt_details.cache_read": 3,
+            "gen_ai.openai.api_base": "http://127.0.0.1",
+        }
+    )
+    assert event["metadata"]["gen_ai"] == {
+        "usage": {"cache_read_input_tokens": 3},
+        "openai": {"api_base": "http://127.0.0.1"},
+    }
+    assert event["metadata"]["llm"] == {"token_count": {"prompt_details": {"cache_read": 3}}}
+    assert "request" not in event["metadata"]["gen_ai"]

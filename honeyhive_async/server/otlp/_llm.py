@@ -17,10 +17,7 @@ from typing import Any
 from ._flat import decode_json_text, prefixed, unflatten
 from ._spans import SpanEventData
 
-__all__ = ["LLM_PREFIXES", "LlmParts", "llm_parts"]
-
-LLM_PREFIXES = ("gen_ai.", "llm.", "input.", "output.", "openinference.")
-"""Attributes these conventions own: read here, never copied into metadata."""
+__all__ = ["LlmParts", "llm_parts", "read_here"]
 
 _MESSAGE_EVENTS = {
     "gen_ai.system.message": "system",
@@ -48,6 +45,49 @@ _TOKENS = {
         "gen_ai.usage.total_tokens",
     ),
 }
+
+
+_READ_PREFIXES = (
+    "gen_ai.prompt.",
+    "gen_ai.completion.",
+    "gen_ai.request.",
+    "llm.input_messages.",
+    "llm.output_messages.",
+    "llm.tools.",
+    "llm.prompt_template.",
+)
+_READ_KEYS = frozenset(
+    {
+        "gen_ai.provider.name",
+        "gen_ai.system",
+        "gen_ai.operation.name",
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.response.model",
+        "gen_ai.response.id",
+        "gen_ai.response.finish_reasons",
+        "llm.provider",
+        "llm.system",
+        "llm.model_name",
+        "llm.request.model_name",
+        "llm.invocation_parameters",
+        "llm.finish_reason",
+        "llm.cost.total",
+        "input.value",
+        "input.mime_type",
+        "output.value",
+        "output.mime_type",
+        "openinference.span.kind",
+        "metadata",
+        "user.id",
+        *(key for keys in _TOKENS.values() for key in keys),
+    }
+)
+
+
+def read_here(key: str) -> bool:
+    """Whether `llm_parts` reads this attribute into a field (so it is not copied to metadata)."""
+    return key in _READ_KEYS or key.startswith(_READ_PREFIXES)
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from ...models import EVENT_TYPES
 from ...tracing._redact import DEFAULT_REDACT_KEYS, REDACTED, KeyRule
 from ..store.spans import SpanEvent
 from ._flat import decode_json_text, prefixed, unflatten
-from ._llm import LLM_PREFIXES, llm_parts
+from ._llm import llm_parts, read_here
 from ._spans import SPAN_KIND_NAMES, STATUS_CODE_ERROR, SpanData
 
 __all__ = ["NAMESPACE", "event_id_of", "map_span", "trace_session_id"]
@@ -191,9 +191,11 @@ def _owned(key: str) -> bool:
     """Whether an attribute is read into a field (and so not copied into metadata)."""
     return (
         key in _OWNED
-        or key.startswith(LLM_PREFIXES)
-        or any(key.startswith(f"honeyhive_{name}") for name in _NAMESPACES)
-        or key in ("metadata", "user.id")
+        or read_here(key)
+        or any(
+            key == f"honeyhive_{name}" or key.startswith(f"honeyhive_{name}.")
+            for name in _NAMESPACES
+        )
     )
 
 
