@@ -511,3 +511,28 @@ def test_convention_attributes_not_read_into_fields_stay_in_metadata() -> None:
     }
     assert event["metadata"]["llm"] == {"token_count": {"prompt_details": {"cache_read": 3}}}
     assert "request" not in event["metadata"]["gen_ai"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("workflow", "chain"), ("agent", "chain"), ("task", "tool"), ("tool", "tool"), ("x", "tool")],
+)
+def test_openllmetry_span_kinds(kind: str, expected: str) -> None:
+    assert event_of(attributes={"traceloop.span.kind": kind})["event_type"] == expected
+
+
+def test_openllmetry_entities() -> None:
+    event = event_of(
+        name="answer.workflow",
+        attributes={
+            "traceloop.span.kind": "workflow",
+            "traceloop.entity.name": "answer",
+            "traceloop.entity.input": '{"args": ["q"], "kwargs": {"k": 1}}',
+            "traceloop.entity.output": '"a"',
+            "traceloop.association.properties.session_id": "s-1",
+        },
+    )
+    assert (event["event_type"], event["event_name"]) == ("chain", "answer")
+    assert event["inputs"] == {"args": ["q"], "kwargs": {"k": 1}}
+    assert event["outputs"] == {"value": '"a"'}
+    assert "traceloop" not in event["metadata"]

@@ -3,7 +3,8 @@
 HoneyHive's own attributes (as honeyhive==1.7.0's tracer writes them) come first: the
 ``honeyhive.*`` identity stamped on every span, ``honeyhive_event_type``/``_name``, and the
 flattened ``honeyhive_<field>.*`` namespaces, un-flattened back into objects. The GenAI and
-OpenInference conventions (`._llm`) fill in model calls. Every other attribute lands in
+OpenInference conventions (`._llm`) fill in model calls; OpenLLMetry's ``traceloop.*`` (what
+honeyhive 0.2.x traces with) gives span kinds, names, inputs and outputs. Every other attribute lands in
 `metadata`, un-flattened, next to the span's OpenTelemetry identity under ``metadata.otel``.
 
 Ids are deterministic, so a span sent twice (or its parent sent later) lands on the same
@@ -90,7 +91,16 @@ _OPENINFERENCE_TYPES = {
     "PROMPT": "tool",
 }
 _SECRET_KEYS = KeyRule(DEFAULT_REDACT_KEYS)
+# OpenLLMetry (traceloop), which honeyhive 0.2.x's tracer is built on.
+_TRACELOOP_TYPES = {"workflow": "chain", "agent": "chain", "task": "tool", "tool": "tool"}
+_TRACELOOP_KEYS = (
+    "traceloop.span.kind",
+    "traceloop.entity.name",
+    "traceloop.entity.input",
+    "traceloop.entity.output",
+)
 _OWNED = (
+    *_TRACELOOP_KEYS,
     *SESSION_KEYS,
     *_SOURCE_KEYS,
     *_PARENT_KEYS,
@@ -139,12 +149,14 @@ def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
     event = {
         "event_id": event_id_of(span.trace_id, span.span_id),
         "event_type": _event_type(attrs, llm.is_model),
-        "event_name": _text(attrs.get("honeyhive_event_name")) or span.name or "unknown",
+        "event_name": _first_text(attrs, ("honeyhive_event_name", "traceloop.entity.name"))
+        or span.name
+        or "unknown",
         "source": _first_text(attrs, _SOURCE_KEYS) or _text(source),
         "project_id": None,
         "config": {**llm.config, **fields["config"]},
-        "inputs": {**llm.inputs, **fields["inputs"]},
-        "outputs": {**llm.outputs, **fields["outputs"]},
+        "inputs": {**_entity(attrs, "input"), **llm.inputs, **fields["inputs"]},
+        "outputs": {**_entity(attrs, "output"), **llm.outputs, **fields["outputs"]},
         "error": _error(span),
         "start_time": start_ms,
         "end_time": end_ms,
@@ -211,7 +223,17 @@ def _event_type(attrs: Mapping[str, Any], is_model: bool) -> str:
     kind = _OPENINFERENCE_TYPES.get(str(attrs.get("openinference.span.kind", "")).upper())
     if kind:
         return kind
+    kind = _TRACELOOP_TYPES.get(str(attrs.get("traceloop.span.kind", "")).lower())
+    if kind:
+        return kind
     return "model" if is_model else "tool"
+
+
+def _entity(attrs: Mapping[str, Any], side: str) -> dict[str, Any]:
+    """OpenLLMetry's ``traceloop.entity.input``/``output`` (JSON text) as an event field."""
+    if f"traceloop.entity.{side}" not in attrs:
+        return {}
+    return _object(decode_json_text(attrs[f"traceloop.entity.{side}"]))
 
 
 def _error(span: SpanData) -> str | None:
