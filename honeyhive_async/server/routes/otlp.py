@@ -1,9 +1,10 @@
 """OTLP/HTTP trace ingest: ``POST /opentelemetry/v1/traces`` (OTLP/JSON and OTLP/protobuf).
 
 Answers as the OTLP spec says: 200 with an ``ExportTraceServiceResponse`` in the request's
-encoding (``partialSuccess`` when some spans were rejected), 400 with a ``google.rpc.Status``
-naming the problem when the body cannot be read or every span is bad, 415 for another content
-type or a protobuf body without the ``otlp`` extra. The whole body is decoded and checked
+encoding (``partialSuccess`` when some spans were rejected); 400 naming the problem when the
+body cannot be read or every span is bad, and 415 for another content type or a protobuf body
+without the ``otlp`` extra. Errors come in the request's encoding too: a ``google.rpc.Status``
+for protobuf, the server's JSON error shape (its ``message`` is the Status's) otherwise. The whole body is decoded and checked
 before anything is stored, and its events are stored in one transaction. gzip bodies are
 inflated by aiohttp, within the server's body limit (a larger result is a 413).
 """
