@@ -111,6 +111,20 @@ async def _check_tracing(out: str, server: LocalServer) -> None:
     assert tree.outputs == {"reply": "Sessions group events."}
 
 
+async def _check_otlp(out: str, server: LocalServer) -> None:
+    assert out.splitlines() == ["session support-bot", "  tool answer", "    model chat"]
+    posts = [r for r in server.requests if r.path == "/opentelemetry/v1/traces"]
+    assert [r.headers["Content-Type"] for r in posts] == ["application/x-protobuf"]
+    async with AsyncHoneyHive(server.api_key, base_url=server.url) as client:
+        tree = await client.session.get_tree("7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    (answer,) = tree.children
+    assert answer.inputs == {"question": "Where is it?"}
+    assert answer.outputs == {"reply": "It ships today."}
+    (chat,) = answer.children
+    assert chat.config == {"provider": "openai", "model": "gpt-4o-mini"}
+    assert chat.metrics == {"prompt_tokens": 9, "completion_tokens": 6, "total_tokens": 15}
+
+
 async def _no_check(out: str, server: LocalServer) -> None:
     pass
 
@@ -118,6 +132,7 @@ async def _no_check(out: str, server: LocalServer) -> None:
 _SCRIPT_CHECKS: dict[str, Callable[[str, LocalServer], Awaitable[None]]] = {
     "Quickstart: read a session": _check_quickstart,
     "Tracing": _check_tracing,
+    "Send OpenTelemetry spans to the local server": _check_otlp,
 }
 
 

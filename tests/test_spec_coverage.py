@@ -86,14 +86,16 @@ def test_every_served_route_is_a_spec_operation(operations: list[Operation]) -> 
     known = {op.key for op in operations}
     extra = {key for key in served_routes() if key not in known}
     # Routes the specs do not define, kept on purpose: the fault switch of the test server,
-    # GET /session/{id}, which the HoneyHive API answers though no spec lists it, and the old
-    # POST /events/export that honeyhive==0.2.57's `events.get_events` calls.
+    # GET /session/{id}, which the HoneyHive API answers though no spec lists it, the old
+    # POST /events/export that honeyhive==0.2.57's `events.get_events` calls, and the OTLP
+    # trace ingest both official tracers export to (the OTLP spec defines it, not HoneyHive's).
     assert extra == {
         ("GET", "/_faults"),
         ("POST", "/_faults"),
         ("DELETE", "/_faults"),
         ("GET", "/session/{}"),
         ("POST", "/events/export"),
+        ("POST", "/opentelemetry/v1/traces"),
     }
 
 

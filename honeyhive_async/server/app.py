@@ -79,6 +79,9 @@ async def _envelope(request: web.Request, handler: Handler) -> web.StreamRespons
         response = await handler(request)
     except ServerError as exc:
         response = error_response(exc.status, exc.message, exc.code)
+    except web.RequestPayloadError as exc:
+        # A body aiohttp cannot read: a Content-Encoding it cannot decode (broken gzip).
+        response = error_response(400, f"Request body cannot be read: {exc}", "INVALID_BODY")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

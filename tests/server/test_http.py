@@ -96,6 +96,7 @@ ROUTES = [
     ("GET", "/v1/queues/abc"),
     ("PUT", "/v1/queues/abc"),
     ("DELETE", "/v1/queues/abc"),
+    ("POST", "/opentelemetry/v1/traces"),
     ("POST", "/_faults"),
     ("GET", "/_faults"),
     ("DELETE", "/_faults"),
@@ -299,3 +300,12 @@ async def test_request_log_tells_connections_apart(
     assert again.peer == later.peer == first.peer
     assert other_request.peer not in (None, first.peer)
     assert [r.open_connections for r in server.requests] == [1, 1, 2, 1]
+
+
+async def test_a_body_that_cannot_be_decoded_is_400(client: aiohttp.ClientSession) -> None:
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    async with client.post("/v1/sessions", data=b"not gzip", headers=headers) as resp:
+        assert resp.status == 400
+        body = await resp.json()
+    assert body["errorCode"] == "INVALID_BODY"
+    assert "content-encoding" in body["message"].lower()

@@ -21,6 +21,7 @@ from . import (
     events,
     legacy,
     metrics,
+    otlp,
     projects,
     queues,
     runs,
@@ -38,6 +39,7 @@ __all__ = [
     "events",
     "legacy",
     "metrics",
+    "otlp",
     "projects",
     "queues",
     "runs",
@@ -57,6 +59,7 @@ ROUTE_TABLES: Sequence[Sequence[web.RouteDef]] = (
     projects.ROUTES,
     charts.ROUTES,
     queues.ROUTES,
+    otlp.ROUTES,
     admin.ROUTES,
 )
 """Every group's route table, in the order `create_app` installs them."""

@@ -26,6 +26,7 @@ from .projects import Projects
 from .queues import Queues
 from .runs import Runs
 from .sessions import Sessions
+from .spans import SpanEvent, Spans
 
 if TYPE_CHECKING:
     from ...models import (
@@ -57,6 +58,8 @@ __all__ = [
     "Queues",
     "Runs",
     "Sessions",
+    "SpanEvent",
+    "Spans",
     "Store",
     "project_fields",
 ]
@@ -72,6 +75,7 @@ class Store:
         db: The shared `Database`.
         events: Events: create, read, update, search.
         sessions: Sessions: start, tree, delete.
+        spans: OTLP spans stored as events, placed in sessions and trees.
         datapoints: Datapoints, and the links between datapoints and datasets.
         datasets: Datasets: named lists of datapoints.
         runs: Experiment runs: create, read, list, update, delete, their sessions.
@@ -89,6 +93,7 @@ class Store:
         events_table = EventTable(self.db)
         self.sessions = Sessions(events_table)
         self.events = Events(events_table, self.sessions)
+        self.spans = Spans(events_table)
         self.datapoints = Datapoints(self.db)
         self.datasets = Datasets(self.db, self.datapoints)
         self.runs = Runs(self.db, events_table)

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, start_time);
 CREATE INDEX IF NOT EXISTS events_by_start ON events (start_time);
+CREATE INDEX IF NOT EXISTS events_by_parent ON events (parent_id);
 """
 _UPSERT = """
 INSERT INTO events (event_id, session_id, parent_id, event_type, event_name, start_time, body)
@@ -137,6 +138,11 @@ class EventTable:
         rows = self._db.read(
             "SELECT body FROM events WHERE session_id = ? ORDER BY start_time, rowid", (session_id,)
         )
+        return [_decoder.decode(row[0]) for row in rows]
+
+    def children_of(self, event_id: str) -> list[EventDict]:
+        """Return every event whose `parent_id` is this id."""
+        rows = self._db.read("SELECT body FROM events WHERE parent_id = ?", (event_id,))
         return [_decoder.decode(row[0]) for row in rows]
 
     def delete(self, event_id: str) -> int:

@@ -9,7 +9,11 @@ from ..filters import as_number
 from ._db import EventDict, EventTable
 from ._records import build_event, duration, merge_into, new_id, now_ms
 
-__all__ = ["Sessions"]
+__all__ = ["MAX_TREE_DEPTH", "Sessions"]
+
+MAX_TREE_DEPTH = 200
+"""Events nested deeper than this hang flat off their ancestor at this depth: a reply nests
+two JSON levels per event, and JSON encoders stop near a thousand."""
 
 
 class Sessions:
@@ -72,7 +76,8 @@ class Sessions:
         """Return the session event with its events nested under `children`, or None.
 
         Children are ordered by `start_time`. An event whose parent is not in the session hangs
-        off the root, so nothing stored is hidden. The root's `metadata` gains `num_events`
+        off the root, so nothing stored is hidden; below `MAX_TREE_DEPTH` levels, descendants
+        hang flat off their ancestor at that depth. The root's `metadata` gains `num_events`
         (session event excluded), `num_model_events`, `has_feedback` and token/cost sums.
         """
         events = self.events(session_id)
@@ -94,17 +99,33 @@ class Sessions:
             by_parent.setdefault(parent, []).append(event)
         # Iterative and visited-guarded: a parent_id cycle must not recurse forever.
         seen = {session_id}
-        stack = [root]
+        stack = [(root, 0)]
         while stack:
-            node = stack.pop()
+            node, depth = stack.pop()
             for child in by_parent.get(node["event_id"], []):
                 if child["event_id"] not in seen:
                     seen.add(child["event_id"])
                     node["children"].append(child)
-                    stack.append(child)
+                    if depth + 1 < MAX_TREE_DEPTH:
+                        stack.append((child, depth + 1))
+                    else:
+                        _hang_descendants(node, child, by_parent, seen)
         others = [event for event in events if event is not root]
         root["metadata"] = {**(root.get("metadata") or {}), **_aggregates(root, others)}
         return root
+
+
+def _hang_descendants(
+    node: EventDict, child: EventDict, by_parent: dict[str, list[EventDict]], seen: set[str]
+) -> None:
+    """Hang every unseen descendant of `child` flat under `node`, next to `child`."""
+    pending = [child]
+    while pending:
+        for grandchild in by_parent.get(pending.pop()["event_id"], []):
+            if grandchild["event_id"] not in seen:
+                seen.add(grandchild["event_id"])
+                node["children"].append(grandchild)
+                pending.append(grandchild)
 
 
 def _aggregates(root: EventDict, events: list[EventDict]) -> dict[str, Any]:
