@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from .._pagination import PageIterator
 from .._resource import NoneType, path_id
 from .._scrub import scrub_decoded
 from ..errors import InternalServerError, PartialBatchError
@@ -255,38 +256,37 @@ class AsyncEvents(AsyncEventViews):
         )
         return await self._post("/v1/events/search", cast_to=EventsPage, body=body)
 
-    async def iter(
+    def iter(
         self,
         *,
         filters: Sequence[EventFilter | Mapping[str, Any]] | None = None,
         date_range: DateRangeArg | None = None,
         page_size: int = SEARCH_MAX_LIMIT,
         evaluation_id: str | None = None,
-    ) -> AsyncIterator[Event]:
-        """Yield every matching event, page after page.
+    ) -> PageIterator[EventsPage, Event]:
+        """Iterate over every matching event, fetching the next page while this one is read.
 
         An event seen on an earlier page is not yielded again: events arriving while the
-        pages are read shift later pages (the order is newest first).
+        pages are read shift later pages (the order is newest first). Use
+        ``async with client.events.iter(...) as events:`` to stop the page fetched ahead as
+        soon as the block is left (a ``break`` alone stops it too).
         """
         check_limit("page_size", page_size, SEARCH_MAX_LIMIT)
-        seen: set[str] = set()
-        page = 1
-        while True:
-            result = await self.search(
+
+        async def fetch(page: int) -> EventsPage:
+            return await self.search(
                 filters=filters,
                 date_range=date_range,
                 limit=page_size,
                 page=page,
                 evaluation_id=evaluation_id,
             )
-            for event in result.events:
-                if event.event_id not in seen:
-                    seen.add(event.event_id)
-                    yield event
+
+        def has_next(result: EventsPage, page: int) -> bool:
             total = result.total
-            if len(result.events) < page_size or (total is not None and page * page_size >= total):
-                return
-            page += 1
+            return len(result.events) == page_size and (total is None or page * page_size < total)
+
+        return PageIterator(fetch, lambda r: r.events, has_next, key=lambda e: e.event_id)
 
     async def export(
         self,

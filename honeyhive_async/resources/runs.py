@@ -12,6 +12,7 @@ from ..models import (
     COMPARE_EVENTS_MAX_LIMIT,
     RUNS_MAX_LIMIT,
     AggregateFunction,
+    ComparableEvent,
     CompareEventsPage,
     CreateRunRequest,
     CreateRunResponse,
@@ -330,6 +331,37 @@ class AsyncRuns(AsyncAPIResource):
             "page": page,
         }
         return await self._get(path, cast_to=CompareEventsPage, params=params)
+
+    def iter_compare_events(
+        self,
+        new_run_id: str,
+        old_run_id: str,
+        *,
+        event_name: str | None = None,
+        event_type: str | None = None,
+        filter: EventFilter | Mapping[str, Any] | None = None,
+        page_size: int = COMPARE_EVENTS_MAX_LIMIT,
+    ) -> PageIterator[CompareEventsPage, ComparableEvent]:
+        """Iterate over every pair `compare_events` pages through, one page fetched ahead."""
+        check_limit("page_size", page_size, COMPARE_EVENTS_MAX_LIMIT)
+        path_id("new_run_id", new_run_id)  # both fail here, before any I/O
+        path_id("old_run_id", old_run_id)
+
+        async def fetch(page: int) -> CompareEventsPage:
+            return await self.compare_events(
+                new_run_id,
+                old_run_id,
+                event_name=event_name,
+                event_type=event_type,
+                filter=filter,
+                limit=page_size,
+                page=page,
+            )
+
+        def has_next(result: CompareEventsPage, page: int) -> bool:
+            return more_after(page, page_size, result.totalEvents)
+
+        return PageIterator(fetch, lambda r: r.events, has_next)
 
     async def schema(
         self, run_id: str | None = None, *, date_range: RunsDateRange | None = None

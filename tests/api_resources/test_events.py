@@ -19,6 +19,7 @@ from honeyhive_async import (
     NotFoundError,
     PartialBatchError,
 )
+from honeyhive_async._pagination import PageIterator
 from honeyhive_async.server import LocalServer
 from tests.api_resources.helpers import at, by_session, five_events, iso, mock_sent
 from tests.conftest import MOCK_URL
@@ -432,6 +433,22 @@ class TestEventsRoundTrip:
         assert len(seen) == 5
         pages = [r.json() for r in sent(server, "POST", "/v1/events/search")]
         assert [(p["limit"], p["page"]) for p in pages] == [(2, 1), (2, 2), (2, 3)]
+
+    async def test_iter_fetches_ahead_and_leaving_the_block_stops_the_fetch(
+        self, server: LocalServer, client: AsyncHoneyHive
+    ) -> None:
+        sid = str(uuid.uuid4())
+        await five_events(client, sid)
+        events = client.events.iter(filters=by_session(sid), page_size=2)
+        assert isinstance(events, PageIterator)  # its prefetch is tested in test_pagination
+
+        async with events:
+            async for _ in events:
+                assert events._next is not None  # page 2 is on its way while page 1 is read
+                break
+        # Leaving the block cancelled and awaited the fetch ahead.
+        assert events._next is None
+        assert [e.event_id async for e in events] == []  # closed: nothing more comes
 
     async def test_export_allows_7500_a_page_and_projects_fields(
         self, server: LocalServer, client: AsyncHoneyHive

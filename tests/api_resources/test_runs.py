@@ -19,6 +19,7 @@ from honeyhive_async import (
     NotFoundError,
     UnprocessableEntityError,
 )
+from honeyhive_async._pagination import PageIterator
 from honeyhive_async.models import EventFilter, ExperimentRun, RunsPage
 from honeyhive_async.server import LocalServer
 from tests.api_resources.helpers import at, mock_sent
@@ -593,7 +594,9 @@ class TestRunResultsRoundTrip:
         )
         assert {d.metric_name: d.values for d in only.metrics.details}["accuracy"] == [0.2]
 
-    async def test_compare_matches_the_common_datapoints(self, client: AsyncHoneyHive) -> None:
+    async def test_compare_matches_the_common_datapoints(
+        self, server: LocalServer, client: AsyncHoneyHive
+    ) -> None:
         old = (await client.runs.create(name="old")).run_id
         new = (await client.runs.create(name="new")).run_id
         await _session(client, old, "d1", accuracy=0.5)
@@ -621,6 +624,14 @@ class TestRunResultsRoundTrip:
         second = await client.runs.compare_events(new, old, page=2, limit=1)
         assert [p.event_1["event_type"] for p in second.events] == ["model"]
         assert (await client.runs.compare_events(new, old, page=3, limit=1)).events == []
+
+        server.requests.clear()
+        pairs = client.runs.iter_compare_events(new, old, page_size=1)
+        assert isinstance(pairs, PageIterator)  # the next page is fetched while one is read
+        walked = [pair.event_1["event_type"] async for pair in pairs]
+        assert sorted(walked) == ["model", "session"]
+        asked = [parse_qs(r.query)["page"] for r in server.requests if r.path.endswith("/events")]
+        assert asked == [["1"], ["2"]]  # stops exactly at `totalEvents`, no empty third page
 
     async def test_metrics_and_schema(self, client: AsyncHoneyHive) -> None:
         run_id = (await client.runs.create(name="m", dataset_id="ds1")).run_id
