@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr for long transfers (quiet when stderr is not a terminal)."""
+"""A one-line progress bar on stderr for long jobs (quiet when stderr is not a terminal)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class Progress:
         stream: Where to draw; default stderr.
         enabled: Draw at all; default: only when `stream` is a terminal.
         clock: Monotonic seconds (tests pass their own).
+        unit: What one item is, shown after the count (``"events"``, ``"datapoints"``).
     """
 
     def __init__(
@@ -32,19 +33,23 @@ class Progress:
         stream: TextIO | None = None,
         enabled: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
+        unit: str = "events",
     ) -> None:
         self.label = label
         self.total = total
+        self.unit = unit
         self.done = 0
+        self.failed = 0
         self._stream = stream if stream is not None else sys.stderr
         self._enabled = self._stream.isatty() if enabled is None else enabled
         self._clock = clock
         self._started = clock()
         self._drawn_at = -_REDRAW_EVERY_S
 
-    def advance(self, count: int) -> None:
-        """Add `count` items done; redraw if the last draw is old enough."""
+    def advance(self, count: int, *, failed: int = 0) -> None:
+        """Add `count` items done (`failed` of them failed); redraw if the last draw is old enough."""
         self.done += count
+        self.failed += failed
         now = self._clock()
         if self._enabled and now - self._drawn_at >= _REDRAW_EVERY_S:
             self._drawn_at = now
@@ -64,12 +69,14 @@ class Progress:
         if self.total:
             filled = min(_BAR_WIDTH, _BAR_WIDTH * self.done // self.total)
             parts.append("[" + "#" * filled + "." * (_BAR_WIDTH - filled) + "]")
-            parts.append(f"{self.done:,}/{self.total:,} events")
+            parts.append(f"{self.done:,}/{self.total:,} {self.unit}")
         else:
-            parts.append(f"{self.done:,} events")
+            parts.append(f"{self.done:,} {self.unit}")
         parts.append(f"{rate:,.0f}/s")
         if self.total and rate > 0 and self.done < self.total:
             parts.append(f"ETA {(self.total - self.done) / rate:,.0f}s")
+        if self.failed:
+            parts.append(f"{self.failed:,} failed")
         return "  ".join(parts)
 
     def _draw(self, now: float, *, end: str) -> None:
