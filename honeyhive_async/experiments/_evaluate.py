@@ -185,6 +185,9 @@ async def evaluate(
                 source="evaluation",
                 session_name=handle.name,
                 max_queue_size=max(10_000, 20 * len(points)),
+                # Export while datapoints run, not in one burst at the end: the run's wall time
+                # includes sending its sessions (benchmarks/evaluate.py: the c=64 tail halves).
+                flush_interval=0.05,
                 flush_at_exit=False,
                 set_default=False,
             )
