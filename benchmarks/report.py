@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._out import num, table
+from .evaluate import HEADERS as EVALUATE_HEADERS
+from .evaluate import rows_and_metrics as evaluate_rows
 from .tracing import CHUNKS, FLOOR, HEADERS, OTEL, rows_for
 
 KINDS = ("short", "mixed", "long")
@@ -79,6 +81,15 @@ BARS: list[tuple[str, str, str, float, str]] = [
     ),
     ("7. events export vs raw aiohttp page loop", "transfer.export.vs_raw", ">=", 0.8, "x"),
     ("7. export/import round trip exact (1 = yes)", "transfer.round_trip.exact", ">=", 1.0, "x"),
+    ("8. evaluate c=16: wall / ideal", "evaluate.ours.c16.over_ideal", "<=", 1.2, "x"),
+    ("8. evaluate c=64: wall / ideal", "evaluate.ours.c64.over_ideal", "<=", 1.2, "x"),
+    (
+        "8. evaluate: honeyhive 1.7.0 at its defaults / ours at its concurrency (10)",
+        "evaluate.sdk_over_ours",
+        ">=",
+        5.0,
+        "x",
+    ),
 ]
 
 
@@ -216,6 +227,29 @@ def memory_table(runs: list[dict[str, Any]], metrics: dict[str, float]) -> list[
     return tables
 
 
+def evaluate_table(runs: list[dict[str, Any]], metrics: dict[str, float]) -> list[dict[str, Any]]:
+    """Case 8: every contender's rows side by side (each peer ran in its own process)."""
+    if not runs:
+        return []
+    rows, found = evaluate_rows([row for run in runs for row in run["rows"]])
+    metrics.update(found)
+    return [
+        table(
+            "Experiments: evaluate() over N datapoints (fake LLM awaits 50 ms, two traced "
+            "children, a sync and an async evaluator), whole call from run creation to summary",
+            EVALUATE_HEADERS,
+            rows,
+            "Ideal = N x 50 ms / concurrency: the time the function's awaits alone take. Events "
+            "made a datapoint: ours 6 (session, function, two children, two evaluators), langsmith "
+            "5 (no session), honeyhive 1.7.0 4 (scores go on the function's span). honeyhive 1.7.0 "
+            "runs at its defaults (10 worker threads, a tracer and an event loop per datapoint); "
+            "the local server has no /session/start or OTLP ingest yet, so its session starts and "
+            "span exports fail there (logged, not fatal) and the events it stored are counted. "
+            "langsmith's default max_concurrency (0) runs one datapoint at a time: it runs at 16 here.",
+        )
+    ]
+
+
 def render(
     results: list[dict[str, Any]], info: dict[str, Any], command: str, *, quick: bool
 ) -> tuple[str, list[str]]:
@@ -226,6 +260,7 @@ def render(
         tables += r.get("tables", [])
     tables += tracing_tables([r["tracing"] for r in results if "tracing" in r], metrics)
     tables += memory_table([r["memory"] for r in results if "memory" in r], metrics)
+    tables += evaluate_table([r["evaluate"] for r in results if "evaluate" in r], metrics)
 
     bar_rows, failed = [], []
     for label, key, op, threshold, unit in BARS:
@@ -266,7 +301,9 @@ def render(
         "Medians of several interleaved rounds (contenders run round-robin within a round); spread is min-max. "
         "Ratios compare contenders measured in the same process of the same run.",
         "",
-        _md_table(table("Bars (issue 4)", ["bar", "measured", "target", "result"], bar_rows)),
+        _md_table(
+            table("Bars (issues 4 and 12)", ["bar", "measured", "target", "result"], bar_rows)
+        ),
     ]
     out += [_md_table(t) for t in tables]
     return "\n".join(out), failed

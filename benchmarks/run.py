@@ -44,6 +44,7 @@ JOBS: list[tuple[str, list[str]]] = [
     ],
     *[("memory", ["--peer", p, "--part", "rss"]) for p in ("ours", "otel", *PEERS)],
     ("memory", ["--peer", "ours", "--part", "bound"]),
+    *[("evaluate", ["--peer", p]) for p in ("ours", "honeyhive", "langsmith")],
 ]
 
 PACKAGES = (

@@ -4,8 +4,9 @@
   ``GET /v1/events/{id}`` (``{"event": ...}``), ``POST /v1/events/search`` and
   ``POST /v1/events/export`` (a pre-built page of the corpus named on the command line).
 * ``sink``: answers the tracer's routes at once (``POST /v1/events/batch``,
-  ``POST /v1/sessions``, ``PUT /v1/events/*``), honeyhive 1.7.0's ``POST /session/start``, and
-  200 ``{}`` to anything else, so every peer's exporter succeeds on loopback.
+  ``POST /v1/sessions``, ``PUT /v1/events/*``), honeyhive 1.7.0's ``POST /session/start``,
+  langsmith's experiments (``/sessions``) and runs (counted: ``GET /_sink/runs``), and 200
+  ``{}`` to anything else, so every peer's exporter succeeds on loopback.
 * ``pages``: ``POST /v1/events/search`` answers every page with the same 1,000 corpus events
   and ``count`` N, so an export of N events runs at the client's pace, not SQLite's.
 * ``local``: `honeyhive_async.server.LocalServer` (SQLite in memory), the real local server.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,6 +31,8 @@ from aiohttp.typedefs import Handler
 
 from . import corpus
 
+_RUN_PART = re.compile(rb'name="post\.[0-9a-f-]+"')
+"""A multipart part that carries one new langsmith run (its fields come as `post.<id>.<field>`)."""
 BATCH_OK = b'{"event_ids":[],"success":true}'
 SESSION_OK = (
     b'{"event_id":"0b6f3a52-1c1e-4d7a-9a51-6d3f2a1b0c9e","session_id":"0b6f3a52-1c1e-4d7a-9a51-6d3f2a1b0c9e",'
@@ -86,10 +90,42 @@ def sink_app() -> web.Application:
 
         return handler
 
+    # langsmith: runs created (multipart parts named "post.<id>", or a batch's "post" list),
+    # read back at GET /_sink/runs; its experiments (projects) answered as `TracerSession`s.
+    runs = {"posted": 0}
+
+    async def multipart(request: web.Request) -> web.Response:
+        runs["posted"] += len(_RUN_PART.findall(await request.read()))
+        return _json(b"{}")
+
+    async def batch(request: web.Request) -> web.Response:
+        import msgspec
+
+        body = msgspec.json.decode(await request.read())
+        runs["posted"] += len(body.get("post") or []) if isinstance(body, dict) else 0
+        return _json(b"{}")
+
+    async def project(request: web.Request) -> web.Response:
+        await request.read()
+        project_id = request.match_info.get("id", "00000000-0000-4000-8000-000000000001")
+        return _json(
+            b'{"id":"%s","tenant_id":"00000000-0000-4000-8000-000000000000",'
+            b'"reference_dataset_id":null,"name":"bench","start_time":"2026-01-01T00:00:00Z"}'
+            % project_id.encode()
+        )
+
+    async def posted(_: web.Request) -> web.Response:
+        return _json(b'{"posted":%d}' % runs["posted"])
+
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/v1/events/batch", answer(BATCH_OK))
     app.router.add_post("/v1/sessions", answer(SESSION_OK))
     app.router.add_post("/session/start", answer(SESSION_OK))  # honeyhive 1.7.0's session start
+    app.router.add_post("/runs/multipart", multipart)
+    app.router.add_post("/runs/batch", batch)
+    app.router.add_post("/sessions", project)
+    app.router.add_route("*", "/sessions/{id}", project)
+    app.router.add_get("/_sink/runs", posted)
     app.router.add_route("*", "/{tail:.*}", answer(b"{}"))
     return app
 

@@ -27,6 +27,7 @@ from .errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from .experiments import EvaluationResult, evaluate, evaluate_sync
 from .models import (
     CreateEventRequest,
     DateRange,
@@ -62,6 +63,7 @@ __all__ = [
     "ConflictError",
     "CreateEventRequest",
     "DateRange",
+    "EvaluationResult",
     "Event",
     "EventFilter",
     "EventType",
@@ -88,6 +90,8 @@ __all__ = [
     "enrich_session",
     "enrich_span",
     "errors",
+    "evaluate",
+    "evaluate_sync",
     "models",
     "trace",
     "trace_span",

@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr for long transfers (quiet when stderr is not a terminal)."""
+"""A one-line progress bar on stderr for long jobs (quiet when stderr is not a terminal)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Progress:
     Args:
         label: What is being done, e.g. ``"export"``.
         total: Items expected, when known (gives a bar and an ETA).
-        unit: What the items are, e.g. ``"datapoints"``.
+        unit: What one item is, shown after the count (``"events"``, ``"datapoints"``).
         stream: Where to draw; default stderr.
         enabled: Draw at all; default: only when `stream` is a terminal.
         clock: Monotonic seconds (tests pass their own).
@@ -40,15 +40,17 @@ class Progress:
         self.unit = unit
         self.done = 0
         self._skipped = 0
+        self.failed = 0
         self._stream = stream if stream is not None else sys.stderr
         self._enabled = self._stream.isatty() if enabled is None else enabled
         self._clock = clock
         self._started = clock()
         self._drawn_at = -_REDRAW_EVERY_S
 
-    def advance(self, count: int) -> None:
-        """Add `count` items done; redraw if the last draw is old enough."""
+    def advance(self, count: int, *, failed: int = 0) -> None:
+        """Add `count` items done (`failed` of them failed); redraw if the last draw is old enough."""
         self.done += count
+        self.failed += failed
         now = self._clock()
         if self._enabled and now - self._drawn_at >= _REDRAW_EVERY_S:
             self._drawn_at = now
@@ -79,6 +81,8 @@ class Progress:
         parts.append(f"{rate:,.0f}/s")
         if self.total and rate > 0 and self.done < self.total:
             parts.append(f"ETA {(self.total - self.done) / rate:,.0f}s")
+        if self.failed:
+            parts.append(f"{self.failed:,} failed")
         return "  ".join(parts)
 
     def _draw(self, now: float, *, end: str) -> None:

@@ -125,6 +125,19 @@ async def _check_otlp(out: str, server: LocalServer) -> None:
     assert chat.metrics == {"prompt_tokens": 9, "completion_tokens": 6, "total_tokens": 15}
 
 
+async def _check_experiments(out: str, server: LocalServer) -> None:
+    lines = out.splitlines()
+    assert lines[0] == "completed [True, True, False]"
+    assert lines[1] == "2 passed, 1 failed"
+    assert lines[2].split() == ["evaluator", "n", "mean", "min", "max", "pass", "rate"]
+    assert lines[3].split()[:2] == ["exact_match", "3"]
+    assert lines[-1] == "[('brevity', None), ('exact_match', 0.0)]"  # brevity: first run only
+    runs = [r for r in server.requests if (r.method, r.path) == ("POST", "/v1/runs")]
+    async with AsyncHoneyHive(server.api_key, base_url=server.url) as client:
+        first = (await client.runs.get(runs[0].json()["run_id"])).evaluation
+    assert (first.name, first.status, len(first.event_ids)) == ("lookup v1", "completed", 3)
+
+
 async def _no_check(out: str, server: LocalServer) -> None:
     pass
 
@@ -133,6 +146,7 @@ _SCRIPT_CHECKS: dict[str, Callable[[str, LocalServer], Awaitable[None]]] = {
     "Quickstart: read a session": _check_quickstart,
     "Tracing": _check_tracing,
     "Send OpenTelemetry spans to the local server": _check_otlp,
+    "Experiments": _check_experiments,
 }
 
 

@@ -107,20 +107,23 @@ def test_contributing_maps_every_module_and_only_modules_that_exist() -> None:
     text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
     mapped = {
         name if name.startswith("honeyhive_async/") else f"honeyhive_async/{name}"
-        for name in re.findall(r"`((?:honeyhive_async/|tracing/|server/)[\w/]+\.py)`", text)
+        for name in re.findall(
+            r"`((?:honeyhive_async/|tracing/|server/|experiments/)[\w/]+\.py)`", text
+        )
     }
     actual = {str(path.relative_to(PACKAGE.parent)) for path in _modules()}
     assert sorted(actual - mapped) == [], "modules missing from CONTRIBUTING.md's map"
     assert sorted(mapped - actual) == [], "CONTRIBUTING.md maps modules that do not exist"
 
 
-def test_tracing_modules_import_only_those_contributing_lists_before_them() -> None:
-    # CONTRIBUTING.md lists tracing's modules in dependency order and says so: hold it to that,
-    # so that an upward import (even one that makes no cycle yet) changes the map with it.
+@pytest.mark.parametrize("package", ["tracing", "experiments"])
+def test_modules_import_only_those_contributing_lists_before_them(package: str) -> None:
+    # CONTRIBUTING.md lists these packages' modules in dependency order and says so: hold it
+    # to that, so that an upward import (even one that makes no cycle yet) changes the map.
     text = (PACKAGE.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    order = re.findall(r"^- `tracing/(\w+)\.py`", text, re.M)
+    order = re.findall(rf"^- `{package}/(\w+)\.py`", text, re.M)
     order.remove("__init__")
-    graph = _graph("tracing")
+    graph = _graph(package)
     assert sorted(order) == sorted(graph)
     upward = {
         module: sorted(graph[module] & set(order[index + 1 :]))

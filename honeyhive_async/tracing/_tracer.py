@@ -211,12 +211,14 @@ class Tracer:
         metadata: dict[str, Any] | None = None,
         user_properties: dict[str, Any] | None = None,
         config: dict[str, Any] | None = None,
+        source: str | None = None,
     ) -> SessionScope:
         """Open a session for the traced calls inside it: ``async with`` or ``with``.
 
         The session id is generated here (pass `session_id` to choose it); the start is sent
         by the exporter, never awaited inline. Closing sends outputs, end time, duration and
-        `children_ids`. Usage::
+        `children_ids`. `source` overrides the tracer's for this session and its events
+        (experiments use ``"evaluation"``). Usage::
 
             async with tracer.session("checkout", inputs={"cart": cart}) as session:
                 await answer(question)
@@ -225,7 +227,7 @@ class Tracer:
         return SessionScope(
             self._exporter,
             name or self.session_name,
-            source=self.source,
+            source=self.source if source is None else source,
             session_id=session_id,
             inputs=inputs,
             metadata=metadata,

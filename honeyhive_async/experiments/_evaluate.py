@@ -1,0 +1,270 @@
+"""`evaluate`: a function over a dataset with evaluators, as one experiment run on HoneyHive."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._client import AsyncHoneyHive
+from .._progress import Progress
+from ..errors import HoneyHiveError
+from ..tracing import Tracer
+from ._call import Call, describe
+from ._dataset import Datapoint, from_rows, load_dataset
+from ._result import ClientOpener, DatapointResult, EvaluationResult, borrowed
+from ._run import RunHandle, close_run, open_run
+from ._runner import Runner
+from ._scoring import evaluator_name
+
+if TYPE_CHECKING:
+    from ..models import AggregateFunction, RunStatus, RunSummary, SpanType
+    from ..tracing import ExportReport
+
+__all__ = ["evaluate"]
+
+log = logging.getLogger("honeyhive_async.experiments")
+
+_EVALUATOR_METADATA = {"evaluator": True}
+
+
+def _check(dataset: object, dataset_id: object, concurrency: object, timeout: object) -> None:
+    if (dataset is None) == (dataset_id is None):
+        raise ValueError("pass exactly one of dataset=[...] or dataset_id=...")
+    if isinstance(dataset, (str, bytes, Mapping)):
+        raise TypeError("dataset must be a list of {'inputs': ..., 'ground_truth': ...} rows")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"timeout must be positive seconds or None, got {timeout!r}")
+
+
+def _names(evaluators: Sequence[Callable[..., Any]]) -> list[str]:
+    names = [evaluator_name(each) for each in evaluators]
+    doubled = sorted({name for name in names if names.count(name) > 1})
+    if doubled:
+        raise ValueError(f"two evaluators have the same name: {', '.join(doubled)}")
+    return names
+
+
+def _status(results: Sequence[DatapointResult]) -> RunStatus:
+    return "failed" if results and all(r.error is not None for r in results) else "completed"
+
+
+async def _settle(
+    client: AsyncHoneyHive,
+    tracer: Tracer,
+    *,
+    own_tracer: bool,
+    flush_timeout: float,
+    handle: RunHandle,
+    results: Sequence[DatapointResult],
+    status: RunStatus,
+) -> ExportReport:
+    """Send every session, then close the run with their ids (what is done so far)."""
+    if own_tracer:
+        report = await tracer.aclose(timeout=flush_timeout)
+    else:
+        report = await tracer.flush(timeout=flush_timeout)
+    session_ids = [r.session_id for r in results if r.session_id is not None]
+    await close_run(client, handle.run_id, status=status, session_ids=session_ids)
+    return report
+
+
+async def _summary(
+    client: AsyncHoneyHive, run_id: str, function: AggregateFunction | None
+) -> RunSummary | None:
+    try:
+        return await client.runs.summary(run_id, aggregate_function=function)
+    except HoneyHiveError as exc:
+        log.warning("honeyhive: could not read the summary of run %s: %s", run_id, describe(exc))
+        return None
+
+
+def _opener(client: AsyncHoneyHive | None) -> ClientOpener:
+    if client is None:
+        return AsyncHoneyHive  # a fresh client from the environment, closed after each use
+    given = client
+    return lambda: borrowed(given)
+
+
+async def evaluate(
+    function: Callable[..., Any],
+    *,
+    dataset: Sequence[Mapping[str, Any]] | None = None,
+    dataset_id: str | None = None,
+    evaluators: Sequence[Callable[..., Any]] = (),
+    name: str | None = None,
+    concurrency: int = 16,
+    client: AsyncHoneyHive | None = None,
+    tracer: Tracer | None = None,
+    run_id: str | None = None,
+    timeout: float | None = None,
+    passing_ranges: Mapping[str, Mapping[str, Any]] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    aggregate_function: AggregateFunction | None = None,
+    progress: bool | None = None,
+    flush_timeout: float = 30.0,
+) -> EvaluationResult:
+    """Run `function` over a dataset, score each output, and record it all as one experiment run.
+
+    Each datapoint is one session (source ``evaluation``; ``run_id``, ``dataset_id`` and
+    ``datapoint_id`` in its metadata): the function is its root ``chain`` and whatever it calls
+    with ``@trace`` nests under it; each evaluator is an event of its own, run as soon as its
+    datapoint is done; scores go to the session's metrics, the ground truth to its feedback.
+    At most `concurrency` datapoints run at a time; sync functions and evaluators run in a
+    thread pool of that size, with the session carried into the thread. A datapoint whose
+    function fails (or times out) is recorded with its error and counted; the others go on.
+
+    The run is created ``running`` and closed ``completed`` with every session id, or
+    ``failed`` when the function failed on every datapoint. Cancelled (``task.cancel()``,
+    Ctrl-C), the run is closed ``cancelled`` with the datapoints finished so far, and the
+    cancellation goes on. ``run_id=`` of an existing run resumes it: datapoints that already
+    have a session in it are skipped (their results are read back from their sessions).
+
+    Args:
+        function: ``function(inputs)``: sync or async, or a (async) generator whose chunks
+            are joined into the output.
+        dataset: In-memory rows ``{"inputs": {...}, "ground_truth": ...}`` (optional ``id``);
+            the dataset gets a stable ``EXT-`` id from its content, as honeyhive 1.7.0 gives.
+        dataset_id: A HoneyHive dataset instead (its datapoints are read from the server).
+        evaluators: ``evaluator(outputs, inputs, ground_truth)``, sync or async, returning a
+            number, bool, string or ``{"score": ..., "explanation": ...}``.
+        name: The run's name (and every session's); ``experiment-<run id>`` by default.
+        concurrency: Datapoints in flight at most.
+        client: The client to use; built from the environment (and closed) when omitted.
+        tracer: The tracer for the sessions; by default one of its own, closed at the end.
+        run_id: The run's id: an existing run is resumed, a new id names the new run.
+        timeout: Seconds the function (and each evaluator) may take on one datapoint.
+        passing_ranges: Per evaluator, ``{"min": ..., "max": ...}`` a passing score is in.
+        metadata: The run's metadata.
+        aggregate_function: How the summary aggregates (``average`` by default).
+        progress: Draw the progress bar and the end table on stderr; by default only when
+            stderr is a terminal.
+        flush_timeout: Seconds to wait for the sessions to be sent at the end.
+
+    Returns:
+        The run's id, every datapoint's result, and the server's summary.
+    """
+    _check(dataset, dataset_id, concurrency, timeout)
+    names = _names(evaluators)
+    opener = _opener(client)
+    async with contextlib.AsyncExitStack() as stack:
+        if client is None:
+            client = await stack.enter_async_context(AsyncHoneyHive())
+        points: list[Datapoint]
+        if dataset is not None:
+            resolved_id, points = from_rows(dataset)
+        else:
+            assert dataset_id is not None  # _check
+            resolved_id, points = dataset_id, await load_dataset(client, dataset_id)
+        function_name = str(getattr(function, "__name__", None) or type(function).__name__)
+        handle = await open_run(
+            client,
+            run_id=run_id,
+            name=name,
+            dataset_id=resolved_id,
+            datapoint_ids=[point.datapoint_id for point in points],
+            configuration={
+                "function": function_name,
+                "evaluators": names,
+                "concurrency": concurrency,
+                "timeout": timeout,
+            },
+            metadata=metadata,
+            passing_ranges=passing_ranges,
+        )
+        own_tracer = tracer is None
+        if tracer is None:
+            tracer = Tracer(
+                client,
+                source="evaluation",
+                session_name=handle.name,
+                max_queue_size=max(10_000, 20 * len(points)),
+                # Export while datapoints run, not in one burst at the end: the run's wall time
+                # includes sending its sessions (benchmarks/evaluate.py: the c=64 tail halves).
+                flush_interval=0.05,
+                flush_at_exit=False,
+                set_default=False,
+            )
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="honeyhive-evaluate"
+        )
+        # Not waited for: a sync call that timed out still holds its thread.
+        stack.callback(pool.shutdown, wait=False)
+
+        def bound(target: Callable[..., Any], event_type: SpanType, label: str) -> Call:
+            assert tracer is not None
+            meta = _EVALUATOR_METADATA if event_type == "tool" else None
+            return Call(
+                target,
+                tracer=tracer,
+                event_type=event_type,
+                name=label,
+                metadata=meta,
+                pool=pool,
+                timeout=timeout,
+            )
+
+        todo = [point for point in points if point.datapoint_id not in handle.previous]
+        shown = sys.stderr.isatty() if progress is None else progress
+        bar = Progress(f"evaluate {handle.name}", total=len(todo), unit="datapoints", enabled=shown)
+        runner = Runner(
+            tracer=tracer,
+            function=bound(function, "chain", function_name),
+            evaluators=[bound(e, "tool", n) for e, n in zip(evaluators, names, strict=True)],
+            run_id=handle.run_id,
+            dataset_id=resolved_id,
+            session_name=handle.name,
+            concurrency=concurrency,
+            on_done=lambda r: bar.advance(1, failed=int(r.error is not None)),
+        )
+
+        def ordered() -> list[DatapointResult]:
+            found = {**handle.previous, **runner.done}
+            return [found[p.datapoint_id] for p in points if p.datapoint_id in found]
+
+        async def finish(results: list[DatapointResult], status: RunStatus) -> ExportReport:
+            return await _settle(
+                client,
+                tracer,
+                own_tracer=own_tracer,
+                flush_timeout=flush_timeout,
+                handle=handle,
+                results=results,
+                status=status,
+            )
+
+        try:
+            await runner.run(todo)
+        except BaseException as exc:
+            bar.close()
+            stopped = isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt))
+            try:
+                await finish(ordered(), "cancelled" if stopped else "failed")
+            except Exception as settle_exc:  # the original failure is what the caller sees
+                log.warning("honeyhive: could not close run %s: %s", handle.run_id, settle_exc)
+            raise
+        bar.close()
+        results = ordered()
+        status = _status(results)
+        report = await finish(results, status)
+        result = EvaluationResult(
+            run_id=handle.run_id,
+            name=handle.name,
+            dataset_id=resolved_id,
+            status=status,
+            results=results,
+            summary=await _summary(client, handle.run_id, aggregate_function),
+            evaluators=names,
+            passing_ranges={k: dict(v) for k, v in (passing_ranges or {}).items()},
+            export=report,
+            _open_client=opener,
+        )
+        if shown:
+            sys.stderr.write(result.table() + "\n")
+        return result
