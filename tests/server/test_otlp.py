@@ -223,6 +223,25 @@ async def test_malformed_attribute_value_stores_nothing(
     assert server.store.count() == 0
 
 
+async def test_a_key_of_thousands_of_digits_is_stored_as_a_key(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    digits = "9" * 5000  # past int()'s 4300-digit limit: this was a 500
+    span = otlp_span(ROOT, "root", honeyhive__session_id=SESSION)
+    span["attributes"] += [
+        attr(f"honeyhive_inputs.{digits}", "a"),
+        attr(f"extra.{digits}", "b"),
+        attr("honeyhive_outputs.json", json.dumps({digits: "c"})),
+    ]
+    status, reply = await post_json(client, request_of(span))
+    assert (status, reply) == (200, {})
+    event = server.store.events.get(event_id_of(TRACE, ROOT))
+    assert event is not None
+    assert event["inputs"] == {digits: "a"}
+    assert event["metadata"]["extra"] == {digits: "b"}
+    assert event["outputs"] == {"json": {digits: "c"}}
+
+
 async def test_malformed_protobuf_is_400_with_a_status(
     server: LocalServer, client: aiohttp.ClientSession
 ) -> None:

@@ -62,6 +62,13 @@ def test_unflatten(pairs: list[tuple[str, Any]], expected: Any) -> None:
     assert unflatten(pairs) == expected
 
 
+def test_unflatten_keeps_a_key_of_thousands_of_digits_as_a_key() -> None:
+    # int() refuses over 4300 digits: such a key made the OTLP route answer 500.
+    digits = "9" * 5000
+    assert unflatten([(f"a.{digits}", 1), ("a.0", 2)]) == {"a": {digits: 1, "0": 2}}
+    assert unflatten([(digits, 1)]) == {digits: 1}
+
+
 def test_unflatten_bounds_key_depth() -> None:
     nested = unflatten([(".".join(["k"] * 100), 1)])
     keys = []
