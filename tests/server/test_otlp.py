@@ -378,6 +378,48 @@ async def test_a_child_without_a_session_joins_its_parents(
     ]
 
 
+async def test_children_sent_before_the_root_that_names_the_session_join_it(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    # Only the root names the session, and it ends last: a SimpleSpanProcessor (or a batch
+    # cut mid-trace) sends the children first. They were a session of their own, lost.
+    sid = {"honeyhive__session_id": SESSION}
+    grandchild = otlp_span(GRANDCHILD, "llm", CHILD, start=2, end=5, gen_ai__request__model="m")
+    child = otlp_span(CHILD, "child", ROOT, start=1, end=8, honeyhive_event_type="tool")
+    root = otlp_span(ROOT, "root", start=0, end=10, honeyhive_event_type="chain", **sid)
+    for part in ([grandchild], [child], [root]):
+        assert (await post_json(client, request_of(*part)))[0] == 200
+    assert await tree_rows(server, SESSION) == EXPECTED_TREE
+    assert server.store.sessions.get(trace_session_id(TRACE)) is None
+    assert server.store.count() == 4  # the session and three events, nothing left behind
+    session = server.store.sessions.get(SESSION)
+    assert session is not None
+    assert session["children_ids"] == [event_id_of(TRACE, ROOT)]
+    stored = server.store.events.get(event_id_of(TRACE, GRANDCHILD))
+    assert stored is not None
+    assert (stored["session_id"], stored["parent_id"]) == (SESSION, event_id_of(TRACE, CHILD))
+
+
+async def test_a_root_without_a_session_joins_the_one_a_later_span_names(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    root = otlp_span(ROOT, "root", start=0, end=10)
+    child = otlp_span(CHILD, "child", ROOT, start=1, end=12, honeyhive__session_id=SESSION)
+    for part in ([root], [child]):
+        assert (await post_json(client, request_of(*part)))[0] == 200
+    assert await tree_rows(server, SESSION) == [
+        (0, "session", "svc"),
+        (1, "tool", "root"),
+        (2, "tool", "child"),
+    ]
+    assert server.store.sessions.get(trace_session_id(TRACE)) is None
+    session = server.store.sessions.get(SESSION)
+    assert session is not None
+    start = T0 // 1_000_000
+    assert (session["start_time"], session["end_time"]) == (start, start + 12)
+    assert session["children_ids"] == [event_id_of(TRACE, ROOT)]
+
+
 async def test_spans_join_a_session_the_tracer_started(
     server: LocalServer, client: aiohttp.ClientSession
 ) -> None:

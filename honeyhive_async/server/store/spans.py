@@ -5,6 +5,11 @@ parent by the parent span's event id whether or not that event is stored yet, so
 comes out right once both are in; `children_ids` is derived both ways (a new event lists the
 children already stored, a stored parent gains the new ones). A session that does not exist
 yet is started as the tracer's are, with the earliest start and latest end of its spans.
+
+Spans that name no session wait in their trace's own session until a span of the trace names
+one: then they move into it, and the trace's own session is gone. An app that puts the
+session id on its root span only exports the children first (they end first), and they join
+the root's session all the same.
 """
 
 from __future__ import annotations
@@ -57,7 +62,8 @@ class Spans:
             events[span.fields["event_id"]] = self._place(span, session_id)
         touched = self._link_children(events)
         touched.update(self._open_sessions(spans, sessions, events))
-        self._table.put([*events.values(), *touched.values()])
+        emptied = self._adopt_waiting(spans, sessions, events, touched)
+        self._table.put([*events.values(), *touched.values()], removed=emptied)
         return [events[span.fields["event_id"]] for span in spans]
 
     def _sessions_of(self, spans: Sequence[SpanEvent]) -> list[str]:
@@ -69,9 +75,12 @@ class Spans:
                 named_by_trace.setdefault(span.trace_id, span.session_id)
         out: list[str] = []
         for span in spans:
+            ancestor = self._ancestor_session(span, by_event)
+            if ancestor == span.trace_session_id:
+                ancestor = None  # waiting in the trace's own session: a named one wins
             out.append(
                 span.session_id
-                or self._ancestor_session(span, by_event)
+                or ancestor
                 or named_by_trace.get(span.trace_id)
                 or span.trace_session_id
             )
@@ -171,6 +180,44 @@ class Spans:
             out[session_id] = session
         return out
 
+    def _adopt_waiting(
+        self,
+        spans: Sequence[SpanEvent],
+        sessions: list[str],
+        events: dict[str, EventDict],
+        touched: dict[str, EventDict],
+    ) -> list[str]:
+        """Move what waits in a trace's own session into the session the trace now names.
+
+        The moved events join `touched`; returns the ids of the emptied trace sessions.
+        """
+        named: dict[str, str] = {}
+        for span, session_id in zip(spans, sessions, strict=True):
+            if session_id != span.trace_session_id:
+                named.setdefault(span.trace_session_id, session_id)
+        emptied: list[str] = []
+        for waiting_id, session_id in named.items():
+            waiting = self._table.of_session(waiting_id)
+            session = touched.get(session_id)
+            if not waiting or session is None:
+                continue  # nothing waits, or the named id is an ordinary event's
+            for stored in waiting:
+                event_id = stored["event_id"]
+                if event_id == waiting_id:
+                    continue
+                event = events.get(event_id) or touched.get(event_id) or stored
+                event["session_id"] = session_id
+                if event.get("parent_id") == waiting_id:
+                    event["parent_id"] = session_id
+                    _add_child(session, event_id)
+                start, end = event.get("start_time"), event.get("end_time")
+                if isinstance(start, (int, float)) and isinstance(end, (int, float)):
+                    _stretch(session, start, end)
+                if event_id not in events:
+                    touched[event_id] = event
+            emptied.append(waiting_id)
+        return emptied
+
 
 def _add_child(parent: EventDict, child_id: str) -> None:
     children = parent.setdefault("children_ids", [])
@@ -178,7 +225,7 @@ def _add_child(parent: EventDict, child_id: str) -> None:
         children.append(child_id)
 
 
-def _stretch(session: EventDict, start: int, end: int) -> None:
+def _stretch(session: EventDict, start: float, end: float) -> None:
     """Widen a session's times to cover spans that started earlier or ended later."""
     first = session.get("start_time")
     last = session.get("end_time")
