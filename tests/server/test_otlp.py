@@ -420,6 +420,49 @@ async def test_a_root_without_a_session_joins_the_one_a_later_span_names(
     assert session["children_ids"] == [event_id_of(TRACE, ROOT)]
 
 
+async def test_a_span_that_asks_for_its_event_id_gets_it_and_keeps_its_children(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    # honeyhive==1.7.0's @trace(event_id=...) and enrich_span(update_event_id=...) write
+    # honeyhive_event_id: the app updates that event later (PUT /events), so it must exist.
+    wanted = "5d0c1c8e-7a53-4f0e-9a6a-1b2c3d4e5f60"
+    root, child, grandchild = family()
+    child["attributes"].append(attr("honeyhive_event_id", wanted))
+    for part in ([grandchild], [child], [root]):  # the grandchild before, the root after
+        assert (await post_json(client, request_of(*part)))[0] == 200
+    assert await tree_rows(server, SESSION) == EXPECTED_TREE
+    assert server.store.events.get(event_id_of(TRACE, CHILD)) is None
+    stored = server.store.events.get(wanted)
+    assert stored is not None
+    assert stored["event_name"] == "child"
+    assert stored["parent_id"] == event_id_of(TRACE, ROOT)
+    assert stored["children_ids"] == [event_id_of(TRACE, GRANDCHILD)]
+    root_event = server.store.events.get(event_id_of(TRACE, ROOT))
+    assert root_event is not None
+    assert root_event["children_ids"] == [wanted]
+    grandchild_event = server.store.events.get(event_id_of(TRACE, GRANDCHILD))
+    assert grandchild_event is not None
+    assert grandchild_event["parent_id"] == wanted
+    update = {"event_id": wanted, "feedback": {"rating": 5}}
+    async with client.put("/events", json=update) as reply:
+        assert reply.status == 200
+    assert server.store.events.get(wanted)["feedback"] == {"rating": 5}  # type: ignore[index]
+    # A later child of it finds it by its span id too.
+    late = otlp_span(
+        "4000000000000004", "late", CHILD, start=6, end=7, honeyhive__session_id=SESSION
+    )
+    assert (await post_json(client, request_of(late)))[0] == 200
+    assert server.store.events.get(event_id_of(TRACE, "4000000000000004"))["parent_id"] == wanted  # type: ignore[index]
+
+
+async def test_a_span_cannot_take_its_sessions_id(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    root = otlp_span(ROOT, "root", honeyhive__session_id=SESSION, honeyhive_event_id=SESSION)
+    assert (await post_json(client, request_of(root)))[0] == 200
+    assert await tree_rows(server, SESSION) == [(0, "session", "svc"), (1, "tool", "root")]
+
+
 async def test_spans_join_a_session_the_tracer_started(
     server: LocalServer, client: aiohttp.ClientSession
 ) -> None:

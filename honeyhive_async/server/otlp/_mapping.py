@@ -8,8 +8,9 @@ honeyhive 0.2.x traces with) gives span kinds, names, inputs and outputs. Every 
 `metadata`, un-flattened, next to the span's OpenTelemetry identity under ``metadata.otel``.
 
 Ids are deterministic, so a span sent twice (or its parent sent later) lands on the same
-event: the event id is a UUIDv5 of the trace and span ids, and a trace whose spans name no
-session gets the session whose id is the UUIDv5 of the trace id.
+event: the event id is a UUIDv5 of the trace and span ids, unless the span asks for one
+(``honeyhive_event_id``), and a trace whose spans name no session gets the session whose id is
+the UUIDv5 of the trace id.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ _SOURCE_KEYS = ("honeyhive.source", "honeyhive_source", "traceloop.association.p
 _PARENT_KEYS = ("honeyhive.parent_id", "traceloop.association.properties.parent_id")
 _SESSION_NAME_KEYS = ("honeyhive.session_name", "honeyhive_session_name")
 _IGNORED_KEYS = (
-    # The project comes from the API key, as on every other route; the event id override and
-    # the tracer's bookkeeping have no event field.
+    # The project comes from the API key, as on every other route; the tracer's bookkeeping
+    # has no event field; the event id a span asks for is its event's id (`SpanEvent.event_id`).
     "honeyhive.project",
     "honeyhive_project",
     "traceloop.association.properties.project",
@@ -175,6 +176,7 @@ def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
         explicit_parent_id=_first_text(attrs, _PARENT_KEYS),
         trace_session_id=trace_session_id(span.trace_id),
         session_name=_session_name(span),
+        event_id=_first_text(attrs, ("honeyhive_event_id",)),
     )
 
 

@@ -113,19 +113,28 @@ class EventTable:
         row = self._db.read("SELECT body FROM events WHERE event_id = ?", (event_id,)).fetchone()
         return None if row is None else _decoder.decode(row[0])
 
-    def put(self, events: Iterable[EventDict], *, removed: Iterable[str] = ()) -> None:
+    def put(
+        self,
+        events: Iterable[EventDict],
+        *,
+        removed: Iterable[str] = (),
+        also: Iterable[tuple[str, Iterable[Sequence[Any]]]] = (),
+    ) -> None:
         """Insert the events, each replacing any stored event with the same id.
 
         Args:
             events: The events to store.
             removed: Ids of events to delete in the same transaction.
+            also: More ``(sql, rows)`` steps of the same transaction (another table's rows).
         """
         rows = [
             (*(event.get(name) for name in INDEXED), event["start_time"], _encoder.encode(event))
             for event in events
         ]
         deleted = [(event_id,) for event_id in removed]
-        self._db.write_steps([(_UPSERT, rows), ("DELETE FROM events WHERE event_id = ?", deleted)])
+        self._db.write_steps(
+            [(_UPSERT, rows), ("DELETE FROM events WHERE event_id = ?", deleted), *also]
+        )
 
     def count(self, where: str = "", params: Sequence[Any] = ()) -> int:
         """Return how many events match."""
