@@ -187,6 +187,20 @@ def test_honeyhive_attributes_as_the_official_tracer_writes_them() -> None:
     assert "the-project" not in str(event)  # the project comes from the key
 
 
+def test_the_dotted_type_and_name_are_read_not_copied_into_metadata() -> None:
+    # honeyhive==1.7.0's tracer.trace(name, event_type=...) and start_span write them beside
+    # honeyhive_event_type/_name; metadata showed them again as {"honeyhive": {...}}.
+    event = event_of(
+        attributes={
+            "honeyhive.event_type": "model",
+            "honeyhive.event_name": "call",
+            "honeyhive_event_type": "model",
+        }
+    )
+    assert (event["event_type"], event["event_name"]) == ("model", "call")
+    assert "honeyhive" not in event["metadata"]
+
+
 @pytest.mark.parametrize(
     ("attributes", "expected"),
     [
@@ -194,6 +208,7 @@ def test_honeyhive_attributes_as_the_official_tracer_writes_them() -> None:
         ({"honeyhive_event_type": "session"}, "tool"),  # a span is never a session
         ({"honeyhive_event_type": "bogus", "openinference.span.kind": "CHAIN"}, "chain"),
         ({"honeyhive_event_type_raw": "chain"}, "chain"),
+        ({"honeyhive.event_type": "chain"}, "chain"),  # 1.7.0's tracer.trace(event_type=)
         ({"gen_ai.operation.name": "chat"}, "model"),
         ({"gen_ai.operation.name": "execute_tool", "gen_ai.request.model": "m"}, "tool"),
         ({"gen_ai.operation.name": "invoke_agent"}, "chain"),
