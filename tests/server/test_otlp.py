@@ -223,6 +223,25 @@ async def test_malformed_attribute_value_stores_nothing(
     assert server.store.count() == 0
 
 
+async def test_a_key_of_thousands_of_digits_is_stored_as_a_key(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    digits = "9" * 5000  # past int()'s 4300-digit limit: this was a 500
+    span = otlp_span(ROOT, "root", honeyhive__session_id=SESSION)
+    span["attributes"] += [
+        attr(f"honeyhive_inputs.{digits}", "a"),
+        attr(f"extra.{digits}", "b"),
+        attr("honeyhive_outputs.json", json.dumps({digits: "c"})),
+    ]
+    status, reply = await post_json(client, request_of(span))
+    assert (status, reply) == (200, {})
+    event = server.store.events.get(event_id_of(TRACE, ROOT))
+    assert event is not None
+    assert event["inputs"] == {digits: "a"}
+    assert event["metadata"]["extra"] == {digits: "b"}
+    assert event["outputs"] == {"json": {digits: "c"}}
+
+
 async def test_malformed_protobuf_is_400_with_a_status(
     server: LocalServer, client: aiohttp.ClientSession
 ) -> None:
@@ -357,6 +376,91 @@ async def test_a_child_without_a_session_joins_its_parents(
         (1, "tool", "traced"),
         (2, "tool", "http"),
     ]
+
+
+async def test_children_sent_before_the_root_that_names_the_session_join_it(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    # Only the root names the session, and it ends last: a SimpleSpanProcessor (or a batch
+    # cut mid-trace) sends the children first. They were a session of their own, lost.
+    sid = {"honeyhive__session_id": SESSION}
+    grandchild = otlp_span(GRANDCHILD, "llm", CHILD, start=2, end=5, gen_ai__request__model="m")
+    child = otlp_span(CHILD, "child", ROOT, start=1, end=8, honeyhive_event_type="tool")
+    root = otlp_span(ROOT, "root", start=0, end=10, honeyhive_event_type="chain", **sid)
+    for part in ([grandchild], [child], [root]):
+        assert (await post_json(client, request_of(*part)))[0] == 200
+    assert await tree_rows(server, SESSION) == EXPECTED_TREE
+    assert server.store.sessions.get(trace_session_id(TRACE)) is None
+    assert server.store.count() == 4  # the session and three events, nothing left behind
+    session = server.store.sessions.get(SESSION)
+    assert session is not None
+    assert session["children_ids"] == [event_id_of(TRACE, ROOT)]
+    stored = server.store.events.get(event_id_of(TRACE, GRANDCHILD))
+    assert stored is not None
+    assert (stored["session_id"], stored["parent_id"]) == (SESSION, event_id_of(TRACE, CHILD))
+
+
+async def test_a_root_without_a_session_joins_the_one_a_later_span_names(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    root = otlp_span(ROOT, "root", start=0, end=10)
+    child = otlp_span(CHILD, "child", ROOT, start=1, end=12, honeyhive__session_id=SESSION)
+    for part in ([root], [child]):
+        assert (await post_json(client, request_of(*part)))[0] == 200
+    assert await tree_rows(server, SESSION) == [
+        (0, "session", "svc"),
+        (1, "tool", "root"),
+        (2, "tool", "child"),
+    ]
+    assert server.store.sessions.get(trace_session_id(TRACE)) is None
+    session = server.store.sessions.get(SESSION)
+    assert session is not None
+    start = T0 // 1_000_000
+    assert (session["start_time"], session["end_time"]) == (start, start + 12)
+    assert session["children_ids"] == [event_id_of(TRACE, ROOT)]
+
+
+async def test_a_span_that_asks_for_its_event_id_gets_it_and_keeps_its_children(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    # honeyhive==1.7.0's @trace(event_id=...) and enrich_span(update_event_id=...) write
+    # honeyhive_event_id: the app updates that event later (PUT /events), so it must exist.
+    wanted = "5d0c1c8e-7a53-4f0e-9a6a-1b2c3d4e5f60"
+    root, child, grandchild = family()
+    child["attributes"].append(attr("honeyhive_event_id", wanted))
+    for part in ([grandchild], [child], [root]):  # the grandchild before, the root after
+        assert (await post_json(client, request_of(*part)))[0] == 200
+    assert await tree_rows(server, SESSION) == EXPECTED_TREE
+    assert server.store.events.get(event_id_of(TRACE, CHILD)) is None
+    stored = server.store.events.get(wanted)
+    assert stored is not None
+    assert stored["event_name"] == "child"
+    assert stored["parent_id"] == event_id_of(TRACE, ROOT)
+    assert stored["children_ids"] == [event_id_of(TRACE, GRANDCHILD)]
+    root_event = server.store.events.get(event_id_of(TRACE, ROOT))
+    assert root_event is not None
+    assert root_event["children_ids"] == [wanted]
+    grandchild_event = server.store.events.get(event_id_of(TRACE, GRANDCHILD))
+    assert grandchild_event is not None
+    assert grandchild_event["parent_id"] == wanted
+    update = {"event_id": wanted, "feedback": {"rating": 5}}
+    async with client.put("/events", json=update) as reply:
+        assert reply.status == 200
+    assert server.store.events.get(wanted)["feedback"] == {"rating": 5}  # type: ignore[index]
+    # A later child of it finds it by its span id too.
+    late = otlp_span(
+        "4000000000000004", "late", CHILD, start=6, end=7, honeyhive__session_id=SESSION
+    )
+    assert (await post_json(client, request_of(late)))[0] == 200
+    assert server.store.events.get(event_id_of(TRACE, "4000000000000004"))["parent_id"] == wanted  # type: ignore[index]
+
+
+async def test_a_span_cannot_take_its_sessions_id(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    root = otlp_span(ROOT, "root", honeyhive__session_id=SESSION, honeyhive_event_id=SESSION)
+    assert (await post_json(client, request_of(root)))[0] == 200
+    assert await tree_rows(server, SESSION) == [(0, "session", "svc"), (1, "tool", "root")]
 
 
 async def test_spans_join_a_session_the_tracer_started(

@@ -62,6 +62,13 @@ def test_unflatten(pairs: list[tuple[str, Any]], expected: Any) -> None:
     assert unflatten(pairs) == expected
 
 
+def test_unflatten_keeps_a_key_of_thousands_of_digits_as_a_key() -> None:
+    # int() refuses over 4300 digits: such a key made the OTLP route answer 500.
+    digits = "9" * 5000
+    assert unflatten([(f"a.{digits}", 1), ("a.0", 2)]) == {"a": {digits: 1, "0": 2}}
+    assert unflatten([(digits, 1)]) == {digits: 1}
+
+
 def test_unflatten_bounds_key_depth() -> None:
     nested = unflatten([(".".join(["k"] * 100), 1)])
     keys = []
@@ -180,6 +187,20 @@ def test_honeyhive_attributes_as_the_official_tracer_writes_them() -> None:
     assert "the-project" not in str(event)  # the project comes from the key
 
 
+def test_the_dotted_type_and_name_are_read_not_copied_into_metadata() -> None:
+    # honeyhive==1.7.0's tracer.trace(name, event_type=...) and start_span write them beside
+    # honeyhive_event_type/_name; metadata showed them again as {"honeyhive": {...}}.
+    event = event_of(
+        attributes={
+            "honeyhive.event_type": "model",
+            "honeyhive.event_name": "call",
+            "honeyhive_event_type": "model",
+        }
+    )
+    assert (event["event_type"], event["event_name"]) == ("model", "call")
+    assert "honeyhive" not in event["metadata"]
+
+
 @pytest.mark.parametrize(
     ("attributes", "expected"),
     [
@@ -187,6 +208,7 @@ def test_honeyhive_attributes_as_the_official_tracer_writes_them() -> None:
         ({"honeyhive_event_type": "session"}, "tool"),  # a span is never a session
         ({"honeyhive_event_type": "bogus", "openinference.span.kind": "CHAIN"}, "chain"),
         ({"honeyhive_event_type_raw": "chain"}, "chain"),
+        ({"honeyhive.event_type": "chain"}, "chain"),  # 1.7.0's tracer.trace(event_type=)
         ({"gen_ai.operation.name": "chat"}, "model"),
         ({"gen_ai.operation.name": "execute_tool", "gen_ai.request.model": "m"}, "tool"),
         ({"gen_ai.operation.name": "invoke_agent"}, "chain"),

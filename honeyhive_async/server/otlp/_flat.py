@@ -19,6 +19,9 @@ MAX_KEY_DEPTH = 32
 """Key segments past this many stay joined in the last one."""
 _SCALAR_KEY = "value"
 """Where a scalar goes when the same key also has nested keys (``a`` and ``a.b``)."""
+_MAX_INDEX_DIGITS = 9
+"""A longer key is no list index: a dense list that long would need more items than a body
+holds, and ``int()`` refuses a key of over 4300 digits (a 500 before this bound)."""
 
 
 def prefixed(attributes: Mapping[str, Any], prefix: str) -> list[tuple[str, Any]]:
@@ -83,7 +86,12 @@ def _listify(node: Any) -> Any:
 
 
 def _is_index(key: str) -> bool:
-    return key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0"))
+    return (
+        len(key) <= _MAX_INDEX_DIGITS
+        and key.isascii()
+        and key.isdigit()
+        and (key == "0" or not key.startswith("0"))
+    )
 
 
 def decode_json_text(value: Any) -> Any:

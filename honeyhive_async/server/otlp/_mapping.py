@@ -8,8 +8,9 @@ honeyhive 0.2.x traces with) gives span kinds, names, inputs and outputs. Every 
 `metadata`, un-flattened, next to the span's OpenTelemetry identity under ``metadata.otel``.
 
 Ids are deterministic, so a span sent twice (or its parent sent later) lands on the same
-event: the event id is a UUIDv5 of the trace and span ids, and a trace whose spans name no
-session gets the session whose id is the UUIDv5 of the trace id.
+event: the event id is a UUIDv5 of the trace and span ids, unless the span asks for one
+(``honeyhive_event_id``), and a trace whose spans name no session gets the session whose id is
+the UUIDv5 of the trace id.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ SESSION_KEYS = (
 )
 _SOURCE_KEYS = ("honeyhive.source", "honeyhive_source", "traceloop.association.properties.source")
 _PARENT_KEYS = ("honeyhive.parent_id", "traceloop.association.properties.parent_id")
+_NAME_KEYS = ("honeyhive_event_name", "honeyhive.event_name", "traceloop.entity.name")
 _SESSION_NAME_KEYS = ("honeyhive.session_name", "honeyhive_session_name")
 _IGNORED_KEYS = (
-    # The project comes from the API key, as on every other route; the event id override and
-    # the tracer's bookkeeping have no event field.
+    # The project comes from the API key, as on every other route; the tracer's bookkeeping
+    # has no event field; the event id a span asks for is its event's id (`SpanEvent.event_id`).
     "honeyhive.project",
     "honeyhive_project",
     "traceloop.association.properties.project",
@@ -53,6 +55,10 @@ _IGNORED_KEYS = (
     "honeyhive_event_type_raw",
     "honeyhive_event_type",
     "honeyhive_event_name",
+    # What honeyhive==1.7.0's `tracer.trace(name, event_type=...)` and `start_span` also write,
+    # mirroring `honeyhive_event_type`/`_name`: read as those, not copied into metadata.
+    "honeyhive.event_type",
+    "honeyhive.event_name",
     "honeyhive_duration_ms",
     "honeyhive_error",
     "honeyhive_error_type",
@@ -149,9 +155,7 @@ def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
     event = {
         "event_id": event_id_of(span.trace_id, span.span_id),
         "event_type": _event_type(attrs, llm.is_model),
-        "event_name": _first_text(attrs, ("honeyhive_event_name", "traceloop.entity.name"))
-        or span.name
-        or "unknown",
+        "event_name": _first_text(attrs, _NAME_KEYS) or span.name or "unknown",
         "source": _first_text(attrs, _SOURCE_KEYS) or _text(source),
         "project_id": None,
         "config": {**llm.config, **fields["config"]},
@@ -175,6 +179,7 @@ def map_span(span: SpanData, *, source: str | None = None) -> SpanEvent:
         explicit_parent_id=_first_text(attrs, _PARENT_KEYS),
         trace_session_id=trace_session_id(span.trace_id),
         session_name=_session_name(span),
+        event_id=_first_text(attrs, ("honeyhive_event_id",)),
     )
 
 
@@ -213,7 +218,7 @@ def _owned(key: str) -> bool:
 
 def _event_type(attrs: Mapping[str, Any], is_model: bool) -> str:
     """The span's own type if valid, else inferred as honeyhive==1.7.0's processor does."""
-    for key in ("honeyhive_event_type", "honeyhive_event_type_raw"):
+    for key in ("honeyhive_event_type", "honeyhive_event_type_raw", "honeyhive.event_type"):
         named = attrs.get(key)
         if isinstance(named, str) and named in EVENT_TYPES and named != "session":
             return named

@@ -93,7 +93,7 @@ class Store:
         events_table = EventTable(self.db)
         self.sessions = Sessions(events_table)
         self.events = Events(events_table, self.sessions)
-        self.spans = Spans(events_table)
+        self.spans = Spans(events_table, self.db)
         self.datapoints = Datapoints(self.db)
         self.datasets = Datasets(self.db, self.datapoints)
         self.runs = Runs(self.db, events_table)

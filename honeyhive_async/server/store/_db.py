@@ -83,8 +83,13 @@ class Database:
 
     def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for each row, all in a single transaction."""
+        self.write_steps([(sql, rows)])
+
+    def write_steps(self, steps: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> None:
+        """Run each statement for each of its rows, all in a single transaction."""
         with self._conn:
-            self._conn.executemany(sql, rows)
+            for sql, rows in steps:
+                self._conn.executemany(sql, rows)
 
     def close(self) -> None:
         """Close the connection."""
@@ -108,13 +113,28 @@ class EventTable:
         row = self._db.read("SELECT body FROM events WHERE event_id = ?", (event_id,)).fetchone()
         return None if row is None else _decoder.decode(row[0])
 
-    def put(self, events: Iterable[EventDict]) -> None:
-        """Insert the events, each replacing any stored event with the same id."""
+    def put(
+        self,
+        events: Iterable[EventDict],
+        *,
+        removed: Iterable[str] = (),
+        also: Iterable[tuple[str, Iterable[Sequence[Any]]]] = (),
+    ) -> None:
+        """Insert the events, each replacing any stored event with the same id.
+
+        Args:
+            events: The events to store.
+            removed: Ids of events to delete in the same transaction.
+            also: More ``(sql, rows)`` steps of the same transaction (another table's rows).
+        """
         rows = [
             (*(event.get(name) for name in INDEXED), event["start_time"], _encoder.encode(event))
             for event in events
         ]
-        self._db.write_many(_UPSERT, rows)
+        deleted = [(event_id,) for event_id in removed]
+        self._db.write_steps(
+            [(_UPSERT, rows), ("DELETE FROM events WHERE event_id = ?", deleted), *also]
+        )
 
     def count(self, where: str = "", params: Sequence[Any] = ()) -> int:
         """Return how many events match."""

@@ -5,6 +5,16 @@ parent by the parent span's event id whether or not that event is stored yet, so
 comes out right once both are in; `children_ids` is derived both ways (a new event lists the
 children already stored, a stored parent gains the new ones). A session that does not exist
 yet is started as the tracer's are, with the earliest start and latest end of its spans.
+
+Spans that name no session wait in their trace's own session until a span of the trace names
+one: then they move into it, and the trace's own session is gone. An app that puts the
+session id on its root span only exports the children first (they end first), and they join
+the root's session all the same.
+
+A span may ask for its event id (honeyhive==1.7.0's ``@trace(event_id=...)`` and
+``enrich_span(update_event_id=...)`` write ``honeyhive_event_id``), so that the app can update
+the event later. Its children still name it by the id made from its span id: that id is kept
+as an alias (`span_event_ids`), so children sent before or after it find it.
 """
 
 from __future__ import annotations
@@ -13,10 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._db import EventDict, EventTable
+from ._db import Database, EventDict, EventTable
 from ._records import build_event
 
 __all__ = ["SpanEvent", "Spans"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS span_event_ids (span_key TEXT PRIMARY KEY, event_id TEXT NOT NULL);
+"""
+_PUT_ALIAS = "INSERT OR REPLACE INTO span_event_ids (span_key, event_id) VALUES (?, ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +51,18 @@ class SpanEvent:
     """The session of the span's trace when no span of it names one."""
     session_name: str
     """The name of the session, if this span's session has to be started."""
+    event_id: str | None = None
+    """The event id the span asks for, instead of ``fields["event_id"]`` (made from its ids)."""
 
 
 class Spans:
     """Storing spans as events of the shared events table."""
 
-    def __init__(self, table: EventTable) -> None:
-        """Keep span events in the shared events table."""
+    def __init__(self, table: EventTable, db: Database) -> None:
+        """Keep span events in the shared events table, and the ids spans asked for in `db`."""
         self._table = table
+        self._db = db
+        db.create(_SCHEMA)
 
     def ingest(self, spans: Sequence[SpanEvent]) -> list[EventDict]:
         """Store the spans' events, their sessions and their parents' `children_ids` at once.
@@ -52,13 +71,35 @@ class Spans:
             The stored events of the spans, in the order given.
         """
         sessions = self._sessions_of(spans)
+        # A span's own id, unless it asks for another (not its session's: that would replace it).
+        asked = {
+            span.fields["event_id"]: span.event_id
+            for span, session_id in zip(spans, sessions, strict=True)
+            if span.event_id and span.event_id != session_id
+        }
+        ids = [asked.get(span.fields["event_id"], span.fields["event_id"]) for span in spans]
         events: dict[str, EventDict] = {}
-        for span, session_id in zip(spans, sessions, strict=True):
-            events[span.fields["event_id"]] = self._place(span, session_id)
+        for span, session_id, event_id in zip(spans, sessions, ids, strict=True):
+            parent = span.parent_event_id
+            parent_id = asked.get(parent) or self._alias(parent) if parent else None
+            events[event_id] = self._place(span, session_id, event_id, parent_id)
         touched = self._link_children(events)
-        touched.update(self._open_sessions(spans, sessions, events))
-        self._table.put([*events.values(), *touched.values()])
-        return [events[span.fields["event_id"]] for span in spans]
+        self._repoint_children(asked, events, touched)
+        touched.update(self._open_sessions(spans, sessions, ids, events))
+        emptied = self._adopt_waiting(spans, sessions, events, touched)
+        self._table.put(
+            [*events.values(), *touched.values()],
+            removed=emptied,
+            also=[(_PUT_ALIAS, list(asked.items()))],
+        )
+        return [events[event_id] for event_id in ids]
+
+    def _alias(self, span_key: str) -> str:
+        """The event id of the span whose own id is `span_key` (the id it asked for, if any)."""
+        row = self._db.read(
+            "SELECT event_id FROM span_event_ids WHERE span_key = ?", (span_key,)
+        ).fetchone()
+        return span_key if row is None else str(row[0])
 
     def _sessions_of(self, spans: Sequence[SpanEvent]) -> list[str]:
         """The session of each span: its own, its parent's, its trace's, or the trace's default."""
@@ -69,9 +110,12 @@ class Spans:
                 named_by_trace.setdefault(span.trace_id, span.session_id)
         out: list[str] = []
         for span in spans:
+            ancestor = self._ancestor_session(span, by_event)
+            if ancestor == span.trace_session_id:
+                ancestor = None  # waiting in the trace's own session: a named one wins
             out.append(
                 span.session_id
-                or self._ancestor_session(span, by_event)
+                or ancestor
                 or named_by_trace.get(span.trace_id)
                 or span.trace_session_id
             )
@@ -85,17 +129,18 @@ class Spans:
             seen.add(parent)
             pending = by_event.get(parent)
             if pending is None:
-                stored = self._table.get(parent)
+                stored = self._table.get(self._alias(parent))
                 return None if stored is None else stored.get("session_id")
             if pending.session_id:
                 return pending.session_id
             parent = pending.parent_event_id
         return None
 
-    def _place(self, span: SpanEvent, session_id: str) -> EventDict:
+    def _place(
+        self, span: SpanEvent, session_id: str, event_id: str, parent_id: str | None
+    ) -> EventDict:
         fields = span.fields
-        event_id = fields["event_id"]
-        parent_id = span.parent_event_id or span.explicit_parent_id or session_id
+        parent_id = parent_id or span.explicit_parent_id or session_id
         stored = self._table.get(event_id)
         # A span sent again keeps the children found for it so far.
         children = list((stored or {}).get("children_ids") or [])
@@ -125,16 +170,36 @@ class Spans:
                     touched[parent_id] = parent
         return touched
 
+    def _repoint_children(
+        self, asked: dict[str, str], events: dict[str, EventDict], touched: dict[str, EventDict]
+    ) -> None:
+        """Point children stored before their parent asked for its event id at that id."""
+        for span_key, event_id in asked.items():
+            for stored in self._table.children_of(span_key):
+                child_id = stored["event_id"]
+                child = events.get(child_id) or touched.get(child_id) or stored
+                if child["parent_id"] == span_key:
+                    child["parent_id"] = event_id
+                    if child_id not in events:
+                        touched[child_id] = child
+                _add_child(events[event_id], child_id)
+
     def _open_sessions(
-        self, spans: Sequence[SpanEvent], sessions: list[str], events: dict[str, EventDict]
+        self,
+        spans: Sequence[SpanEvent],
+        sessions: list[str],
+        ids: list[str],
+        events: dict[str, EventDict],
     ) -> dict[str, EventDict]:
         """Start each session that does not exist yet; stretch the others over their spans."""
         out: dict[str, EventDict] = {}
         grouped: dict[str, list[SpanEvent]] = {}
-        for span, session_id in zip(spans, sessions, strict=True):
+        placed_by_session: dict[str, list[EventDict]] = {}
+        for span, session_id, event_id in zip(spans, sessions, ids, strict=True):
             grouped.setdefault(session_id, []).append(span)
+            placed_by_session.setdefault(session_id, []).append(events[event_id])
         for session_id, members in grouped.items():
-            placed = [events[span.fields["event_id"]] for span in members]
+            placed = placed_by_session[session_id]
             start = min(event["start_time"] for event in placed)
             end = max(event["end_time"] for event in placed)
             session = self._table.get(session_id)
@@ -171,6 +236,44 @@ class Spans:
             out[session_id] = session
         return out
 
+    def _adopt_waiting(
+        self,
+        spans: Sequence[SpanEvent],
+        sessions: list[str],
+        events: dict[str, EventDict],
+        touched: dict[str, EventDict],
+    ) -> list[str]:
+        """Move what waits in a trace's own session into the session the trace now names.
+
+        The moved events join `touched`; returns the ids of the emptied trace sessions.
+        """
+        named: dict[str, str] = {}
+        for span, session_id in zip(spans, sessions, strict=True):
+            if session_id != span.trace_session_id:
+                named.setdefault(span.trace_session_id, session_id)
+        emptied: list[str] = []
+        for waiting_id, session_id in named.items():
+            waiting = self._table.of_session(waiting_id)
+            session = touched.get(session_id)
+            if not waiting or session is None:
+                continue  # nothing waits, or the named id is an ordinary event's
+            for stored in waiting:
+                event_id = stored["event_id"]
+                if event_id == waiting_id:
+                    continue
+                event = events.get(event_id) or touched.get(event_id) or stored
+                event["session_id"] = session_id
+                if event.get("parent_id") == waiting_id:
+                    event["parent_id"] = session_id
+                    _add_child(session, event_id)
+                start, end = event.get("start_time"), event.get("end_time")
+                if isinstance(start, (int, float)) and isinstance(end, (int, float)):
+                    _stretch(session, start, end)
+                if event_id not in events:
+                    touched[event_id] = event
+            emptied.append(waiting_id)
+        return emptied
+
 
 def _add_child(parent: EventDict, child_id: str) -> None:
     children = parent.setdefault("children_ids", [])
@@ -178,7 +281,7 @@ def _add_child(parent: EventDict, child_id: str) -> None:
         children.append(child_id)
 
 
-def _stretch(session: EventDict, start: int, end: int) -> None:
+def _stretch(session: EventDict, start: float, end: float) -> None:
     """Widen a session's times to cover spans that started earlier or ended later."""
     first = session.get("start_time")
     last = session.get("end_time")
