@@ -12,9 +12,8 @@ global state:
   delivered: what the exporter's report counts as sent (6 a datapoint: the session, the
   function's chain, its two children, the two evaluators).
 * ``honeyhive``: honeyhive 1.7.0 `evaluate` at its defaults (``max_workers=10``) against the
-  same `LocalServer`. Until that server has ``/session/start`` and OTLP ingest, 1.7.0's session
-  starts and span exports fail there (it logs them and goes on): its wall time still counts,
-  and events delivered are what the server stored.
+  same `LocalServer`, which serves its ``/session/start``, OTLP span export and run routes;
+  events delivered are what the server stored.
 * ``langsmith``: langsmith `aevaluate` with ``max_concurrency=16`` (its default, 0, runs one
   datapoint at a time), tracing to the loopback stand-in the tracing cases use (``sink``);
   events delivered: the runs its client posted there.
@@ -164,8 +163,8 @@ def run_honeyhive(n: int, rounds: int) -> list[dict[str, Any]]:
         docs = retrieve(inputs["question"])
         return {"answer": await fake_llm(f"{inputs['question']} | {docs[0]}")}
 
-    # Its failures against a server without /session/start and OTLP are logged per datapoint;
-    # they go nowhere here (the count of events the server stored says what arrived).
+    # Its per-datapoint log lines go nowhere here (the count of events the server stored says
+    # what arrived).
     logging.disable(logging.CRITICAL)
     runs = []
     with serve("local") as (url, _):
@@ -186,7 +185,7 @@ def run_honeyhive(n: int, rounds: int) -> list[dict[str, Any]]:
             stored = asyncio.run(_count_events(url, LOCAL_API_KEY)) - before
             runs.append({"wall": wall, "delivered": stored})
             log(f"honeyhive 1.7.0: {wall:.3f} s, {stored} events stored")
-    note = "LocalServer; no /session/start or OTLP ingest there yet: its exports fail"
+    note = "LocalServer (session start, OTLP/JSON spans, run routes)"
     return [_row("honeyhive", "honeyhive 1.7.0 evaluate (defaults)", SDK_WORKERS, n, runs, note)]
 
 

@@ -120,6 +120,14 @@ async def test_summary_passes_datapoints_by_passing_range(
     assert detail["metric_type"] == "CLIENT_SIDE"
     assert [p["passed"] for p in summary["datapoints"]] == [False, True, False]
     assert all("error" not in p for p in summary["datapoints"])
+    # Each datapoint's metrics as honeyhive 1.7.0's `DatapointMetric` reads them (`name`).
+    assert summary["datapoints"][1]["metrics"][0] == {
+        "name": "score",
+        "event_name": "unknown",
+        "event_type": "tool",
+        "value": 3,
+        "passed": True,
+    }
     run = server.store.runs.get(run_id)
     assert run is not None
     counted = RunResults(server.store.runs).summary(run, "count", EventSelection())

@@ -111,7 +111,8 @@ class RunResults:
                     details.setdefault((metric, name, kind), []).append((key, raw, number))
                     ok = _passes(raw, number, ranges.get(metric))
                     results.append(
-                        {"metric_name": metric, "event_name": name, "event_type": kind}
+                        # `name`, as the official SDK reads a datapoint's metrics (the spec leaves it open)
+                        {"name": metric, "event_name": name, "event_type": kind}
                         | {"value": raw, "passed": ok}
                     )
             session_passed = all(result["passed"] for result in results)
