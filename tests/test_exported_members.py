@@ -116,6 +116,13 @@ PUBLIC: dict[str, list[str]] = {
         "decode_error_body",
         "error_for_status",
     ],
+    "honeyhive_async.integrations": [
+        "wrap_anthropic",
+        "wrap_openai",
+    ],
+    "honeyhive_async.integrations.otel": [
+        "HoneyHiveSpanProcessor",
+    ],
     "honeyhive_async.models": [
         "AGGREGATE_FUNCTIONS",
         "CHART_AGGREGATIONS",

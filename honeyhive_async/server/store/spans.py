@@ -10,32 +10,12 @@ yet is started as the tracer's are, with the earliest start and latest end of it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
+from ..._otel_mapping._spans import SpanEvent
 from ._db import EventDict, EventTable
 from ._records import build_event
 
 __all__ = ["SpanEvent", "Spans"]
-
-
-@dataclass(frozen=True, slots=True)
-class SpanEvent:
-    """One span as an event, before it is placed in a session and a tree."""
-
-    fields: dict[str, Any]
-    """Every event field but `session_id`, `parent_id` and `children_ids`."""
-    trace_id: str
-    session_id: str | None
-    """The session the span names, if any."""
-    parent_event_id: str | None
-    """The event id of the parent span, if the span has one (stored or not)."""
-    explicit_parent_id: str | None
-    """An event id the span names as its parent (distributed tracing), if any."""
-    trace_session_id: str
-    """The session of the span's trace when no span of it names one."""
-    session_name: str
-    """The name of the session, if this span's session has to be started."""
 
 
 class Spans:
