@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._out import num, table
+from .integrations import KINDS as CALLS
+from .integrations import integration_tables
 from .tracing import CHUNKS, FLOOR, HEADERS, OTEL, rows_for
 
 KINDS = ("short", "mixed", "long")
@@ -79,6 +81,26 @@ BARS: list[tuple[str, str, str, float, str]] = [
     ),
     ("7. events export vs raw aiohttp page loop", "transfer.export.vs_raw", ">=", 0.8, "x"),
     ("7. export/import round trip exact (1 = yes)", "transfer.round_trip.exact", ">=", 1.0, "x"),
+    *[
+        (
+            f"8. wrap_openai adds to a loopback call ({c})",
+            f"integrations.{c}.ours_added_pct",
+            "<=",
+            5.0,
+            " %",
+        )
+        for c in CALLS
+    ],
+    *[
+        (
+            f"8. wrap_openai cheapest of the four ({c}; 1 = yes)",
+            f"integrations.{c}.ours_cheapest",
+            ">=",
+            1.0,
+            "x",
+        )
+        for c in CALLS
+    ],
 ]
 
 
@@ -226,6 +248,9 @@ def render(
         tables += r.get("tables", [])
     tables += tracing_tables([r["tracing"] for r in results if "tracing" in r], metrics)
     tables += memory_table([r["memory"] for r in results if "memory" in r], metrics)
+    tables += integration_tables(
+        [r["integrations"] for r in results if "integrations" in r], metrics
+    )
 
     bar_rows, failed = [], []
     for label, key, op, threshold, unit in BARS:
