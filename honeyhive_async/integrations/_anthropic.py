@@ -23,6 +23,7 @@ from ._call import (
     instrument_stream,
     record_error,
     request_config,
+    traced_copies,
     traced_method,
 )
 
@@ -57,6 +58,7 @@ def wrap_anthropic(client: ClientT, *, tracer: Tracer | None = None) -> ClientT:
         return kind(manager, kwargs, tracer)
 
     messages.stream = stream
+    traced_copies(client, lambda copy: wrap_anthropic(copy, tracer=tracer))
     setattr(client, _MARK, True)
     return client
 

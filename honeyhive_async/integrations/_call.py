@@ -30,6 +30,7 @@ __all__ = [
     "instrument_stream",
     "record_error",
     "request_config",
+    "traced_copies",
     "traced_method",
 ]
 
@@ -168,6 +169,20 @@ def traced_method(method: Callable[..., Any], adapter: Adapter, tracer: Tracer |
         return result
 
     return traced
+
+
+def traced_copies(client: Any, wrap: Callable[[Any], Any]) -> None:
+    """Make `client.with_options(...)` and `client.copy(...)` return traced clients too."""
+    copy = getattr(client, "copy", None)
+    if copy is None:
+        return
+
+    @functools.wraps(copy)
+    def traced_copy(*args: Any, **kwargs: Any) -> Any:
+        return wrap(copy(*args, **kwargs))
+
+    # The SDKs alias `with_options = copy` on the class: shadow both on this client.
+    client.copy = client.with_options = traced_copy
 
 
 class StreamState:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from ..tracing._span import Span
 from ..tracing._tracer import Tracer
-from ._call import Accumulator, request_config, traced_method
+from ._call import Accumulator, request_config, traced_copies, traced_method
 
 __all__ = ["wrap_openai"]
 
@@ -43,6 +43,7 @@ def wrap_openai(client: ClientT, *, tracer: Tracer | None = None) -> ClientT:
     for resource, adapter in targets:
         # An instance attribute shadows the class's method: only this client is traced.
         resource.create = traced_method(resource.create, adapter, tracer)
+    traced_copies(client, lambda copy: wrap_openai(copy, tracer=tracer))
     setattr(client, _MARK, True)
     return client
 

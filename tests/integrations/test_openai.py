@@ -321,3 +321,15 @@ def test_wrapping_twice_wraps_once_and_returns_the_same_client(fake: FakeProvide
     assert wrap_openai(client) is client
     assert client.chat.completions.create is create
     client.close()
+
+
+async def test_a_client_made_with_with_options_is_traced_too(
+    tracer: Tracer, fake: FakeProvider, read_events: Callable[..., Any]
+) -> None:
+    with sync_client(fake) as client:
+        other = client.with_options(timeout=5)
+        async with tracer.session("chat") as session:
+            other.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+        other.close()
+    (event,) = await read_events(session.event_id)
+    assert event["event_name"] == "openai.chat.completions.create"
