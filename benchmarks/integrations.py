@@ -132,10 +132,9 @@ def setup(peer: str, sink: str, url: str) -> Peer:
 def _sync_sample(
     client: Any, stream: bool, calls: int, peer: Peer, on: bool
 ) -> Callable[[], float]:
-    create = client.chat.completions.create
-
     def sample() -> float:
         peer.switch(on)
+        create = client.chat.completions.create  # after the switch: a patch is on the class
         t0 = perf()
         for _ in range(calls):
             if stream:

@@ -333,3 +333,17 @@ async def test_a_client_made_with_with_options_is_traced_too(
         other.close()
     (event,) = await read_events(session.event_id)
     assert event["event_name"] == "openai.chat.completions.create"
+
+
+async def test_a_call_outside_any_span_goes_to_the_default_session(
+    tracer: Tracer, fake: FakeProvider, read_events: Callable[..., Any]
+) -> None:
+    with sync_client(fake) as client:
+        client.embeddings.create(model="text-embedding-3-small", input="a")
+    default = tracer._root_parent()
+    assert default is not None
+    (event,) = await read_events(default.session.event_id)
+    assert (event["event_name"], event["parent_id"]) == (
+        "openai.embeddings.create",
+        default.session.event_id,
+    )
