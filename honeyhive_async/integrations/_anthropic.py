@@ -7,25 +7,13 @@ joined by one accumulator, whether they come raw (`create(stream=True)`) or thro
 
 from __future__ import annotations
 
-import inspect
 import json
-from types import TracebackType
 from typing import Any, TypeVar
 
 from ..tracing._span import Span
 from ..tracing._tracer import Tracer
-from ..tracing._wrapping import open_span
-from ._call import (
-    NO_STATIC,
-    Accumulator,
-    StreamState,
-    instrument_async_stream,
-    instrument_stream,
-    record_error,
-    request_config,
-    traced_copies,
-    traced_method,
-)
+from ._adapter import Accumulator, request_config
+from ._call import traced_copies, traced_method, traced_stream_method
 
 __all__ = ["wrap_anthropic"]
 
@@ -48,16 +36,10 @@ def wrap_anthropic(client: ClientT, *, tracer: Tracer | None = None) -> ClientT:
     if getattr(client, _MARK, False):
         return client
     messages = client.messages  # type: ignore[attr-defined]
-    is_async = inspect.iscoroutinefunction(inspect.unwrap(messages.create))
+    messages.stream = traced_stream_method(
+        messages.stream, _Messages(), tracer, "anthropic.messages.stream", messages.create
+    )
     messages.create = traced_method(messages.create, _Messages(), tracer)
-    open_stream = messages.stream
-
-    def stream(*args: Any, **kwargs: Any) -> Any:
-        manager = open_stream(*args, **kwargs)
-        kind = _AsyncManager if is_async else _Manager
-        return kind(manager, kwargs, tracer)
-
-    messages.stream = stream
     traced_copies(client, lambda copy: wrap_anthropic(copy, tracer=tracer))
     setattr(client, _MARK, True)
     return client
@@ -193,63 +175,3 @@ class _Usage:
 
     def __init__(self, fields: dict[str, int]) -> None:
         self.__dict__.update(fields)
-
-
-class _Stream:
-    name = "anthropic.messages.stream"
-
-
-class _Manager:
-    """`messages.stream(...)`'s context manager: the span covers the `with` block's stream."""
-
-    def __init__(self, manager: Any, kwargs: dict[str, Any], tracer: Tracer | None) -> None:
-        self._manager = manager
-        self._kwargs = kwargs
-        self._tracer = tracer
-
-    def __enter__(self) -> Any:
-        span = open_span(self._tracer, "model", _Stream.name, NO_STATIC)
-        if span is None:
-            return self._manager.__enter__()
-        _Messages().request(span, self._kwargs)
-        try:
-            stream = self._manager.__enter__()
-        except BaseException as exc:
-            record_error(span, exc)
-            raise
-        return instrument_stream(stream, StreamState(span, _Events(), stream))
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> Any:
-        return self._manager.__exit__(exc_type, exc, tb)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._manager, name)
-
-
-class _AsyncManager(_Manager):
-    """`_Manager` for `AsyncAnthropic`: `async with client.messages.stream(...)`."""
-
-    async def __aenter__(self) -> Any:
-        span = open_span(self._tracer, "model", _Stream.name, NO_STATIC)
-        if span is None:
-            return await self._manager.__aenter__()
-        _Messages().request(span, self._kwargs)
-        try:
-            stream = await self._manager.__aenter__()
-        except BaseException as exc:
-            record_error(span, exc)
-            raise
-        return instrument_async_stream(stream, StreamState(span, _Events(), stream))
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> Any:
-        return await self._manager.__aexit__(exc_type, exc, tb)

@@ -13,101 +13,27 @@ import functools
 import inspect
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any
 
 from ..tracing import _span as _clock
 from ..tracing._span import Span
 from ..tracing._tracer import Tracer
-from ..tracing._wrapping import Static, fail, open_span
+from ..tracing._wrapping import open_span
+from ._adapter import NO_STATIC, Accumulator, Adapter, record_error
 
 __all__ = [
-    "NO_STATIC",
-    "REQUEST_FIELDS",
-    "Accumulator",
-    "Adapter",
     "StreamState",
+    "closing_raw_stream",
     "instrument_async_stream",
     "instrument_stream",
-    "record_error",
-    "request_config",
     "traced_copies",
     "traced_method",
+    "traced_stream_method",
 ]
 
+
 log = logging.getLogger("honeyhive_async.integrations")
-
-NO_STATIC = Static(None, None)
-
-REQUEST_FIELDS = frozenset(
-    {
-        # Carried in inputs, not config.
-        "messages",
-        "input",
-        "instructions",
-        "system",
-        "prompt",
-        # The transport's business: headers may carry credentials, and none of these is a
-        # parameter of the model call.
-        "stream",
-        "stream_options",
-        "extra_headers",
-        "extra_query",
-        "extra_body",
-        "timeout",
-    }
-)
-
-
-def request_config(provider: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Provider, model and the request's parameters (the inputs and transport options left out)."""
-    config = {"provider": provider}
-    for key, value in kwargs.items():
-        if key not in REQUEST_FIELDS:
-            config[key] = value
-    return config
-
-
-class Accumulator(Protocol):
-    """How a stream's chunks add up to what the event records."""
-
-    def add(self, chunk: Any) -> bool:
-        """Take one chunk; False if the caller must not see it (usage asked for by us)."""
-
-    def finish(self, span: Span) -> None:
-        """Put the joined output, usage and finish reason on the span."""
-
-
-class Adapter(Protocol):
-    """One provider method, in event fields."""
-
-    name: str
-
-    def request(self, span: Span, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Record the request on `span`; return the kwargs to call with (usage asked for)."""
-
-    def response(self, span: Span, result: Any) -> None:
-        """Record a non-streamed result on `span`."""
-
-    def stream(self, original: dict[str, Any]) -> Accumulator:
-        """The accumulator of a stream the caller requested with `original`."""
-
-
-def record_error(span: Span, exc: BaseException) -> None:
-    """Record a failed call as `@trace` does, with the provider's status and request id."""
-    fail(span, exc)
-    try:
-        status = getattr(exc, "status_code", None)
-        request_id = getattr(exc, "request_id", None)
-        extra: dict[str, Any] = {}
-        if isinstance(status, int):
-            extra["status_code"] = status
-        if isinstance(request_id, str):
-            extra["request_id"] = request_id
-        if extra:
-            span.update(metadata=extra)
-    except Exception:
-        log.exception("honeyhive: could not read the error of %s", span.event_name)
-    span.finish()
 
 
 def _record(adapter: Adapter, span: Span, result: Any) -> None:
@@ -299,3 +225,155 @@ def instrument_async_stream(stream: Any, state: StreamState) -> Any:
 
     stream.close = close_traced
     return stream
+
+
+def traced_stream_method(
+    method: Callable[..., Any],
+    adapter: Adapter,
+    tracer: Tracer | None,
+    name: str,
+    create: Callable[..., Any],
+) -> Callable[..., Any]:
+    """Wrap a `.stream(...)` helper that returns a context manager (given its resource's `create`)."""
+    kind = _AsyncManager if inspect.iscoroutinefunction(inspect.unwrap(create)) else _Manager
+
+    @functools.wraps(method)
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        return kind(method(*args, **kwargs), kwargs, tracer, adapter, name)
+
+    return stream
+
+
+class _Manager:
+    """A `.stream(...)` helper's context manager: the span covers the `with` block's stream."""
+
+    def __init__(
+        self,
+        manager: Any,
+        kwargs: dict[str, Any],
+        tracer: Tracer | None,
+        adapter: Adapter,
+        name: str,
+    ) -> None:
+        self._manager = manager
+        self._kwargs = kwargs
+        self._tracer = tracer
+        self._adapter = adapter
+        self._name = name
+
+    def _open(self) -> tuple[Span, Accumulator | None] | None:
+        span = open_span(self._tracer, "model", self._name, NO_STATIC)
+        if span is None:
+            return None
+        try:
+            self._adapter.request(span, self._kwargs)
+            return span, self._adapter.stream(self._kwargs)
+        except Exception:
+            log.exception("honeyhive: could not record the request of %s", self._name)
+            return span, None
+
+    def __enter__(self) -> Any:
+        opened = self._open()
+        if opened is None:
+            return self._manager.__enter__()
+        span, accumulator = opened
+        try:
+            stream = self._manager.__enter__()
+        except BaseException as exc:
+            record_error(span, exc)
+            raise
+        if accumulator is None:
+            span.finish()
+            return stream
+        return instrument_stream(stream, StreamState(span, accumulator, stream))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        return self._manager.__exit__(exc_type, exc, tb)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class _AsyncManager(_Manager):
+    """`_Manager` for the async clients: `async with client....stream(...)`."""
+
+    async def __aenter__(self) -> Any:
+        opened = self._open()
+        if opened is None:
+            return await self._manager.__aenter__()
+        span, accumulator = opened
+        try:
+            stream = await self._manager.__aenter__()
+        except BaseException as exc:
+            record_error(span, exc)
+            raise
+        if accumulator is None:
+            span.finish()
+            return stream
+        return instrument_async_stream(stream, StreamState(span, accumulator, stream))
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        return await self._manager.__aexit__(exc_type, exc, tb)
+
+
+def closing_raw_stream(
+    method: Callable[..., Any], create: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Wrap a `.stream(...)` helper that streams through the traced `create`.
+
+    Such a helper (openai's `responses.stream`) closes the HTTP response on exit, not the
+    stream `create` returned: closing that too ends its span at once, as stopped early when
+    chunks were left, rather than whenever the collector gets to it.
+    """
+    kind = _AsyncClosing if inspect.iscoroutinefunction(inspect.unwrap(create)) else _Closing
+
+    @functools.wraps(method)
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        return kind(method(*args, **kwargs))
+
+    return stream
+
+
+class _Closing:
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+        self._stream: Any = None
+
+    def __enter__(self) -> Any:
+        self._stream = self._manager.__enter__()
+        return self._stream
+
+    def __exit__(self, *exc: Any) -> Any:
+        try:
+            return self._manager.__exit__(*exc)
+        finally:
+            raw = getattr(self._stream, "_raw_stream", None)
+            if raw is not None:
+                raw.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class _AsyncClosing(_Closing):
+    async def __aenter__(self) -> Any:
+        self._stream = await self._manager.__aenter__()
+        return self._stream
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        try:
+            return await self._manager.__aexit__(*exc)
+        finally:
+            raw = getattr(self._stream, "_raw_stream", None)
+            if raw is not None:
+                await raw.close()

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from ..tracing._span import Span
 from ..tracing._tracer import Tracer
-from ._call import Accumulator, request_config, traced_copies, traced_method
+from ._adapter import Accumulator, request_config
+from ._call import closing_raw_stream, traced_copies, traced_method
 
 __all__ = ["wrap_openai"]
 
@@ -24,8 +25,9 @@ _MARK = "_honeyhive_wrapped"
 def wrap_openai(client: ClientT, *, tracer: Tracer | None = None) -> ClientT:
     """Trace an `OpenAI` or `AsyncOpenAI` client's model calls; return the same client.
 
-    Each `chat.completions.create` (streamed too), `responses.create` (streamed too) and
-    `embeddings.create` becomes one `model` event under the current span.
+    Each `chat.completions.create` (streamed too), `responses.create` (streamed too, through
+    the `responses.stream(...)` helper as well) and `embeddings.create` becomes one `model`
+    event under the current span.
 
     Args:
         client: The client to instrument (in place: wrapping it twice does nothing).
@@ -40,6 +42,8 @@ def wrap_openai(client: ClientT, *, tracer: Tracer | None = None) -> ClientT:
     responses = getattr(client, "responses", None)  # newer SDKs only
     if responses is not None:
         targets.append((responses, _Responses()))
+        if hasattr(responses, "stream"):  # the helper streams through `create`, traced here
+            responses.stream = closing_raw_stream(responses.stream, responses.create)
     for resource, adapter in targets:
         # An instance attribute shadows the class's method: only this client is traced.
         resource.create = traced_method(resource.create, adapter, tracer)

@@ -172,20 +172,47 @@ class FakeProvider:
         }
         if not body.get("stream"):
             return web.json_response(response, headers={"x-request-id": OPENAI_REQUEST_ID})
-        events: list[tuple[str | None, Any]] = []
-        for number, token in enumerate(REPLY):
+        # The real sequence: the SDK's `responses.stream(...)` helper checks it as it goes.
+        started = {**response, "status": "in_progress", "output": [], "usage": None}
+        empty_item = {**item, "status": "in_progress", "content": []}
+        part = {"type": "output_text", "text": "", "annotations": []}
+        events: list[tuple[str | None, Any]] = [
+            ("response.created", {"type": "response.created", "response": started}),
+            (
+                "response.output_item.added",
+                {"type": "response.output_item.added", "output_index": 0, "item": empty_item},
+            ),
+            (
+                "response.content_part.added",
+                {
+                    "type": "response.content_part.added",
+                    "item_id": "msg_1",
+                    "output_index": 0,
+                    "content_index": 0,
+                    "part": part,
+                },
+            ),
+        ]
+        for token in REPLY:
             delta = {
                 "type": "response.output_text.delta",
                 "item_id": "msg_1",
                 "output_index": 0,
                 "content_index": 0,
                 "delta": token,
-                "sequence_number": number,
                 "logprobs": [],
             }
             events.append(("response.output_text.delta", delta))
-        done = {"type": "response.completed", "response": response, "sequence_number": 9}
+        events.append(
+            (
+                "response.output_item.done",
+                {"type": "response.output_item.done", "output_index": 0, "item": item},
+            )
+        )
+        done = {"type": "response.completed", "response": response}
         events.append(("response.completed", done))
+        for number, (_, data) in enumerate(events):
+            data["sequence_number"] = number
         return await self._sse(request, events, cut=False, rid=OPENAI_REQUEST_ID)
 
     async def _embeddings(self, request: web.Request) -> web.StreamResponse:

@@ -347,3 +347,26 @@ async def test_a_call_outside_any_span_goes_to_the_default_session(
         "openai.embeddings.create",
         default.session.event_id,
     )
+
+
+async def test_the_responses_stream_helper_is_one_event_sync_and_async(
+    tracer: Tracer, fake: FakeProvider, read_events: Callable[..., Any]
+) -> None:
+    async with tracer.session("chat") as session:
+        with (
+            sync_client(fake) as client,
+            client.responses.stream(model="gpt-4.1", input="How are events grouped?") as stream,
+        ):
+            final = stream.get_final_response()
+        async with async_client(fake) as aclient:
+            manager = aclient.responses.stream(model="gpt-4.1", input="How are events grouped?")
+            async with manager as astream:
+                async for _ in astream:
+                    break
+    assert final.output_text == "".join(REPLY)
+    done, stopped = await read_events(session.event_id)
+    for event in (done, stopped):
+        assert event["event_name"] == "openai.responses.create"  # what the helper calls
+    assert done["outputs"] == {"role": "assistant", "content": "".join(REPLY)}
+    assert done["metrics"]["prompt_tokens"] == 11
+    assert stopped["metadata"]["stopped_early"] is True
