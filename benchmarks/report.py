@@ -7,6 +7,8 @@ from typing import Any
 from ._out import num, table
 from .evaluate import HEADERS as EVALUATE_HEADERS
 from .evaluate import rows_and_metrics as evaluate_rows
+from .integrations import KINDS as CALLS
+from .integrations import integration_tables
 from .tracing import CHUNKS, FLOOR, HEADERS, OTEL, rows_for
 
 KINDS = ("short", "mixed", "long")
@@ -90,6 +92,26 @@ BARS: list[tuple[str, str, str, float, str]] = [
         5.0,
         "x",
     ),
+    *[
+        (
+            f"9. wrap_openai adds to a loopback call ({c})",
+            f"integrations.{c}.ours_added_pct",
+            "<=",
+            5.0,
+            " %",
+        )
+        for c in CALLS
+    ],
+    *[
+        (
+            f"9. wrap_openai cheapest of the four ({c}; 1 = yes)",
+            f"integrations.{c}.ours_cheapest",
+            ">=",
+            1.0,
+            "x",
+        )
+        for c in CALLS
+    ],
 ]
 
 
@@ -261,6 +283,9 @@ def render(
     tables += tracing_tables([r["tracing"] for r in results if "tracing" in r], metrics)
     tables += memory_table([r["memory"] for r in results if "memory" in r], metrics)
     tables += evaluate_table([r["evaluate"] for r in results if "evaluate" in r], metrics)
+    tables += integration_tables(
+        [r["integrations"] for r in results if "integrations" in r], metrics
+    )
 
     bar_rows, failed = [], []
     for label, key, op, threshold, unit in BARS:

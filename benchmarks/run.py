@@ -45,11 +45,13 @@ JOBS: list[tuple[str, list[str]]] = [
     *[("memory", ["--peer", p, "--part", "rss"]) for p in ("ours", "otel", *PEERS)],
     ("memory", ["--peer", "ours", "--part", "bound"]),
     *[("evaluate", ["--peer", p]) for p in ("ours", "honeyhive", "langsmith")],
+    *[("integrations", ["--peer", p]) for p in ("ours", "langsmith", "langfuse", "openinference")],
 ]
 
 PACKAGES = (
     "honeyhive-async", "aiohttp", "msgspec", "tenacity", "orjson", "pydantic", "pydantic-core",
-    "httpx", "honeyhive", "langfuse", "langsmith", "opentelemetry-sdk",
+    "httpx", "honeyhive", "langfuse", "langsmith", "opentelemetry-sdk", "openai",
+    "openinference-instrumentation-openai",
 )  # fmt: skip
 
 

@@ -10,6 +10,8 @@
 * ``pages``: ``POST /v1/events/search`` answers every page with the same 1,000 corpus events
   and ``count`` N, so an export of N events runs at the client's pace, not SQLite's.
 * ``local``: `honeyhive_async.server.LocalServer` (SQLite in memory), the real local server.
+* ``openai``: a fake OpenAI ``POST /v1/chat/completions``, pre-serialized: one JSON completion,
+  or an SSE stream of 20 content chunks (plus the usage chunk when asked for).
 
 Run as ``python -m benchmarks.servers KIND [PAGE_KIND N]``: it prints its port, then serves
 until its standard input closes (the parent exits or closes it).
@@ -130,6 +132,46 @@ def sink_app() -> web.Application:
     return app
 
 
+def openai_app() -> web.Application:
+    import msgspec
+
+    base = {"id": "chatcmpl-b", "created": 0, "model": "gpt-4o-mini"}
+    usage = {"prompt_tokens": 12, "completion_tokens": 20, "total_tokens": 32}
+    message = {"role": "assistant", "content": "tok " * 20}
+    choice = {"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}
+    completion = msgspec.json.encode(
+        {**base, "object": "chat.completion", "choices": [choice], "usage": usage}
+    )
+
+    def sse(payload: dict[str, object]) -> bytes:
+        chunk = {**base, "object": "chat.completion.chunk", **payload}
+        return b"data: " + msgspec.json.encode(chunk) + b"\n\n"
+
+    def delta(content: dict[str, str], finish: str | None = None) -> dict[str, object]:
+        return {"choices": [{"index": 0, "delta": content, "finish_reason": finish}]}
+
+    body = b"".join(
+        [
+            sse(delta({"role": "assistant", "content": ""})),
+            *[sse(delta({"content": "tok "})) for _ in range(20)],
+            sse(delta({}, "stop")),
+        ]
+    )
+    usage_chunk = sse({"choices": [], "usage": usage})
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        asked = msgspec.json.decode(await request.read())
+        if not asked.get("stream"):
+            return _json(completion)
+        with_usage = (asked.get("stream_options") or {}).get("include_usage")
+        stream = body + (usage_chunk if with_usage else b"") + b"data: [DONE]\n\n"
+        return web.Response(body=stream, content_type="text/event-stream")
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    return app
+
+
 async def _serve(kind: str, args: list[str]) -> None:
     if kind == "local":
         from honeyhive_async.server import LocalServer
@@ -141,6 +183,8 @@ async def _serve(kind: str, args: list[str]) -> None:
             app = bodies_app(args[0], int(args[1]))
         elif kind == "pages":
             app = pages_app(args[0], int(args[1]))
+        elif kind == "openai":
+            app = openai_app()
         else:
             app = sink_app()
         runner = web.AppRunner(app, access_log=None)

@@ -130,6 +130,13 @@ PUBLIC: dict[str, list[str]] = {
         "external_datapoint_id",
         "external_dataset_id",
     ],
+    "honeyhive_async.integrations": [
+        "wrap_anthropic",
+        "wrap_openai",
+    ],
+    "honeyhive_async.integrations.otel": [
+        "HoneyHiveSpanProcessor",
+    ],
     "honeyhive_async.models": [
         "AGGREGATE_FUNCTIONS",
         "CHART_AGGREGATIONS",

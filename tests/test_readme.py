@@ -138,6 +138,24 @@ async def _check_experiments(out: str, server: LocalServer) -> None:
     assert (first.name, first.status, len(first.event_ids)) == ("lookup v1", "completed", 3)
 
 
+async def _check_integrations(out: str, server: LocalServer) -> None:
+    reply, session_id = out.splitlines()
+    assert reply == "Sessions group events."
+    async with AsyncHoneyHive(server.api_key, base_url=server.url) as client:
+        tree = await client.session.get_tree(session_id)
+    (answer,) = tree.children
+    (model,) = answer.children
+    assert (answer.event_type, answer.event_name, model.event_type) == ("chain", "answer", "model")
+    if model.event_name == "openai.chat.completions.create":  # wrap_openai
+        assert model.config == {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0}
+        assert model.outputs == {"role": "assistant", "content": reply}
+        assert model.metrics == {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13}
+    else:  # HoneyHiveSpanProcessor
+        assert model.event_name == "chat gpt-4o-mini"
+        assert model.config == {"provider": "openai", "model": "gpt-4o-mini"}
+        assert model.metrics == {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13}
+
+
 async def _no_check(out: str, server: LocalServer) -> None:
     pass
 
@@ -147,6 +165,7 @@ _SCRIPT_CHECKS: dict[str, Callable[[str, LocalServer], Awaitable[None]]] = {
     "Tracing": _check_tracing,
     "Send OpenTelemetry spans to the local server": _check_otlp,
     "Experiments": _check_experiments,
+    "Integrations": _check_integrations,
 }
 
 

@@ -131,3 +131,46 @@ def test_modules_import_only_those_contributing_lists_before_them(package: str) 
         if graph[module] & set(order[index + 1 :])
     }
     assert upward == {}, "imports of modules CONTRIBUTING.md lists later"
+
+
+def _imported_modules(folder: Path) -> set[str]:
+    """Absolute names of what the modules of `folder` import, relative imports resolved."""
+    package = ".".join(folder.relative_to(PACKAGE.parent).parts)
+    found: set[str] = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+                module = ".".join(part for part in (base, node.module or "") if part)
+                found.add(module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_shared_otel_mapping_depends_on_neither_the_server_nor_opentelemetry() -> None:
+    # The server's OTLP ingest and the integrations' span processor both use it: it must be
+    # importable without either of them.
+    imported = _imported_modules(PACKAGE / "_otel_mapping")
+    assert "honeyhive_async.tracing._redact" in imported  # the reader resolves relative imports
+    assert sorted(m for m in imported if m.startswith("honeyhive_async.server")) == []
+    assert sorted(m for m in imported if m.startswith("opentelemetry")) == []
+
+
+def test_only_the_span_processor_imports_a_third_party_sdk_in_integrations() -> None:
+    for path in (PACKAGE / "integrations").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {
+            (node.module or "").split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+        } | {
+            alias.name.split(".")[0]
+            for node in tree.body
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported = top - {"__future__", "functools", "inspect", "json", "logging", "threading"}
+        imported -= {"collections", "types", "typing"}
+        expected = {"opentelemetry"} if path.stem == "otel" else set()
+        assert imported == expected, path.name

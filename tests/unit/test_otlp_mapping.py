@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from honeyhive_async._otel_mapping._flat import decode_json_text, unflatten
+from honeyhive_async._otel_mapping._mapping import trace_session_id
 from honeyhive_async.server.otlp import SpanData, SpanEventData, event_id_of, map_span
-from honeyhive_async.server.otlp._flat import decode_json_text, unflatten
-from honeyhive_async.server.otlp._mapping import trace_session_id
 
 TRACE = "5b8aa5a2d2c872e8321cf37308d69df2"
 SPAN = "051581bf3cb55c13"

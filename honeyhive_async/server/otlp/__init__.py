@@ -7,8 +7,8 @@ event the store places with `Store.spans`.
 
 from __future__ import annotations
 
+from ..._otel_mapping import event_id_of, map_span, trace_session_id
 from ._json import decode_json, encode_json_response
-from ._mapping import event_id_of, map_span, trace_session_id
 from ._proto import decode_protobuf, encode_protobuf_response, encode_status
 from ._spans import Decoded, OtlpError, ProtobufUnavailable, SpanData, SpanEventData
 

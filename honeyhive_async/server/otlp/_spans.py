@@ -10,7 +10,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+
+from ..._otel_mapping._spans import (
+    SPAN_KIND_NAMES,
+    STATUS_CODE_ERROR,
+    SpanData,
+    SpanEventData,
+)
 
 __all__ = [
     "MAX_VALUE_DEPTH",
@@ -29,8 +35,6 @@ __all__ = [
 MAX_VALUE_DEPTH = 32
 """How deep an attribute value (arrays in arrays, key-value lists) may nest."""
 
-STATUS_CODE_ERROR = 2
-SPAN_KIND_NAMES = ("UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
 _STATUS_NAMES = ("UNSET", "OK", "ERROR")
 _ENUM_PREFIXES = {"kind": ("SPAN_KIND_", SPAN_KIND_NAMES), "code": ("STATUS_CODE_", _STATUS_NAMES)}
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
@@ -48,36 +52,6 @@ class OtlpError(Exception):
 
 class ProtobufUnavailable(Exception):
     """A protobuf body arrived but ``opentelemetry-proto`` (the ``otlp`` extra) is not installed."""
-
-
-@dataclass(frozen=True, slots=True)
-class SpanEventData:
-    """One event recorded on a span (an exception, a GenAI message)."""
-
-    name: str
-    time_ns: int
-    attributes: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class SpanData:
-    """One span, decoded: ids as lowercase hex, times in Unix nanoseconds."""
-
-    trace_id: str
-    span_id: str
-    parent_span_id: str | None
-    name: str
-    kind: int
-    start_ns: int
-    end_ns: int
-    attributes: dict[str, Any]
-    events: list[SpanEventData]
-    status_code: int
-    status_message: str
-    resource: dict[str, Any]
-    """The attributes of the span's resource (``service.name``, ...)."""
-    scope: str
-    """The instrumentation scope's name (the instrumentor)."""
 
 
 @dataclass(slots=True)

@@ -20,9 +20,8 @@ as an alias (`span_event_ids`), so children sent before or after it find it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
+from ..._otel_mapping._spans import SpanEvent
 from ._db import Database, EventDict, EventTable
 from ._records import build_event
 
@@ -32,27 +31,6 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS span_event_ids (span_key TEXT PRIMARY KEY, event_id TEXT NOT NULL);
 """
 _PUT_ALIAS = "INSERT OR REPLACE INTO span_event_ids (span_key, event_id) VALUES (?, ?)"
-
-
-@dataclass(frozen=True, slots=True)
-class SpanEvent:
-    """One span as an event, before it is placed in a session and a tree."""
-
-    fields: dict[str, Any]
-    """Every event field but `session_id`, `parent_id` and `children_ids`."""
-    trace_id: str
-    session_id: str | None
-    """The session the span names, if any."""
-    parent_event_id: str | None
-    """The event id of the parent span, if the span has one (stored or not)."""
-    explicit_parent_id: str | None
-    """An event id the span names as its parent (distributed tracing), if any."""
-    trace_session_id: str
-    """The session of the span's trace when no span of it names one."""
-    session_name: str
-    """The name of the session, if this span's session has to be started."""
-    event_id: str | None = None
-    """The event id the span asks for, instead of ``fields["event_id"]`` (made from its ids)."""
 
 
 class Spans:

@@ -20,12 +20,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ...models import EVENT_TYPES
-from ...tracing._redact import DEFAULT_REDACT_KEYS, REDACTED, KeyRule
-from ..store.spans import SpanEvent
+from ..models import EVENT_TYPES
+from ..tracing._redact import DEFAULT_REDACT_KEYS, REDACTED, KeyRule
 from ._flat import decode_json_text, prefixed, unflatten
 from ._llm import llm_parts, read_here
-from ._spans import SPAN_KIND_NAMES, STATUS_CODE_ERROR, SpanData
+from ._spans import SPAN_KIND_NAMES, STATUS_CODE_ERROR, SpanData, SpanEvent
 
 __all__ = ["NAMESPACE", "event_id_of", "map_span", "trace_session_id"]
 

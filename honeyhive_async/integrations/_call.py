@@ -1,0 +1,379 @@
+"""What every wrapped provider call shares: one `model` span a call, streams observed in passing.
+
+A provider module describes its calls with an `Adapter` (what the request and the response say
+in event fields, and how a stream's chunks add up); the wrappers here open the span under the
+current one, record a failure as `@trace` does, and hand the provider's own result back: the
+same object, and for a stream the same stream object, whose iterator is swapped for one that
+sees each chunk on its way to the caller.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from types import TracebackType
+from typing import Any
+
+from ..tracing import _span as _clock
+from ..tracing._span import Span
+from ..tracing._tracer import Tracer
+from ..tracing._wrapping import open_span
+from ._adapter import NO_STATIC, Accumulator, Adapter, record_error
+
+__all__ = [
+    "StreamState",
+    "closing_raw_stream",
+    "instrument_async_stream",
+    "instrument_stream",
+    "traced_copies",
+    "traced_method",
+    "traced_stream_method",
+]
+
+
+log = logging.getLogger("honeyhive_async.integrations")
+
+
+def _record(adapter: Adapter, span: Span, result: Any) -> None:
+    try:
+        adapter.response(span, result)
+    except Exception:  # a response shape we do not know: the call's result wins
+        log.exception("honeyhive: could not record the result of %s", adapter.name)
+    span.finish()
+
+
+def _prepare(
+    adapter: Adapter, span: Span, kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], Accumulator | None]:
+    try:
+        sent = adapter.request(span, kwargs)
+        return sent, adapter.stream(kwargs) if kwargs.get("stream") is True else None
+    except Exception:
+        log.exception("honeyhive: could not record the request of %s", adapter.name)
+        return kwargs, None
+
+
+def traced_method(method: Callable[..., Any], adapter: Adapter, tracer: Tracer | None) -> Any:
+    """Wrap a provider's bound method (sync or async): one `model` span a call."""
+    # The SDKs wrap their async methods in sync-looking decorators: look through them.
+    if inspect.iscoroutinefunction(inspect.unwrap(method)):
+
+        @functools.wraps(method)
+        async def traced_async(*args: Any, **kwargs: Any) -> Any:
+            span = open_span(tracer, "model", adapter.name, NO_STATIC)
+            if span is None:
+                return await method(*args, **kwargs)
+            sent, accumulator = _prepare(adapter, span, kwargs)
+            try:
+                result = await method(*args, **sent)
+            except BaseException as exc:
+                record_error(span, exc)
+                raise
+            if accumulator is not None:
+                return instrument_async_stream(result, StreamState(span, accumulator, result))
+            _record(adapter, span, result)
+            return result
+
+        return traced_async
+
+    @functools.wraps(method)
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        span = open_span(tracer, "model", adapter.name, NO_STATIC)
+        if span is None:
+            return method(*args, **kwargs)
+        sent, accumulator = _prepare(adapter, span, kwargs)
+        try:
+            result = method(*args, **sent)
+        except BaseException as exc:
+            record_error(span, exc)
+            raise
+        if accumulator is not None:
+            return instrument_stream(result, StreamState(span, accumulator, result))
+        _record(adapter, span, result)
+        return result
+
+    return traced
+
+
+def traced_copies(client: Any, wrap: Callable[[Any], Any]) -> None:
+    """Make `client.with_options(...)` and `client.copy(...)` return traced clients too."""
+    copy = getattr(client, "copy", None)
+    if copy is None:
+        return
+
+    @functools.wraps(copy)
+    def traced_copy(*args: Any, **kwargs: Any) -> Any:
+        return wrap(copy(*args, **kwargs))
+
+    # The SDKs alias `with_options = copy` on the class: shadow both on this client.
+    client.copy = client.with_options = traced_copy
+
+
+class StreamState:
+    """One stream's span, until the stream ends, fails or is closed early."""
+
+    __slots__ = ("accumulator", "chunks", "ended", "first", "span")
+
+    def __init__(self, span: Span, accumulator: Accumulator, stream: Any) -> None:
+        self.span = span
+        self.accumulator = accumulator
+        self.first = 0.0
+        self.chunks = 0
+        self.ended = False
+        try:
+            # The request id of a stream is only in its headers (openai's, then anthropic's).
+            headers = stream.response.headers
+            request_id = headers.get("x-request-id") or headers.get("request-id")
+            if request_id:
+                span.metadata = {**(span.metadata or {}), "request_id": request_id}
+        except Exception:
+            log.debug("honeyhive: no request id on the stream of %s", span.event_name)
+
+    def take(self, chunk: Any) -> bool:
+        """Observe one chunk; whether the caller gets it."""
+        if not self.chunks:
+            self.first = _clock._perf()
+        self.chunks += 1
+        try:
+            return self.accumulator.add(chunk)
+        except Exception:
+            log.exception("honeyhive: could not read a chunk of %s", self.span.event_name)
+            return True
+
+    def end(self, *, stopped_early: bool = False, error: BaseException | None = None) -> None:
+        """End the span once: joined output, usage, time to first token, how it ended."""
+        if self.ended:
+            return
+        self.ended = True
+        span = self.span
+        try:
+            self.accumulator.finish(span)
+            metrics: dict[str, Any] = {"chunk_count": self.chunks}
+            if self.first:
+                metrics["time_to_first_token_ms"] = (self.first - span._t0) * 1e3
+            span.update(metrics=metrics)
+            if stopped_early:
+                span.update(metadata={"stopped_early": True})
+        except Exception:
+            log.exception("honeyhive: could not record the stream of %s", span.event_name)
+        if error is not None:
+            record_error(span, error)
+        else:
+            span.finish()
+
+
+def _chunks(inner: Iterator[Any], state: StreamState) -> Generator[Any, None, None]:
+    try:
+        for chunk in inner:
+            if state.take(chunk):
+                yield chunk
+    except GeneratorExit:
+        state.end(stopped_early=True)
+        raise
+    except BaseException as exc:
+        state.end(error=exc)
+        raise
+    state.end()
+
+
+async def _achunks(inner: AsyncIterator[Any], state: StreamState) -> AsyncGenerator[Any, None]:
+    try:
+        async for chunk in inner:
+            if state.take(chunk):
+                yield chunk
+    except GeneratorExit:
+        state.end(stopped_early=True)
+        raise
+    except BaseException as exc:
+        state.end(error=exc)
+        raise
+    state.end()
+
+
+def instrument_stream(stream: Any, state: StreamState) -> Any:
+    """Make a provider's sync stream report to `state`; return the same stream object.
+
+    The SDKs' streams (openai's `Stream`, anthropic's `Stream` and `MessageStream`) read every
+    chunk through `_iterator`, so swapping it sees each chunk as it arrives, unbuffered.
+    `close()` (also what `with` calls) ends the span as stopped early when chunks were left.
+    """
+    chunks: Generator[Any, None, None] = _chunks(stream._iterator, state)
+    stream._iterator = chunks
+    close = stream.close
+
+    def close_traced() -> None:
+        chunks.close()
+        state.end(stopped_early=True)
+        close()
+
+    stream.close = close_traced
+    return stream
+
+
+def instrument_async_stream(stream: Any, state: StreamState) -> Any:
+    """`instrument_stream` for the SDKs' async streams."""
+    chunks: AsyncGenerator[Any, None] = _achunks(stream._iterator, state)
+    stream._iterator = chunks
+    close = stream.close
+
+    async def close_traced() -> None:
+        await chunks.aclose()
+        state.end(stopped_early=True)
+        await close()
+
+    stream.close = close_traced
+    return stream
+
+
+def traced_stream_method(
+    method: Callable[..., Any],
+    adapter: Adapter,
+    tracer: Tracer | None,
+    name: str,
+    create: Callable[..., Any],
+) -> Callable[..., Any]:
+    """Wrap a `.stream(...)` helper that returns a context manager (given its resource's `create`)."""
+    kind = _AsyncManager if inspect.iscoroutinefunction(inspect.unwrap(create)) else _Manager
+
+    @functools.wraps(method)
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        return kind(method(*args, **kwargs), kwargs, tracer, adapter, name)
+
+    return stream
+
+
+class _Manager:
+    """A `.stream(...)` helper's context manager: the span covers the `with` block's stream."""
+
+    def __init__(
+        self,
+        manager: Any,
+        kwargs: dict[str, Any],
+        tracer: Tracer | None,
+        adapter: Adapter,
+        name: str,
+    ) -> None:
+        self._manager = manager
+        self._kwargs = kwargs
+        self._tracer = tracer
+        self._adapter = adapter
+        self._name = name
+
+    def _open(self) -> tuple[Span, Accumulator | None] | None:
+        span = open_span(self._tracer, "model", self._name, NO_STATIC)
+        if span is None:
+            return None
+        try:
+            self._adapter.request(span, self._kwargs)
+            return span, self._adapter.stream(self._kwargs)
+        except Exception:
+            log.exception("honeyhive: could not record the request of %s", self._name)
+            return span, None
+
+    def __enter__(self) -> Any:
+        opened = self._open()
+        if opened is None:
+            return self._manager.__enter__()
+        span, accumulator = opened
+        try:
+            stream = self._manager.__enter__()
+        except BaseException as exc:
+            record_error(span, exc)
+            raise
+        if accumulator is None:
+            span.finish()
+            return stream
+        return instrument_stream(stream, StreamState(span, accumulator, stream))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        return self._manager.__exit__(exc_type, exc, tb)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class _AsyncManager(_Manager):
+    """`_Manager` for the async clients: `async with client....stream(...)`."""
+
+    async def __aenter__(self) -> Any:
+        opened = self._open()
+        if opened is None:
+            return await self._manager.__aenter__()
+        span, accumulator = opened
+        try:
+            stream = await self._manager.__aenter__()
+        except BaseException as exc:
+            record_error(span, exc)
+            raise
+        if accumulator is None:
+            span.finish()
+            return stream
+        return instrument_async_stream(stream, StreamState(span, accumulator, stream))
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        return await self._manager.__aexit__(exc_type, exc, tb)
+
+
+def closing_raw_stream(
+    method: Callable[..., Any], create: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Wrap a `.stream(...)` helper that streams through the traced `create`.
+
+    Such a helper (openai's `responses.stream`) closes the HTTP response on exit, not the
+    stream `create` returned: closing that too ends its span at once, as stopped early when
+    chunks were left, rather than whenever the collector gets to it.
+    """
+    kind = _AsyncClosing if inspect.iscoroutinefunction(inspect.unwrap(create)) else _Closing
+
+    @functools.wraps(method)
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        return kind(method(*args, **kwargs))
+
+    return stream
+
+
+class _Closing:
+    def __init__(self, manager: Any) -> None:
+        self._manager = manager
+        self._stream: Any = None
+
+    def __enter__(self) -> Any:
+        self._stream = self._manager.__enter__()
+        return self._stream
+
+    def __exit__(self, *exc: Any) -> Any:
+        try:
+            return self._manager.__exit__(*exc)
+        finally:
+            raw = getattr(self._stream, "_raw_stream", None)
+            if raw is not None:
+                raw.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class _AsyncClosing(_Closing):
+    async def __aenter__(self) -> Any:
+        self._stream = await self._manager.__aenter__()
+        return self._stream
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        try:
+            return await self._manager.__aexit__(*exc)
+        finally:
+            raw = getattr(self._stream, "_raw_stream", None)
+            if raw is not None:
+                await raw.close()
