@@ -326,9 +326,7 @@ def render(
         "Medians of several interleaved rounds (contenders run round-robin within a round); spread is min-max. "
         "Ratios compare contenders measured in the same process of the same run.",
         "",
-        _md_table(
-            table("Bars (issues 4 and 12)", ["bar", "measured", "target", "result"], bar_rows)
-        ),
+        _md_table(table("Bars", ["bar", "measured", "target", "result"], bar_rows)),
     ]
     out += [_md_table(t) for t in tables]
     return "\n".join(out), failed
