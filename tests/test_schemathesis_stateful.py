@@ -72,18 +72,18 @@ LINKS: Mapping[tuple[str, str], Mapping[str, tuple[str, Mapping[str, str]]]] = {
 }
 
 
-def _operation_ids(document: Mapping[str, Any]) -> set[str]:
+def _operations_by_id(document: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     return {
-        operation["operationId"]
-        for item in document["paths"].values()
-        for operation in item.values()
+        operation["operationId"]: (method, path)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
         if isinstance(operation, dict) and "operationId" in operation
     }
 
 
 def _with_links(document: dict[str, Any]) -> dict[str, Any]:
     """`document` with `LINKS` added to its producers' 200 responses."""
-    known = _operation_ids(document)
+    known = _operations_by_id(document)
     for (method, path), links in LINKS.items():
         response = document["paths"][path][method]["responses"]["200"]
         for name, (target, parameters) in links.items():
@@ -235,15 +235,6 @@ _PRODUCER_BODIES: Mapping[tuple[str, str], Any] = {
     },
 }
 _BODILESS = {"get", "delete"}
-
-
-def _operations_by_id(document: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    return {
-        operation["operationId"]: (method, path)
-        for path, item in document["paths"].items()
-        for method, operation in item.items()
-        if isinstance(operation, dict) and "operationId" in operation
-    }
 
 
 def _resolve(expression: str, path_params: Mapping[str, str], body: Any) -> str:
