@@ -25,6 +25,7 @@ __all__ = [
     "check_encodable",
     "event_request",
     "repair_value",
+    "session_score_fields",
     "session_start_fields",
     "session_update_fields",
     "traceback_frames",
@@ -124,19 +125,38 @@ def traceback_frames(frames: list[tuple[str, int, str]]) -> list[dict[str, Any]]
 
 
 def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, Any]:
-    """The arguments of `client.session.start` for `session`.
+    """The arguments of `client.session.start` for `session`, as it stands now.
 
-    Made once per start: a retried start sends the same bytes.
+    A session that has ended by now is started with its end (outputs, end time, duration,
+    children): its closing update needs no request of its own. Made once per start: a
+    retried start sends the same bytes.
     """
+    outputs = session.outputs
+    end_time, duration = session.end_time, session.duration
     return {
         "session_id": session.event_id,
         "session_name": repair_value(session.session_name),
         "source": repair_value(session.source),
         "start_time": int(session.start_time),  # whole ms, as `event_request` sends
         "inputs": _raw(sanitizer, "inputs", session.inputs),
+        "outputs": None if outputs is None else sanitizer.field("outputs", wrap_output(outputs)),
         "config": _raw(sanitizer, "config", session.config),
         "metadata": _raw(sanitizer, "metadata", session.metadata),
         "user_properties": _raw(sanitizer, "user_properties", session.user_properties),
+        "children_ids": session.children_ids or None,
+        "end_time": None if end_time is None else int(end_time),
+        "duration": duration,
+    }
+
+
+def session_score_fields(session: Session, sanitizer: Sanitizer) -> dict[str, Any] | None:
+    """The update a start cannot carry (metrics, feedback), or None when there is none."""
+    metrics, feedback = session.metrics, session.feedback
+    if metrics is None and feedback is None:
+        return None
+    return {
+        "metrics": _raw(sanitizer, "metrics", metrics, UNSET),
+        "feedback": _raw(sanitizer, "feedback", feedback, UNSET),
     }
 
 

@@ -313,8 +313,10 @@ class Exporter:
                 except IndexError:
                     return
                 if type(item) is tuple:  # session work or a flush mark (see `enqueue_span`)
-                    buffer.append((item[0], item[1], None, 0))
-                    self._bound()
+                    kind, work = item  # an update may join its session's start or update
+                    if kind == MARK or not ledger.fold(kind, work):
+                        buffer.append((kind, work, None, 0))
+                        self._bound()
                     continue
                 ledger.in_hand += 1
             try:

@@ -55,6 +55,10 @@ SPAN, START, UPDATE, MARK = 0, 1, 2, 3
 # Where a dropped event was counted as pending until then (see `Ledger.drop`).
 NOWHERE, IN_HAND, STARTING = 0, 1, 2
 
+# What of a session waits in the buffer (see `Ledger.fold`): its update, its start, or its
+# start that took in an update queued after it.
+_UPDATE_WAITS, _START_WAITS, _START_FOLDED = 0, 1, 2
+
 Buffered = tuple[int, Any, CreateEventRequest | None, int]
 """An entry of the exporter's buffer: (kind, item, the span's encoded request, its size)."""
 
@@ -115,6 +119,8 @@ class Ledger:
         """A chunk is on its way (a flush waits for it even when it holds no event)."""
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
+        self._waiting: dict[int, int] = {}
+        """Sessions (by `id`) whose start or update waits in the buffer: see `fold`."""
         self._sent = 0
         self._retried = 0
         self._failed_updates = 0
@@ -208,6 +214,33 @@ class Ledger:
         else:
             self.drop(reason, item, held)
 
+    # -- session work waiting in the buffer (the exporter thread, under `lock`) -----------------
+
+    def fold(self, kind: int, session: Session) -> bool:
+        """Whether a session's `kind` item leaving the queue is covered by one in the buffer.
+
+        A start or update reads the session when it is sent, so one still waiting in the
+        buffer will carry every change made before this item was queued: an update then
+        needs no request of its own (an enrich after the close still wins, since it was
+        made before that read). Call under `lock` as the item leaves the queue; False means
+        buffer it.
+        """
+        key = id(session)
+        waiting = self._waiting.get(key)
+        if kind == START:
+            self._waiting[key] = _START_WAITS
+            return False
+        if waiting is None:
+            self._waiting[key] = _UPDATE_WAITS
+            return False
+        if waiting == _START_WAITS:
+            self._waiting[key] = _START_FOLDED
+        return True
+
+    def unfold(self, session: Session) -> bool:
+        """The session's item leaves the buffer; return whether an update was folded into it."""
+        return self._waiting.pop(id(session), None) == _START_FOLDED
+
     def sweep(self, reason: str) -> None:
         """Give up on what is queued, one item at a time (late appends may race with it)."""
         while True:
@@ -225,6 +258,7 @@ class Ledger:
         with self.lock:
             left = [(kind, item) for kind, item, _, _ in self._buffer]
             self._buffer.clear()
+            self._waiting.clear()  # a start given up on takes what was folded into it along
             self.buffered_bytes = 0
             self.in_hand += sum(1 for kind, _ in left if kind in (SPAN, START))
         for kind, item in left:

@@ -27,7 +27,12 @@ from ..errors import (
 )
 from ..models import CreateEventRequest
 from ._capture import Sanitizer
-from ._encode import check_encodable, session_start_fields, session_update_fields
+from ._encode import (
+    check_encodable,
+    session_score_fields,
+    session_start_fields,
+    session_update_fields,
+)
 from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe
 from ._record import SpanRecord
 from ._span import Session
@@ -46,15 +51,17 @@ finished; at 32, ~0.1 s (benchmarks/evaluate.py, c=64)."""
 
 
 class Chunk:
-    """One round of sends: session starts, then one batch of events, then session updates.
+    """One round of sends: session starts, then one batch of events and session updates.
 
     The records of its events wait in the ledger (`Ledger.in_flight`) until acknowledged.
     """
 
-    __slots__ = ("events", "marks", "starts", "updates")
+    __slots__ = ("events", "folded", "marks", "starts", "updates")
 
     def __init__(self) -> None:
         self.starts: list[Session] = []
+        self.folded: set[int] = set()
+        """The starts (by `id`) that took in an update queued after them (`Ledger.fold`)."""
         self.events: list[CreateEventRequest] = []
         self.updates: list[Session] = []
         self.marks: list[concurrent.futures.Future[None]] = []
@@ -81,7 +88,10 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
             ledger.buffered_bytes -= item_size
         elif kind == START:
             chunk.starts.append(item)
+            if ledger.unfold(item):
+                chunk.folded.add(id(item))
         elif kind == UPDATE:
+            ledger.unfold(item)
             chunk.updates.append(item)
         else:
             chunk.marks.append(item)
@@ -112,15 +122,23 @@ class Sender:
     async def send(self, chunk: Chunk) -> None:
         """Send `chunk`; what is not sent when this returns (or is cancelled) is dropped."""
         ledger = self._ledger
-        starts, events, updates = chunk.starts, chunk.events, chunk.updates
+        starts, events, updates, folded = chunk.starts, chunk.events, chunk.updates, chunk.folded
         started: set[int] = set()
         updated: set[int] = set()
         try:
             # Sessions are independent of each other: send them concurrently, a few at a time.
-            await _gather_limited([partial(self._send_start, s, started) for s in starts])
+            # Starts go first (whether HoneyHive takes an event before its session is not
+            # known); an update only touches a session started in this chunk or before, so
+            # updates go alongside the batch.
+            await _gather_limited(
+                [partial(self._send_start, s, id(s) in folded, started) for s in starts]
+            )
+            jobs: list[Callable[[], Coroutine[Any, Any, None]]] = [
+                partial(self._send_update, s, updated) for s in updates
+            ]
             if events:
-                await self._send_events(events)
-            await _gather_limited([partial(self._send_update, s, updated) for s in updates])
+                jobs.insert(0, partial(self._send_events, events))
+            await _gather_limited(jobs)
         except BaseException as exc:
             reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
             if reason == "internal_error":
@@ -187,11 +205,14 @@ class Sender:
             kept.append(request)
         return kept
 
-    async def _send_start(self, session: Session, done: set[int]) -> None:
+    async def _send_start(self, session: Session, folded: bool, done: set[int]) -> None:
         ledger = self._ledger
         # The start is idempotent (the tracer made the session id), so a retry after a lost
-        # answer makes no second session.
+        # answer makes no second session. It carries what the session holds now (its end too,
+        # once closed): an update folded into it (`folded`) needs a request of its own only
+        # for the fields a start cannot carry.
         fields = session_start_fields(session, self._sanitizer)
+        late = session_score_fields(session, self._sanitizer) if folded else None
         reached = False  # whether an attempt may have reached the server before it failed
         try:
             async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
@@ -214,6 +235,12 @@ class Sender:
         # Not in a `finally`: a start cancelled in flight is neither sent nor dropped here,
         # `send` counts it as shutdown.
         done.add(id(session))
+        if stored and late is not None:
+            try:
+                await self._send_update(session, set(), late)
+            except asyncio.CancelledError:
+                ledger.failed_update("shutdown", session)
+                raise
 
     async def _has_session(self, session: Session) -> bool:
         """After a start whose answer was lost, ask the server whether it has the session."""
@@ -223,8 +250,11 @@ class Sender:
             return False
         return True
 
-    async def _send_update(self, session: Session, done: set[int]) -> None:
-        fields = session_update_fields(session, self._sanitizer)
+    async def _send_update(
+        self, session: Session, done: set[int], fields: dict[str, Any] | None = None
+    ) -> None:
+        if fields is None:
+            fields = session_update_fields(session, self._sanitizer)
         try:
             async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
                 with attempt:
@@ -257,7 +287,16 @@ async def _gather_limited(jobs: list[Callable[[], Coroutine[Any, Any, None]]]) -
         async with gate:
             await job()
 
-    await asyncio.gather(*(run(job) for job in jobs))
+    tasks = [asyncio.ensure_future(run(job)) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        # A job that failed on a bug ends the round: the others must not go on sending
+        # after `Sender.send` has counted what was left as dropped.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _may_have_acted(exc: HoneyHiveError) -> bool:
