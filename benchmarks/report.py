@@ -68,6 +68,13 @@ BARS: list[tuple[str, str, str, float, str]] = [
     ("5. export to the null sink", "export.sink.events_s", ">=", 50_000, " events/s"),
     ("5. app loop lag p99 while exporting (sink)", "export.sink.lag_p99_ms", "<=", 5.0, " ms"),
     (
+        "5. 10-span sessions vs raw 500-event create_batch (LocalServer, events/s)",
+        "export.sessions.vs_raw_batch",
+        ">=",
+        0.5,
+        "x",
+    ),
+    (
         "6. bytes per buffered event (payloads excluded, the tracer's copies of them included)",
         "memory.ours.bytes_per_event",
         "<=",
