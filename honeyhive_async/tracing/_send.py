@@ -214,16 +214,17 @@ class Sender:
         fields = session_start_fields(session, self._sanitizer)
         late = session_score_fields(session, self._sanitizer) if folded else None
         reached = False  # whether an attempt may have reached the server before it failed
+
+        async def start() -> None:
+            nonlocal reached
+            try:
+                await self._client.session.start(**fields)
+            except HoneyHiveError as exc:
+                reached = reached or _may_have_acted(exc)
+                raise
+
         try:
-            async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
-                with attempt:
-                    if attempt.retry_state.attempt_number > 1:
-                        ledger.retried(1)
-                    try:
-                        await self._client.session.start(**fields)
-                    except HoneyHiveError as exc:
-                        reached = reached or _may_have_acted(exc)
-                        raise
+            await self._retrying(start, count_retries=True)
             stored = True
         except Exception as exc:  # anything else is a bug here: it must not cost the chunk
             stored = reached and await self._has_session(session)
@@ -242,6 +243,30 @@ class Sender:
                 ledger.failed_update("shutdown", session)
                 raise
 
+    async def _retrying(
+        self, call: Callable[[], Coroutine[Any, Any, Any]], *, count_retries: bool = False
+    ) -> None:
+        """Run `call` under the exporter's retry policy, its first attempt outside it.
+
+        Nearly every session request succeeds at once, and making the policy (tenacity)
+        costs about a quarter of a loopback request's own Python work, once per session.
+        """
+        try:
+            await call()
+            return
+        except Exception as exc:
+            if self._max_attempts < 2 or not batch_should_retry(exc):
+                raise
+            failed: Exception | None = exc
+        async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
+            with attempt:
+                if failed is not None:  # attempt 1, already made: the policy waits as after it
+                    first, failed = failed, None
+                    raise first
+                if count_retries:
+                    self._ledger.retried(1)
+                await call()
+
     async def _has_session(self, session: Session) -> bool:
         """After a start whose answer was lost, ask the server whether it has the session."""
         try:
@@ -256,9 +281,7 @@ class Sender:
         if fields is None:
             fields = session_update_fields(session, self._sanitizer)
         try:
-            async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
-                with attempt:
-                    await self._client.events.update(session.event_id, **fields)
+            await self._retrying(partial(self._client.events.update, session.event_id, **fields))
         except Exception as exc:  # a bug here must not cost the chunk either
             self._ledger.failed_update("rejected", session, exc)
         finally:
@@ -279,15 +302,19 @@ async def _gather_limited(jobs: list[Callable[[], Coroutine[Any, Any, None]]]) -
     Each job's coroutine is made when its turn comes: a round cancelled first (a close that
     cuts the sends short) leaves no coroutine never awaited behind (a RuntimeWarning each).
     """
-    if not jobs:
-        return
-    gate = asyncio.Semaphore(_SESSION_CONCURRENCY)
+    turns = iter(jobs)
 
-    async def run(job: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        async with gate:
+    async def worker() -> None:
+        for job in turns:
             await job()
 
-    tasks = [asyncio.ensure_future(run(job)) for job in jobs]
+    workers = min(_SESSION_CONCURRENCY, len(jobs))
+    if workers <= 1:
+        await worker()
+        return
+    # A few workers taking turns, not a task per job behind a semaphore: a semaphore's
+    # `acquire` walks its waiters each time (quadratic in a chunk's sessions).
+    tasks = [asyncio.ensure_future(worker()) for _ in range(workers)]
     try:
         await asyncio.gather(*tasks)
     except BaseException:

@@ -209,3 +209,16 @@ def test_giving_up_on_the_buffer_forgets_what_was_folded() -> None:
     report = ledger.report()
     assert (report.dropped, report.failed_updates, report.pending) == ({"shutdown": 1}, 0, 0)
     assert not ledger.fold(UPDATE, session)  # nothing of it waits any more
+
+
+async def test_a_score_update_that_fails_once_is_retried(
+    tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
+) -> None:
+    tracer = tracer_factory(max_export_attempts=2, **HELD)
+    failing = honeyhive_server.faults.fail_next(1, 503, retry_after="0", method="PUT")
+    session = await _one_session(tracer, metrics={"score": 2})
+    report = await tracer.flush(5)
+    assert failing.hits == 1
+    assert (report.sent, report.failed_updates) == (2, 0)
+    assert _sent(honeyhive_server).count(("PUT", "/v1/events/{id}")) == 2
+    assert (await client.session.get(session.event_id)).metrics == {"score": 2}
