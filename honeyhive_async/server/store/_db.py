@@ -43,6 +43,11 @@ ON CONFLICT (event_id) DO UPDATE SET
     event_type = excluded.event_type, event_name = excluded.event_name,
     start_time = excluded.start_time, body = excluded.body
 """
+_INSERT_NEW = """
+INSERT INTO events (event_id, session_id, parent_id, event_type, event_name, start_time, body)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (event_id) DO NOTHING
+"""
 # rowid breaks start_time ties so that paging is stable.
 _ORDER = " ORDER BY start_time DESC, rowid DESC"
 # SQLite binds integers as signed 64-bit; an OFFSET past every row is an empty page anyway.
@@ -132,9 +137,15 @@ class EventTable:
             for event in events
         ]
         deleted = [(event_id,) for event_id in removed]
-        self._db.write_steps(
-            [(_UPSERT, rows), ("DELETE FROM events WHERE event_id = ?", deleted), *also]
-        )
+        steps: list[tuple[str, Iterable[Sequence[Any]]]] = [(_UPSERT, rows)]
+        if deleted:
+            steps.append(("DELETE FROM events WHERE event_id = ?", deleted))
+        self._db.write_steps([*steps, *also])
+
+    def insert_new(self, event: EventDict) -> bool:
+        """Insert the event unless one with its id is stored; return whether it was inserted."""
+        row = (*(event.get(name) for name in INDEXED), event["start_time"], _encoder.encode(event))
+        return self._db.write(_INSERT_NEW, row) == 1
 
     def count(self, where: str = "", params: Sequence[Any] = ()) -> int:
         """Return how many events match."""

@@ -37,12 +37,6 @@ class Sessions:
     def start(self, req: StartSessionRequest) -> EventDict:
         """Create the session event, or merge metadata/user_properties into an existing one."""
         session_id = req.session_id or new_id()
-        existing = self._table.get(session_id)
-        if existing is not None:
-            merge_into(existing, "metadata", req.metadata)
-            merge_into(existing, "user_properties", req.user_properties)
-            self._table.put([existing])
-            return existing
         start = req.start_time if req.start_time is not None else now_ms()
         event = build_event(
             event_id=session_id,
@@ -65,8 +59,17 @@ class Sessions:
             metrics=None,
             user_properties=req.user_properties,
         )
-        self._table.put([event])
-        return event
+        # Most starts are of new sessions: one insert, no read first.
+        if self._table.insert_new(event):
+            return event
+        existing = self._table.get(session_id)
+        if existing is None:  # deleted in between (not on one loop): store the new one
+            self._table.put([event])
+            return event
+        merge_into(existing, "metadata", req.metadata)
+        merge_into(existing, "user_properties", req.user_properties)
+        self._table.put([existing])
+        return existing
 
     def delete(self, session_id: str) -> int:
         """Delete every event of a session, the session event included; return how many."""
