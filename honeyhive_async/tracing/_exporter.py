@@ -34,7 +34,7 @@ from ._ledger import (
     resolve,
 )
 from ._record import SpanRecord, wall_offset
-from ._send import Sender, take_chunk
+from ._send import Chunk, Sender, log_failure, take_chunk
 from ._span import Session
 
 if TYPE_CHECKING:
@@ -279,10 +279,9 @@ class Exporter:
                 wake.clear()
                 try:
                     await self._drain(sender)
-                except Exception:
-                    # Never let a bug here kill the thread: the next round goes on.
+                except Exception:  # a bug here must not kill the thread: the next round goes on
                     log.exception("honeyhive: unexpected error in the exporter")
-                    self._ledger.busy = False
+                    self._ledger.busy = 0
                 self._wake_at = self._wake_threshold
                 if self._stopping and not self._queue and not self._buffer:
                     return
@@ -290,11 +289,7 @@ class Exporter:
             await client.aclose()
 
     def _encode_backlog(self) -> None:
-        """Move everything queued to the buffer, encoding spans and dropping their payloads.
-
-        It runs while sends are slow or failing too: the caller's values are let go of early,
-        and the buffer's byte bound holds.
-        """
+        """Move what is queued to the buffer, encoding spans (payloads let go of, even mid-send)."""
         queue, buffer, ledger, sanitizer = self._queue, self._buffer, self._ledger, self._sanitizer
         encoded, offset = 0, wall_offset()
         done: Buffered | None = None  # encoded, still in hand
@@ -336,31 +331,33 @@ class Exporter:
                 time.sleep(0)
 
     async def _drain(self, sender: Sender) -> None:
-        buffer, ledger = self._buffer, self._ledger
-        while True:
-            self._encode_backlog()
-            if not buffer:
-                return
-            # Under the lock: a report sees the chunk's events in the buffer or in flight,
-            # never in neither place, and the queue's bound follows the buffer.
-            with ledger.lock:
-                chunk = take_chunk(buffer, ledger, self._max_batch, self._max_batch_bytes)
-                self._bound()
-            marks = chunk.marks
-            sending = asyncio.ensure_future(sender.send(chunk))
-            del chunk  # the sender lets go of it: a flush must find nothing held here
-            try:
-                while not sending.done():
-                    await asyncio.wait({sending}, timeout=0.05)
-                    self._encode_backlog()
-            except asyncio.CancelledError:
-                sending.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sending
-                raise
-            finally:
-                for mark in marks:
-                    resolve(mark)
+        # Up to two chunks on their way (a second once a full batch waits): its session starts
+        # go out while the first's batch is sent. Each chunk's batch waits for the one before.
+        buffer, flying = self._buffer, deque[asyncio.Task[None]]()
+        try:
+            while True:
+                self._encode_backlog()
+                while flying and flying[0].done():
+                    log_failure(flying.popleft())
+                if buffer and len(flying) < (2 if len(buffer) >= self._max_batch else 1):
+                    sending = sender.send_next(self._take, flying[-1] if flying else None)
+                    flying.append(asyncio.ensure_future(sending))
+                    await asyncio.sleep(0)  # it takes its chunk before this loop looks again
+                    continue
+                if not flying:
+                    return
+                await asyncio.wait({flying[0]}, timeout=0.05)
+        except asyncio.CancelledError:
+            for task in flying:
+                task.cancel()
+            await asyncio.gather(*flying, return_exceptions=True)
+            raise
+
+    def _take(self) -> Chunk:
+        with self._ledger.lock:  # a report sees its events buffered or in flight, never neither
+            chunk = take_chunk(self._buffer, self._ledger, self._max_batch, self._max_batch_bytes)
+            self._bound()
+        return chunk
 
 
 _thread_state = threading.local()

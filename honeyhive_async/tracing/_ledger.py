@@ -112,11 +112,11 @@ class Ledger:
         # Pending events outside the queue and the buffer; changed under `lock` only.
         self.in_hand = 0
         self.starts_left = 0
-        """Session starts of the chunk in flight, neither stored nor dropped yet."""
+        """Session starts of the chunks in flight, neither stored nor dropped yet."""
         self.in_flight: dict[str, SpanRecord] = {}
-        """Events of the chunk in flight not yet acknowledged, by event id."""
-        self.busy = False
-        """A chunk is on its way (a flush waits for it even when it holds no event)."""
+        """Events of the chunks in flight not yet acknowledged, by event id."""
+        self.busy: int = 0
+        """Chunks on their way (a flush waits for them even when they hold no event)."""
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
         self._waiting: dict[int, int] = {}
@@ -176,13 +176,23 @@ class Ledger:
             self.warn(f"dropped an event ({reason})")
             self._settle_dropped(reason, record)
 
-    def end_chunk(self) -> None:
-        """Mark the chunk in flight done: every event of it was acknowledged or given up on."""
+    def end_chunk(self, event_ids: Iterable[str] | None = None, starts: int | None = None) -> None:
+        """Mark a chunk done: every event of it was acknowledged or given up on.
+
+        Args:
+            event_ids: The chunk's events; None for every event in flight.
+            starts: The chunk's session starts neither stored nor dropped (none, unless a
+                bug skipped one); None for every start in flight.
+        """
         with self.lock:
-            self.busy = False
-            self.starts_left = 0
-            left, self.in_flight = self.in_flight, {}
-        for record in left.values():  # none, unless a bug skipped one: still let it go
+            self.busy = max(0, self.busy - 1)
+            if event_ids is None:
+                left, self.in_flight = list(self.in_flight.values()), {}
+            else:
+                records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
+                left = [record for record in records if record is not None]
+            self.starts_left = 0 if starts is None else self.starts_left - starts
+        for record in left:  # none, unless a bug skipped one: still let it go
             record.release()
 
     def drop(self, reason: str, item: SpanRecord | Session, held: int = NOWHERE) -> None:

@@ -33,14 +33,14 @@ from ._encode import (
     session_start_fields,
     session_update_fields,
 )
-from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe
+from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe, resolve
 from ._record import SpanRecord
 from ._span import Session
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
 
-__all__ = ["Chunk", "Sender", "take_chunk"]
+__all__ = ["Chunk", "Sender", "log_failure", "take_chunk"]
 
 log = logging.getLogger("honeyhive_async.tracing")
 
@@ -77,7 +77,7 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
     chunk = Chunk()
     in_flight: dict[str, SpanRecord] = {}
     size = 0
-    ledger.busy = True  # a flush waits for the chunk even when it holds no event
+    ledger.busy += 1  # a flush waits for the chunk even when it holds no event
     while buffer and len(chunk.events) < max_events and size < max_bytes:
         kind, item, request, item_size = buffer.popleft()
         if request is not None:  # a span
@@ -96,8 +96,8 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
         else:
             chunk.marks.append(item)
             break
-    ledger.starts_left = len(chunk.starts)
-    ledger.in_flight = in_flight
+    ledger.starts_left += len(chunk.starts)
+    ledger.in_flight.update(in_flight)
     return chunk
 
 
@@ -119,8 +119,23 @@ class Sender:
         self._ledger = ledger
         self._max_attempts = max_attempts
 
-    async def send(self, chunk: Chunk) -> None:
-        """Send `chunk`; what is not sent when this returns (or is cancelled) is dropped."""
+    async def send_next(
+        self, take: Callable[[], Chunk], after: asyncio.Future[None] | None
+    ) -> None:
+        """Take the next chunk with `take` and send it (`send`).
+
+        Taken in the task's first step: a task cancelled before it ran took nothing (the
+        stop gives up on what is still buffered).
+        """
+        await self.send(take(), after)
+
+    async def send(self, chunk: Chunk, after: asyncio.Future[None] | None = None) -> None:
+        """Send `chunk`; what is not sent when this returns (or is cancelled) is dropped.
+
+        Its session starts go out at once; its batch and updates once `after` (the chunk
+        before it, if still on its way) is done, so that they keep the order of the queue
+        (an enrich after the close wins), and its flush marks resolve when all is done.
+        """
         ledger = self._ledger
         starts, events, updates, folded = chunk.starts, chunk.events, chunk.updates, chunk.folded
         started: set[int] = set()
@@ -133,6 +148,8 @@ class Sender:
             await _gather_limited(
                 [partial(self._send_start, s, id(s) in folded, started) for s in starts]
             )
+            if after is not None:
+                await asyncio.wait({after})  # not `await after`: a cancel must not reach it
             jobs: list[Callable[[], Coroutine[Any, Any, None]]] = [
                 partial(self._send_update, s, updated) for s in updates
             ]
@@ -146,16 +163,19 @@ class Sender:
             for session in starts:
                 if id(session) not in started:
                     ledger.drop(reason, session, STARTING)
+                    started.add(id(session))
             for session in updates:
                 if id(session) not in updated:
                     ledger.failed_update(reason, session)
-            ledger.give_up(reason, list(ledger.in_flight), exc)
+            ledger.give_up(reason, _ids(events), exc)
             if reason == "shutdown":
                 raise
         finally:
             # Every event of the chunk is sent or dropped (on_drop has seen it) by now: the
             # ledger lets go of what is left before a flush that waits on this chunk returns.
-            ledger.end_chunk()
+            ledger.end_chunk(_ids(events), len(starts) - len(started))
+            for mark in chunk.marks:
+                resolve(mark)
 
     async def _send_events(self, events: list[CreateEventRequest]) -> None:
         ledger = self._ledger
@@ -324,6 +344,12 @@ async def _gather_limited(jobs: list[Callable[[], Coroutine[Any, Any, None]]]) -
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+def log_failure(task: asyncio.Task[None]) -> None:
+    """Log the error a finished send ended on, if any (a bug: `send` catches the rest)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("honeyhive: unexpected error in the exporter", exc_info=task.exception())
 
 
 def _may_have_acted(exc: HoneyHiveError) -> bool:

@@ -222,3 +222,21 @@ async def test_a_score_update_that_fails_once_is_retried(
     assert (report.sent, report.failed_updates) == (2, 0)
     assert _sent(honeyhive_server).count(("PUT", "/v1/events/{id}")) == 2
     assert (await client.session.get(session.event_id)).metrics == {"score": 2}
+
+
+async def test_the_next_chunks_starts_overlap_a_slow_batch_and_batches_keep_their_order(
+    tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
+) -> None:
+    tracer = tracer_factory(max_batch_size=5, **HELD)
+    slow = honeyhive_server.faults.delay_next(0.3, path=BATCH)
+    second = honeyhive_server.faults.delay_next(0.0, path=BATCH)
+    sessions = [await _one_session(tracer) for _ in range(12)]
+    report = await tracer.flush(10)
+    assert (report.sent, report.pending, report.dropped) == (24, 0, {})
+    log = _sent(honeyhive_server)
+    # The next chunk's sessions were started without waiting for the first batch (5 events).
+    assert log[: log.index(("POST", BATCH))].count(("POST", SESSIONS)) > 5
+    # The second batch went out only once the first was answered.
+    assert second.hit_times[0] >= slow.hit_times[0] + 0.3
+    for session in sessions:
+        assert len((await client.session.get(session.event_id)).children_ids) == 1
