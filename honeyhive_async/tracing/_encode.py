@@ -1,8 +1,9 @@
 """What the exporter sends, built from what it holds: pure functions, run on its thread.
 
 A finished span becomes a `CreateEventRequest` whose dict fields are already JSON (`Raw`):
-made JSON-safe, bounded and redacted by the tracer's `Sanitizer`. Sessions become the fields
-of their start and of their updates.
+made JSON-safe, bounded and redacted by the tracer's `Sanitizer`. A session that has ended
+becomes one too (an event of type ``session``); an open one becomes the fields of its start
+and of its updates.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "check_encodable",
     "event_request",
     "repair_value",
+    "session_event",
     "session_score_fields",
     "session_start_fields",
     "session_update_fields",
@@ -147,6 +149,34 @@ def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, An
         "end_time": None if end_time is None else int(end_time),
         "duration": duration,
     }
+
+
+def session_event(session: Session, sanitizer: Sanitizer) -> CreateEventRequest:
+    """An ended session as one event of the batch: its start, close and scores in one.
+
+    The server stores it as `POST /v1/sessions` would (its `event_id` is the `session_id`,
+    it has no parent); unlike a start, it carries metrics and feedback too.
+    """
+    fields = session_start_fields(session, sanitizer)
+    inputs = fields["inputs"]
+    return CreateEventRequest(
+        event_type="session",
+        inputs=_EMPTY_OBJECT if inputs is None else inputs,
+        event_id=session.event_id,
+        session_id=session.event_id,
+        children_ids=fields["children_ids"],
+        event_name=fields["session_name"],
+        source=fields["source"],
+        config=fields["config"],
+        outputs=fields["outputs"],
+        start_time=fields["start_time"],
+        end_time=fields["end_time"],
+        duration=fields["duration"],
+        metadata=fields["metadata"],
+        feedback=_raw(sanitizer, "feedback", session.feedback),
+        metrics=_raw(sanitizer, "metrics", session.metrics),
+        user_properties=fields["user_properties"],
+    )
 
 
 def session_score_fields(session: Session, sanitizer: Sanitizer) -> dict[str, Any] | None:

@@ -118,7 +118,7 @@ class Exporter:
             self._backlog()
 
     def enqueue_session_start(self, session: Session) -> None:
-        """Queue `POST /v1/sessions` for a session; it counts against the queue bound."""
+        """Queue a session's start (an event of the batch once it has ended); it counts against the queue bound."""
         self._enqueue_session(START, session)
 
     def enqueue_session_update(self, session: Session) -> None:

@@ -64,7 +64,7 @@ Buffered = tuple[int, Any, CreateEventRequest | None, int]
 
 DropHook = Callable[[str, SpanRecord | Session], None]
 """`on_drop(reason, record)`: called once for each event the exporter gives up on: the
-`SpanRecord` of a span, or the `Session` whose start failed."""
+`SpanRecord` of a span, or the `Session` whose start (or session event) failed."""
 
 _WARN_EVERY = 10.0
 """Seconds between two warnings about dropped events."""
@@ -113,8 +113,9 @@ class Ledger:
         self.in_hand = 0
         self.starts_left = 0
         """Session starts of the chunks in flight, neither stored nor dropped yet."""
-        self.in_flight: dict[str, SpanRecord] = {}
-        """Events of the chunks in flight not yet acknowledged, by event id."""
+        self.in_flight: dict[str, SpanRecord | Session] = {}
+        """Events of the chunks in flight not yet acknowledged, by event id (an ended
+        session sent in the batch is one)."""
         self.busy: int = 0
         """Chunks on their way (a flush waits for them even when they hold no event)."""
         self.buffered_bytes = 0
@@ -161,8 +162,7 @@ class Ledger:
             records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
             done = [record for record in records if record is not None]
             self._sent += len(done)
-        for record in done:
-            record.release()
+        _release(done)
 
     def give_up(self, reason: str, event_ids: Iterable[str], exc: BaseException) -> None:
         """Drop the events in flight with these ids (one warning for all of them)."""
@@ -192,8 +192,7 @@ class Ledger:
                 records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
                 left = [record for record in records if record is not None]
             self.starts_left = 0 if starts is None else self.starts_left - starts
-        for record in left:  # none, unless a bug skipped one: still let it go
-            record.release()
+        _release(left)  # none, unless a bug skipped one: still let it go
 
     def drop(self, reason: str, item: SpanRecord | Session, held: int = NOWHERE) -> None:
         """Count `item` as dropped, no longer pending where it was `held`; call `on_drop`."""
@@ -308,6 +307,13 @@ class Ledger:
             self._suppressed = 0
         else:
             self._suppressed += 1
+
+
+def _release(items: list[SpanRecord | Session]) -> None:
+    """Let go of what settled events hold (a session stays whole: its spans point at it)."""
+    for item in items:
+        if type(item) is SpanRecord:
+            item.release()
 
 
 def describe(exc: BaseException) -> str:

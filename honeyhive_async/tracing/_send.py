@@ -1,5 +1,9 @@
 """Sending one chunk of the exporter's buffer: session starts, a batch of events, updates.
 
+A session that has ended by the time its chunk is taken needs no start: it goes in the batch
+as one event of type ``session``, before its children (one request for the session and its
+events, where a start would cost one of its own).
+
 A batch is retried while its failure is transient, re-sent in part when the server created
 only some of its events, halved when it is too large (413), and repaired when its text cannot
 be encoded. Every outcome is written to the ledger.
@@ -28,7 +32,9 @@ from ..errors import (
 from ..models import CreateEventRequest
 from ._capture import Sanitizer
 from ._encode import (
+    EVENT_OVERHEAD,
     check_encodable,
+    session_event,
     session_score_fields,
     session_start_fields,
     session_update_fields,
@@ -53,15 +59,18 @@ finished; at 32, ~0.1 s (benchmarks/evaluate.py, c=64)."""
 class Chunk:
     """One round of sends: session starts, then one batch of events and session updates.
 
-    The records of its events wait in the ledger (`Ledger.in_flight`) until acknowledged.
+    The records of its events (its ended sessions too) wait in the ledger
+    (`Ledger.in_flight`) until acknowledged.
     """
 
-    __slots__ = ("events", "folded", "marks", "starts", "updates")
+    __slots__ = ("ended", "events", "folded", "marks", "starts", "updates")
 
     def __init__(self) -> None:
         self.starts: list[Session] = []
         self.folded: set[int] = set()
         """The starts (by `id`) that took in an update queued after them (`Ledger.fold`)."""
+        self.ended: list[Session] = []
+        """Sessions ended before their start was sent: they go first in the batch."""
         self.events: list[CreateEventRequest] = []
         self.updates: list[Session] = []
         self.marks: list[concurrent.futures.Future[None]] = []
@@ -75,10 +84,10 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
     here: the ledger holds their records until they are acknowledged or given up on.
     """
     chunk = Chunk()
-    in_flight: dict[str, SpanRecord] = {}
+    in_flight: dict[str, SpanRecord | Session] = {}
     size = 0
     ledger.busy += 1  # a flush waits for the chunk even when it holds no event
-    while buffer and len(chunk.events) < max_events and size < max_bytes:
+    while buffer and len(chunk.events) + len(chunk.ended) < max_events and size < max_bytes:
         kind, item, request, item_size = buffer.popleft()
         if request is not None:  # a span
             chunk.events.append(request)
@@ -87,8 +96,14 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
             size += item_size
             ledger.buffered_bytes -= item_size
         elif kind == START:
+            folded = ledger.unfold(item)
+            if item.ended:  # its close (folded or still queued) is in what the event carries
+                chunk.ended.append(item)
+                in_flight[item.event_id] = item
+                size += EVENT_OVERHEAD
+                continue
             chunk.starts.append(item)
-            if ledger.unfold(item):
+            if folded:
                 chunk.folded.add(id(item))
         elif kind == UPDATE:
             ledger.unfold(item)
@@ -153,8 +168,9 @@ class Sender:
             jobs: list[Callable[[], Coroutine[Any, Any, None]]] = [
                 partial(self._send_update, s, updated) for s in updates
             ]
-            if events:
-                jobs.insert(0, partial(self._send_events, events))
+            batch = [*self._session_events(chunk.ended), *events]
+            if batch:
+                jobs.insert(0, partial(self._send_events, batch))
             await _gather_limited(jobs)
         except BaseException as exc:
             reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
@@ -167,13 +183,13 @@ class Sender:
             for session in updates:
                 if id(session) not in updated:
                     ledger.failed_update(reason, session)
-            ledger.give_up(reason, _ids(events), exc)
+            ledger.give_up(reason, _chunk_ids(chunk), exc)
             if reason == "shutdown":
                 raise
         finally:
             # Every event of the chunk is sent or dropped (on_drop has seen it) by now: the
             # ledger lets go of what is left before a flush that waits on this chunk returns.
-            ledger.end_chunk(_ids(events), len(starts) - len(started))
+            ledger.end_chunk(_chunk_ids(chunk), len(starts) - len(started))
             for mark in chunk.marks:
                 resolve(mark)
 
@@ -212,6 +228,17 @@ class Sender:
             ledger.give_up("missing_api_key", _ids(pending), exc)
         except HoneyHiveError as exc:  # connection failures, a decode error
             ledger.give_up("export_failed", _ids(pending), exc)
+
+    def _session_events(self, ended: list[Session]) -> list[CreateEventRequest]:
+        """The ended sessions as events, read now (after the chunk before was sent)."""
+        requests: list[CreateEventRequest] = []
+        for session in ended:
+            try:
+                requests.append(session_event(session, self._sanitizer))
+            except Exception as exc:  # a redaction hook's bug costs its session alone
+                log.exception("honeyhive: could not encode session %s", session.event_id)
+                self._ledger.give_up("encode_failed", [session.event_id], exc)
+        return requests
 
     def _encodable(self, pending: list[CreateEventRequest]) -> list[CreateEventRequest]:
         """Return the events that encode once their text is repaired; drop the others alone."""
@@ -306,6 +333,11 @@ class Sender:
             self._ledger.failed_update("rejected", session, exc)
         finally:
             done.add(id(session))
+
+
+def _chunk_ids(chunk: Chunk) -> list[str]:
+    """The event ids of everything `chunk` sends in its batch, its ended sessions included."""
+    return [*(session.event_id for session in chunk.ended), *_ids(chunk.events)]
 
 
 def _ids(

@@ -1,11 +1,14 @@
 """Sessions cost the exporter as few requests as their fields allow (issue 14, target 1).
 
-A session that closed before its start was sent goes out once, as `POST /v1/sessions` with
-its final fields; only metrics and feedback (which a start cannot carry) need an update.
+A session that closed before its start was sent goes out once, as an event of type
+``session`` in the batch with its children: its final fields, metrics and feedback included,
+and no request of its own. A session still open when its start is due is started with
+`POST /v1/sessions` and closed or enriched with an update.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from typing import Any
 
@@ -56,20 +59,26 @@ def _enrich_later(session: Session, **fields: Any) -> None:
         _current.reset(token)
 
 
-async def test_a_session_closed_before_its_start_is_sent_is_one_request(
+async def test_a_session_closed_before_its_start_is_sent_rides_in_the_batch(
     tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
 ) -> None:
     tracer = tracer_factory(**HELD)
     session = await _one_session(tracer)
     report = await tracer.flush(5)
     assert (report.sent, report.dropped, report.failed_updates) == (2, {}, 0)
-    assert sorted(_sent(honeyhive_server)) == [("POST", BATCH), ("POST", SESSIONS)]
-    (start,) = _bodies(honeyhive_server, "POST", SESSIONS)
+    assert _sent(honeyhive_server) == [("POST", BATCH)]
+    (batch,) = _bodies(honeyhive_server, "POST", BATCH)
+    start, span = batch["events"]  # the session first, before its children
+    assert start["event_type"] == "session"
+    assert start["event_id"] == start["session_id"] == session.event_id
+    assert "parent_id" not in start or start["parent_id"] is None
+    assert start["event_name"] == "checkout"
+    assert span["parent_id"] == session.event_id
     assert start["outputs"] == {"paid": True}
-    assert start["children_ids"]
+    assert start["children_ids"] == [span["event_id"]]
     assert start["end_time"] >= start["start_time"]
-    assert "metrics" not in start
-    assert "feedback" not in start
+    assert start.get("metrics") is None
+    assert start.get("feedback") is None
     stored = await client.session.get(session.event_id)
     assert (stored.inputs, stored.outputs) == ({"cart": 3}, {"paid": True})
     assert stored.metadata == {"env": "test"}
@@ -78,16 +87,17 @@ async def test_a_session_closed_before_its_start_is_sent_is_one_request(
     assert len(stored.children_ids) == 1
 
 
-async def test_metrics_and_feedback_go_in_an_update_of_their_own(
+async def test_metrics_and_feedback_ride_in_the_session_event(
     tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
 ) -> None:
     tracer = tracer_factory(**HELD)
     session = await _one_session(tracer, metrics={"score": 0.5}, feedback={"ok": True})
     report = await tracer.flush(5)
     assert (report.sent, report.failed_updates) == (2, 0)
-    assert _sent(honeyhive_server).count(("POST", SESSIONS)) == 1
-    (update,) = _bodies(honeyhive_server, "PUT", "/v1/events/")
-    assert update == {"metrics": {"score": 0.5}, "feedback": {"ok": True}}
+    assert _sent(honeyhive_server) == [("POST", BATCH)]
+    (batch,) = _bodies(honeyhive_server, "POST", BATCH)
+    event = batch["events"][0]
+    assert (event["metrics"], event["feedback"]) == ({"score": 0.5}, {"ok": True})
     stored = await client.session.get(session.event_id)
     assert (stored.metrics, stored.feedback) == ({"score": 0.5}, {"ok": True})
     assert stored.outputs == {"paid": True}
@@ -121,14 +131,14 @@ async def test_an_enrich_after_the_close_still_wins(
     _enrich_later(sent, outputs={"paid": False}, metadata={"env": "late"})
     report = await tracer.flush(5)
     assert (report.sent, report.failed_updates) == (4, 0)
-    assert _sent(honeyhive_server).count(("POST", SESSIONS)) == 2
-    assert _sent(honeyhive_server).count(("PUT", "/v1/events/{id}")) == 1
+    # Both sessions rode in the first batch; only the enrich made after it needs an update.
+    assert _sent(honeyhive_server) == [("POST", BATCH), ("PUT", "/v1/events/{id}")]
     for session in (folded, sent):
         stored = await client.session.get(session.event_id)
         assert (stored.outputs, stored.metadata) == ({"paid": False}, {"env": "late"})
 
 
-async def test_a_failed_start_is_dropped_once_with_its_close(
+async def test_a_failed_start_of_an_open_session_is_dropped_once(
     tracer_factory: Any, honeyhive_server: LocalServer
 ) -> None:
     dropped: list[tuple[str, Any]] = []
@@ -136,13 +146,29 @@ async def test_a_failed_start_is_dropped_once_with_its_close(
         max_export_attempts=1, on_drop=lambda reason, item: dropped.append((reason, item)), **HELD
     )
     honeyhive_server.faults.fail_next(1, drop=True, path=SESSIONS)
+    async with tracer.session("open") as session:
+        report = await tracer.flush(5)  # the start goes out while the session runs
+        assert report.dropped == {"session_start_failed": 1}
+        assert (report.sent, report.pending, report.failed_updates) == (0, 0, 0)
+    assert dropped == [("session_start_failed", session)]
+
+
+async def test_a_failed_batch_drops_its_session_event_once(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    dropped: list[tuple[str, Any]] = []
+    tracer = tracer_factory(
+        max_export_attempts=1, on_drop=lambda reason, item: dropped.append((reason, item)), **HELD
+    )
+    honeyhive_server.faults.fail_next(1, drop=True, path=BATCH)
     session = await _one_session(tracer, metrics={"score": 1})
     report = await tracer.flush(5)
-    assert report.dropped == {"session_start_failed": 1}
-    assert (report.sent, report.pending, report.failed_updates) == (1, 0, 0)
-    assert dropped == [("session_start_failed", session)]
+    assert report.dropped == {"export_failed": 2}
+    assert (report.sent, report.pending, report.failed_updates) == (0, 0, 0)
+    assert [item for reason, item in dropped if isinstance(item, Session)] == [session]
+    assert {reason for reason, _ in dropped} == {"export_failed"}
     # No update for a session the server does not have.
-    assert ("PUT", "/v1/events/{id}") not in _sent(honeyhive_server)
+    assert _sent(honeyhive_server) == [("POST", BATCH)]
 
 
 async def test_closing_gives_up_on_a_coalesced_session_once(
@@ -152,10 +178,10 @@ async def test_closing_gives_up_on_a_coalesced_session_once(
     tracer = tracer_factory(
         max_export_attempts=1, on_drop=lambda reason, item: dropped.append(reason), **HELD
     )
-    session_fault = honeyhive_server.faults.hang_next(1, path=SESSIONS)
+    batch_fault = honeyhive_server.faults.hang_next(1, path=BATCH)
     await _one_session(tracer)
     report = await tracer.aclose(timeout=0.5)
-    assert session_fault.hits == 1
+    assert batch_fault.hits == 1
     # The session and its span, each counted once, whatever the stop cut short.
     assert report.sent + report.dropped_total + report.pending == 2
     assert report.pending == 0
@@ -163,16 +189,18 @@ async def test_closing_gives_up_on_a_coalesced_session_once(
     assert report.failed_updates == 0
 
 
-async def test_a_failed_score_update_after_a_folded_start_counts_once(
+async def test_a_failed_update_after_the_session_event_counts_once(
     tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
 ) -> None:
     tracer = tracer_factory(max_export_attempts=1, **HELD)
     honeyhive_server.faults.fail_next(1, 400, method="PUT")
-    session = await _one_session(tracer, feedback={"ok": False})
+    session = await _one_session(tracer)
+    await tracer.flush(5)
+    _enrich_later(session, feedback={"ok": False})
     report = await tracer.flush(5)
     assert (report.sent, report.dropped, report.failed_updates) == (2, {}, 1)
     stored = await client.session.get(session.event_id)
-    assert stored.outputs == {"paid": True}  # the start carried the close
+    assert stored.outputs == {"paid": True}  # the session event carried the close
 
 
 # -- the ledger's side --------------------------------------------------------------------
@@ -216,7 +244,9 @@ async def test_a_score_update_that_fails_once_is_retried(
 ) -> None:
     tracer = tracer_factory(max_export_attempts=2, **HELD)
     failing = honeyhive_server.faults.fail_next(1, 503, retry_after="0", method="PUT")
-    session = await _one_session(tracer, metrics={"score": 2})
+    session = await _one_session(tracer)
+    await tracer.flush(5)
+    _enrich_later(session, metrics={"score": 2})
     report = await tracer.flush(5)
     assert failing.hits == 1
     assert (report.sent, report.failed_updates) == (2, 0)
@@ -230,8 +260,14 @@ async def test_the_next_chunks_starts_overlap_a_slow_batch_and_batches_keep_thei
     tracer = tracer_factory(max_batch_size=5, **HELD)
     slow = honeyhive_server.faults.delay_next(0.3, path=BATCH)
     second = honeyhive_server.faults.delay_next(0.0, path=BATCH)
-    sessions = [await _one_session(tracer) for _ in range(12)]
-    report = await tracer.flush(10)
+    # Open sessions (their starts are sent while they run), one span each.
+    async with contextlib.AsyncExitStack() as stack:
+        sessions = []
+        for _ in range(12):
+            sessions.append(await stack.enter_async_context(tracer.session("open")))
+            with trace_span("pay"):  # in the session just entered
+                pass
+        report = await tracer.flush(10)
     assert (report.sent, report.pending, report.dropped) == (24, 0, {})
     log = _sent(honeyhive_server)
     # The next chunk's sessions were started without waiting for the first batch (5 events).
