@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from honeyhive_async import AsyncHoneyHive
-from honeyhive_async.models import EventFilter
+from honeyhive_async.models import CreateEventRequest, EventFilter
 from honeyhive_async.server import LocalServer
 from honeyhive_async.tracing import Tracer, enrich_session, trace_span
 from honeyhive_async.tracing._span import Session
@@ -51,8 +51,9 @@ async def test_a_batch_missing_the_session_event_re_sends_it(
     assert (report.sent, report.dropped, report.pending, report.retried) == (4, {}, 0, 3)
     assert _paths(honeyhive_server) == [BATCH, BATCH]
     resent = _batches(honeyhive_server)[1]
-    assert [e["event_id"] for e in resent][0] == second.event_id
-    assert first.event_id not in [e["event_id"] for e in resent]
+    resent_ids = [e["event_id"] for e in resent]
+    assert resent_ids[0] == second.event_id
+    assert first.event_id not in resent_ids
     for session in (first, second):
         stored = await client.session.get(session.event_id)
         assert (stored.outputs, stored.metrics, stored.feedback) == (
@@ -143,3 +144,37 @@ async def test_a_session_event_reads_as_a_started_session(
         views.append({name: event.get(name) for name in compared})
     assert views[0] == views[1]
     assert views[1]["metrics"] == SCORES["metrics"]
+
+
+async def test_a_session_event_for_a_stored_session_merges_into_it(
+    client: AsyncHoneyHive,
+) -> None:
+    started = await client.session.start(
+        session_name="s", source="dev", inputs={"q": 1}, metadata={"a": 1}, start_time=1000
+    )
+    sid = started.event_id
+    event = CreateEventRequest(
+        event_type="session",
+        inputs={"q": 2},
+        event_id=sid,
+        session_id=sid,
+        event_name="s",
+        outputs={"r": 1},
+        metadata={"b": 2},
+        metrics={"m": 1},
+        end_time=1005,
+    )
+    await client.events.create_batch([event])
+    stored = (await client.session.get(sid)).to_dict()
+    # As a repeated start and an update would: merged objects, the end and outputs taken,
+    # the start's inputs and start time kept.
+    assert stored["metadata"] == {"a": 1, "b": 2}
+    assert (stored["outputs"], stored["metrics"]) == ({"r": 1}, {"m": 1})
+    assert (stored["inputs"], stored["start_time"]) == ({"q": 1}, 1000)
+    assert stored["end_time"] == 1005
+    # A new session in a batch is stored as it comes.
+    fresh = CreateEventRequest(
+        event_type="session", inputs={"q": 3}, event_id="s-2", session_id="s-2"
+    )
+    await client.events.create_batch([fresh])
+    assert (await client.session.get("s-2")).to_dict()["inputs"] == {"q": 3}

@@ -76,7 +76,7 @@ class Events:
 
     def create(self, req: CreateEventRequest) -> EventDict:
         """Store an event, replacing any event with the same id."""
-        event = _event_from_request(req, session_id=None)
+        (event,) = self._sessions.onto_stored([_event_from_request(req, session_id=None)])
         self._table.put([event])
         return event
 
@@ -84,6 +84,9 @@ class Events:
         self, req: CreateEventBatchRequest, *, max_created: int | None = None
     ) -> BatchResult:
         """Store a batch of events (upserted by id), optionally all in one new session.
+
+        A session event (``event_type: "session"``) is a session as `POST /v1/sessions`
+        makes it; one whose session is stored merges into it (`Sessions.onto_stored`).
 
         Args:
             req: The decoded batch body.
@@ -104,7 +107,7 @@ class Events:
             session_id = session["session_id"]
         events = [_event_from_request(item, session_id=session_id) for item in req.events]
         keep = events if max_created is None else events[: max(max_created, 0)]
-        self._table.put(keep)
+        self._table.put(self._sessions.onto_stored(keep))
         errors = [
             {"index": index, "event_id": event["event_id"], "message": "Event not created"}
             for index, event in enumerate(events)
@@ -117,7 +120,8 @@ class Events:
 
     def add_to_session(self, session_id: str, events: Sequence[CreateEventRequest]) -> None:
         """Store events (upserted by id) in `session_id`, which replaces each event's own."""
-        self._table.put([_event_from_request(item, session_id=session_id) for item in events])
+        made = [_event_from_request(item, session_id=session_id) for item in events]
+        self._table.put(self._sessions.onto_stored(made))
 
     def update(self, event_id: str, req: UpdateEventRequest) -> EventDict | None:
         """Apply an update and return the new event, or None if there is no such event.

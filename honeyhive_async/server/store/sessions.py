@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...models import StartSessionRequest
 from ..filters import as_number
 from ._db import EventDict, EventTable
-from ._records import build_event, duration, merge_into, new_id, now_ms
+from ._records import MERGED_ON_UPDATE, build_event, duration, merge_into, new_id, now_ms
 
 __all__ = ["MAX_TREE_DEPTH", "Sessions"]
 
@@ -71,6 +72,24 @@ class Sessions:
         self._table.put([existing])
         return existing
 
+    def onto_stored(self, events: Sequence[EventDict]) -> list[EventDict]:
+        """`events` to store, each session event of them merged into the session stored.
+
+        A session event in a batch (a client sends a session that ended before it was
+        started) creates the session as `start` would; when the session exists already, it
+        is merged as a repeated start and an update would be: the object fields key by key,
+        its outputs, end and children when it has them.
+        """
+        ids = [e["event_id"] for e in events if e.get("event_type") == "session"]
+        if not ids:
+            return list(events)
+        marks = ",".join("?" * len(ids))
+        where = f" WHERE event_id IN ({marks}) AND event_type = 'session'"
+        stored = {event["event_id"]: event for event in self._table.scan(where, ids)}
+        if not stored:  # the common case: new sessions, stored as they come
+            return list(events)
+        return [_merged(stored.get(e["event_id"]), e) for e in events]
+
     def delete(self, session_id: str) -> int:
         """Delete every event of a session, the session event included; return how many."""
         return self._table.delete_session(session_id)
@@ -116,6 +135,20 @@ class Sessions:
         others = [event for event in events if event is not root]
         root["metadata"] = {**(root.get("metadata") or {}), **_aggregates(root, others)}
         return root
+
+
+def _merged(stored: EventDict | None, event: EventDict) -> EventDict:
+    """`event` merged into the session `stored` (None: `event` is new, stored as it is)."""
+    if stored is None or event.get("event_type") != "session":
+        return event
+    for name in MERGED_ON_UPDATE:
+        merge_into(stored, name, event.get(name))
+    for name in ("outputs", "end_time", "duration"):
+        if event.get(name) is not None:
+            stored[name] = event[name]
+    if event.get("children_ids"):
+        stored["children_ids"] = event["children_ids"]
+    return stored
 
 
 def _hang_descendants(
