@@ -111,7 +111,7 @@ def _functions(deco_async: Any, deco_sync: Any, backend: Backend) -> tuple[Any, 
                 backend.search_url, json={"query": question, "top_k": 3}
             ) as response:
                 await response.read()
-        return [d for d in DOCS if d[9] in question] or DOCS[:2]
+        return [d for d in DOCS if d[9] in question] or DOCS[:2]  # d[9]: the document's number
 
     def rank(question: str, docs: list[str]) -> list[str]:
         words = set(question.split())
