@@ -37,6 +37,7 @@ JOBS: list[tuple[str, list[str]]] = [
     ("requests", []),
     *[("tracing", ["--peer", p]) for p in ("ours", *PEERS)],
     ("export", []),
+    ("capacity", []),
     ("transfer", []),
     *[
         ("memory", ["--peer", p, "--part", "buffered"])

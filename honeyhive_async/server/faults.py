@@ -129,10 +129,10 @@ class FaultSwitch:
         method: str | None = None,
         path: str | None = None,
     ) -> RandomFaults:
-        """Fail a seeded random share of the matching requests, until `clear()`.
+        """Fail a seeded random share (`rate`, 0-1) of the matching requests, until `clear()`.
 
         Args:
-            rate: The share of matching requests that fail (0 to 1).
+            rate: The share of matching requests that fail; a ValueError outside 0-1.
             seed: Seeds the choice of which requests fail and of each one's kind.
             kinds: The kinds to choose from, equally likely (see `FAULT_KINDS`).
             method: Match only this HTTP method.
@@ -140,9 +140,6 @@ class FaultSwitch:
 
         Returns:
             The plan; its `applied` counts the faults of each kind.
-
-        Raises:
-            ValueError: `rate` is outside 0-1, or a kind is unknown.
         """
         self.random = RandomFaults(rate, seed, tuple(kinds), method, path)
         return self.random
