@@ -16,8 +16,8 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar, cast
 
 import aiohttp
 
@@ -36,16 +36,42 @@ __all__ = [
     "ticker",
 ]
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 SPANS_PER_SESSION = 10
 EVENTS_PER_SESSION = SPANS_PER_SESSION + 1
 
 
-class Workload:
-    """The traced functions, bound to one tracer; `run(i)` makes session number `i`."""
+class _Untraced:
+    """Stands in for a session when there is no tracer (the loop's own lag)."""
 
-    def __init__(self, tracer: Tracer) -> None:
+    def __enter__(self) -> _Untraced:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    async def __aenter__(self) -> _Untraced:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, **_: Any) -> None:
+        return None
+
+
+class Workload:
+    """The traced functions, bound to one tracer; `run(i)` makes session number `i`.
+
+    Without a tracer the same functions run undecorated: the workload's own cost and lag.
+    """
+
+    def __init__(self, tracer: Tracer | None) -> None:
         self.tracer = tracer
-        traced = trace(tracer=tracer)
+
+        def traced(func: F) -> F:
+            return func if tracer is None else cast(F, trace(tracer=tracer)(func))
 
         @traced
         async def leaf(i: int) -> dict[str, Any]:
@@ -85,8 +111,13 @@ class Workload:
         self._handle = handle
         self._sync_handle = sync_handle
 
+    def _session(self, name: str, i: int) -> Any:
+        if self.tracer is None:
+            return _Untraced()
+        return self.tracer.session(name, inputs={"i": i})
+
     def _sync_session(self, i: int) -> None:
-        with self.tracer.session("soak-sync", inputs={"i": i}) as session:
+        with self._session("soak-sync", i) as session:
             session.update(outputs={"total": self._sync_handle(i)})
 
     async def run(self, i: int) -> None:
@@ -94,7 +125,7 @@ class Workload:
         if i % 4 == 3:
             await asyncio.to_thread(self._sync_session, i)
             return
-        async with self.tracer.session("soak-async", inputs={"i": i}) as session:
+        async with self._session("soak-async", i) as session:
             session.update(outputs=await self._handle(i))
 
 

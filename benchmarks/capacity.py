@@ -42,6 +42,18 @@ FAULT_RATE = 0.2
 FLUSH_TIMEOUT = 600.0
 
 
+async def untraced_once(sessions: int) -> dict[str, Any]:
+    """The same sessions without a tracer: the workload's own loop lag on this machine."""
+    lags: list[float] = []
+    stop = asyncio.Event()
+    tick = asyncio.create_task(ticker(lags, stop))
+    await asyncio.sleep(0.01)
+    produced_s = await paced(Workload(None), sessions, SPANS_PER_S)
+    stop.set()
+    await tick
+    return {"spans_s": sessions * SPANS_PER_SESSION / produced_s, **lag_stats(lags)}
+
+
 async def run_once(url: str, sessions: int) -> dict[str, Any]:
     lags: list[float] = []
     stop = asyncio.Event()
@@ -85,9 +97,11 @@ def main(argv: list[str] | None = None) -> None:
     spans = int(opts.spans) if opts.spans else (2_000 if opts.quick else 100_000)
     sessions = spans // SPANS_PER_SESSION
     rounds = 1 if opts.quick else 3
-    runs = []
+    runs, bare = [], []
     with tempfile.TemporaryDirectory(prefix="hh-capacity-") as tmp:
         for n in range(rounds):
+            bare.append(asyncio.run(untraced_once(sessions)))
+            log(f"capacity round {n + 1}, no tracer: lag p99 {bare[-1]['lag_p99_ms']:.2f} ms")
             db = os.path.join(tmp, f"round{n}.db")
             with faulty_server(db, FAULT_RATE, int(opts.seed) + n) as url:
                 result = asyncio.run(run_once(url, sessions))
@@ -119,6 +133,19 @@ def main(argv: list[str] | None = None) -> None:
         ]
         for n, r in enumerate(runs)
     ]
+    rows += [
+        [
+            f"{n + 1}, no tracer",
+            "-",
+            num(r["spans_s"], 0),
+            *["-"] * 6,
+            num(r["lag_p50_ms"], 3),
+            num(r["lag_p99_ms"], 2),
+            num(r["lag_max_ms"], 1),
+            "-",
+        ]
+        for n, r in enumerate(bare)
+    ]
     t = table(
         f"Capacity: {sessions:,} sessions x {SPANS_PER_SESSION} spans at {SPANS_PER_S:,} spans/s, "
         f"{FAULT_RATE:.0%} of requests failing, default Tracer settings; {rounds} round(s)",
@@ -142,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         "(500/503 with Retry-After 0, 429 without, connection dropped unanswered, a batch partly "
         "stored then a 500 'partially created'). Server holds = distinct event ids the server's "
         "accept log saw stored. Lag = how late `asyncio.sleep(0.001)` woke up in the app's loop "
-        "from the first session to the end of the flush. Bars use the median round.",
+        "from the first session to the end of the flush ('no tracer': the same functions undecorated, "
+        "the workload's own lag). Bars use the median round.",
     )
     metrics = {
         "capacity.dropped": med("dropped"),
@@ -150,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         "capacity.lag_p99_ms": med("lag_p99_ms"),
         "capacity.lag_max_ms": med("lag_max_ms"),
         "capacity.spans_s": med("spans_s"),
+        "capacity.untraced_lag_p99_ms": statistics.median(r["lag_p99_ms"] for r in bare),
     }
     log(f"capacity done in {time.monotonic() - started:.0f}s")
     emit([t], metrics)
