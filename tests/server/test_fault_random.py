@@ -242,6 +242,9 @@ async def test_admin_routes_turn_random_faults_and_the_log_on_and_off(
     await call(client, "DELETE", "/_faults")
     await call(client, "GET", "/_faults/random", status=404)
     await call(client, "POST", "/v1/events/batch", {"events": _events(1)})
+    # Nor are they kept in the request log.
+    paths = [r.path for r in server.requests]
+    assert paths == ["/v1/events/batch", "/v1/sessions", "/v1/events/batch"]
 
 
 @pytest.mark.parametrize(
