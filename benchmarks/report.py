@@ -120,7 +120,15 @@ BARS: list[tuple[str, str, str, float, str]] = [
         for c in CALLS
     ],
     (
-        "10. aiohttp service at saturation, a session and 3 traced calls a request: "
+        "10. events dropped, 5,000 spans/s of 10-span sessions, 20% faults",
+        "capacity.dropped",
+        "<=",
+        0,
+        " events",
+    ),
+    ("10. app loop lag p99 at 5,000 spans/s, 20% faults", "capacity.lag_p99_ms", "<=", 5.0, " ms"),
+    (
+        "11. aiohttp service at saturation, a session and 3 traced calls a request: "
         "requests/s traced / untraced (CPU per request, export included)",
         "service.ours.vs_untraced",
         ">=",

@@ -39,6 +39,7 @@ JOBS: list[tuple[str, list[str]]] = [
     *[("tracing", ["--peer", p]) for p in ("ours", *PEERS)],
     ("export", []),
     ("export", ["--part", "sessions"]),
+    ("capacity", []),
     ("transfer", []),
     *[
         ("memory", ["--peer", p, "--part", "buffered"])
