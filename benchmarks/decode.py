@@ -187,9 +187,13 @@ def bench_pages(quick: bool) -> tuple[list[dict[str, Any]], dict[str, float]]:
             if name not in (OURS, OURS_ALL, OURS_ONE, MSGSPEC_ALL):
                 key = "msgspec" if name == MSGSPEC else "sdk" if name.startswith(SDK) else name
                 metrics[f"decode.page.{kind}.vs_{key}"] = s["median"] / ours
-        # Issue 14 target 5: reading every field costs no more than plain msgspec reading them,
-        # and reading one field keeps the lazy path's lead over plain msgspec.
+        # Issue 14 target 5: reading every field costs no more than plain msgspec's decode alone
+        # (and, like for like, than plain msgspec's decode then the same reads); reading one
+        # field keeps the lazy path's lead.
         metrics[f"decode.page.{kind}.all_fields_vs_msgspec"] = (
+            st[MSGSPEC]["median"] / st[OURS_ALL]["median"]
+        )
+        metrics[f"decode.page.{kind}.all_fields_vs_msgspec_reading"] = (
             st[MSGSPEC_ALL]["median"] / st[OURS_ALL]["median"]
         )
         metrics[f"decode.page.{kind}.one_field_vs_msgspec"] = (
@@ -202,7 +206,10 @@ def bench_pages(quick: bool) -> tuple[list[dict[str, Any]], dict[str, float]]:
                 f"Decode: {n:,}-event page, {kind} events ({len(body) / 1e6:.1f} MB), {r} rounds",
                 HEADERS,
                 _rows(st, len(body), n),
-                "`ours faster by` = contender median / client-path median (same bytes, same run).",
+                "`ours faster by` = contender median / client-path median (same bytes, same run). "
+                "Every field read: plain msgspec's decode alone / ours "
+                f"{st[MSGSPEC]['median'] / st[OURS_ALL]['median']:.2f}x, plain msgspec then the same "
+                f"reads / ours {st[MSGSPEC_ALL]['median'] / st[OURS_ALL]['median']:.2f}x.",
             )
         )
     return tables, metrics
