@@ -29,6 +29,7 @@ T = TypeVar("T")
 GC_PAUSE_MIN_BYTES = 64 * 1024
 """Bodies smaller than this decode with the GC as it is: too few objects to matter."""
 
+_freeze = getattr(gc, "freeze", None)  # CPython has it; other interpreters may not
 _lock = threading.Lock()
 _hooks: dict[Any, Callable[[Any, bytes], None]] = {}
 _depth = 0
@@ -59,8 +60,8 @@ def promote_all() -> None:
     `gc.freeze()` then `gc.unfreeze()`: two list splices, O(1). Skipped when the application
     froze objects itself (the pre-fork idiom), since unfreezing would undo that.
     """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
+    if _freeze is not None and gc.get_freeze_count() == 0:
+        _freeze()
         gc.unfreeze()
 
 
