@@ -42,6 +42,10 @@ to one bulk decode: a few events inspected in full (a repr, a debugger) stay per
 
 MIN_WIDE_READS = 64
 
+REPLACED = "\x00replaced"
+"""Key, in an event's ``__dict__``, of the free-form fields whose ``*_json`` the caller set:
+the bulk decode must not fill those from the page's body."""
+
 _object_decoder = msgspec.json.Decoder(dict[str, Any] | None)
 
 
@@ -165,8 +169,10 @@ def _fill(events: tuple[Any, ...], decoded: list[_FreeForm]) -> None:
     )
     # Events read already keep their values: a caller may hold (and have changed) those dicts.
     for cache, fields in compress(zip(caches, decoded, strict=True), caches):
+        replaced = cache.get(REPLACED, ())
         for name, value in fields.items():
-            cache.setdefault(name, value)
+            if name not in replaced:
+                cache.setdefault(name, value)
 
 
 def adopt_events(events: list[Any], body: bytes) -> EventList:

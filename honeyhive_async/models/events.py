@@ -9,7 +9,14 @@ from msgspec import UNSET, UnsetType
 
 from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
 from ._decode import on_decode
-from ._free_form import FREE_FORM, FreeFormField, adopt_events, field_error, safe_repr
+from ._free_form import (
+    FREE_FORM,
+    REPLACED,
+    FreeFormField,
+    adopt_events,
+    field_error,
+    safe_repr,
+)
 from ._limits import EventType
 
 __all__ = [
@@ -56,6 +63,9 @@ E = TypeVar("E", bound="Event")
 
 def _raw_field(name: str) -> Any:
     return msgspec.field(name=name, default=_ABSENT)
+
+
+_RAW_NAMES = {name + "_json": name for name in FREE_FORM}
 
 
 class Event(Model, dict=True):
@@ -113,6 +123,13 @@ class Event(Model, dict=True):
                 f"{type(self).__name__}.{name} is read-only (set {name}_json to change it)"
             )
         super().__setattr__(name, value)
+        if name in _RAW_NAMES:
+            # The field follows its new JSON: forget a value decoded from the old one, and
+            # keep the page's bulk decode from filling it in from the body.
+            field = _RAW_NAMES[name]
+            cache = self.__dict__
+            cache.pop(field, None)
+            cache[REPLACED] = cache.get(REPLACED, frozenset()) | {field}
 
     @property
     def start_time_ms(self) -> float | None:

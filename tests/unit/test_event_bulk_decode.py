@@ -250,3 +250,25 @@ def test_fuzzed_pages_read_in_any_order_match_per_field_decoding(
                 assert _outcome(event, name) == _outcome(other, name)
     finally:
         _free_form.MIN_WIDE_READS = saved
+
+
+@pytest.mark.usefixtures("bulk_after_two_events")
+@pytest.mark.parametrize("read_first", [False, True])
+def test_a_field_whose_json_the_caller_set_follows_the_new_json(read_first: bool) -> None:
+    page = decode(_decoder, _body([_event(i) for i in range(20)]))
+    event = page.events[4]
+    if read_first:
+        assert event.inputs == {"chat": [{"role": "user", "content": "q4"}]}
+    event.inputs_json = msgspec.Raw(b'{"replaced": 1}')
+    assert event.inputs == {"replaced": 1}, "no value decoded from the old JSON is kept"
+
+    other = page.events[11]
+    other.metrics_json = msgspec.Raw(b'{"set": true}')
+    for each in page.events[:3]:
+        _read_all(each)  # crosses the bar: the page decodes in bulk
+
+    assert set(vars(page.events[9])) >= set(FREE_FORM), "the page did decode in bulk"
+    assert other.metrics == {"set": True}, "the bulk decode does not refill a field the caller set"
+    assert other.outputs == {"text": "a11"}
+    assert event.inputs == {"replaced": 1}
+    assert event.to_dict()["inputs"] == {"replaced": 1}
