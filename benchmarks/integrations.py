@@ -2,7 +2,8 @@
 
 Run once per tracer, each in its own process (langfuse and OpenInference patch the `openai`
 classes globally): ``python -m benchmarks.integrations --peer
-ours|langsmith|langfuse|openinference``. Every process starts the fake OpenAI of
+ours|langsmith|langfuse|openinference`` (``--clock cpu``: the calling thread's CPU time instead
+of wall time, for comparing two builds on a busy machine). Every process starts the fake OpenAI of
 `servers.openai_app` and a loopback sink for the exporters, and measures, interleaved, the bare
 client against the traced one: `chat.completions.create` sync and async, plain and streamed
 (20 chunks, read to the end). A peer that patches globally is switched off for the bare
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -129,20 +131,25 @@ def setup(peer: str, sink: str, url: str) -> Peer:
     raise ValueError(peer)
 
 
+CLOCKS: dict[str, Callable[[], float]] = {"wall": perf, "cpu": time.thread_time}
+"""`--clock cpu` times the calling thread's CPU only: the caller's path without the waits
+for the server or for other processes, steadier on a busy machine (the bars use wall)."""
+
+
 def _sync_sample(
-    client: Any, stream: bool, calls: int, peer: Peer, on: bool
+    client: Any, stream: bool, calls: int, peer: Peer, on: bool, clock: Callable[[], float]
 ) -> Callable[[], float]:
     def sample() -> float:
         peer.switch(on)
         create = client.chat.completions.create  # after the switch: a patch is on the class
-        t0 = perf()
+        t0 = clock()
         for _ in range(calls):
             if stream:
                 for _chunk in create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
                     pass
             else:
                 create(model="gpt-4o-mini", messages=MESSAGES)
-        elapsed = perf() - t0
+        elapsed = clock() - t0
         peer.flush()
         return elapsed / calls
 
@@ -150,12 +157,12 @@ def _sync_sample(
 
 
 def _async_sample(
-    client: Any, stream: bool, calls: int, peer: Peer, on: bool
+    client: Any, stream: bool, calls: int, peer: Peer, on: bool, clock: Callable[[], float]
 ) -> Callable[[], Awaitable[float]]:
     async def sample() -> float:
         peer.switch(on)
         create = client.chat.completions.create
-        t0 = perf()
+        t0 = clock()
         for _ in range(calls):
             if stream:
                 async for _chunk in await create(
@@ -164,14 +171,14 @@ def _async_sample(
                     pass
             else:
                 await create(model="gpt-4o-mini", messages=MESSAGES)
-        elapsed = perf() - t0
+        elapsed = clock() - t0
         await asyncio.to_thread(peer.flush)
         return elapsed / calls
 
     return sample
 
 
-def measure(peer_name: str, quick: bool) -> dict[str, Any]:
+def measure(peer_name: str, quick: bool, clock: Callable[[], float] = perf) -> dict[str, Any]:
     import openai
 
     calls, rounds = (3, 1) if quick else (100, 11)
@@ -184,8 +191,8 @@ def measure(peer_name: str, quick: bool) -> dict[str, Any]:
         for kind in ("sync", "sync stream"):
             stream = kind.endswith("stream")
             contenders = {
-                "bare": _sync_sample(bare, stream, calls, peer, False),
-                peer_name: _sync_sample(peer.traced, stream, calls, peer, True),
+                "bare": _sync_sample(bare, stream, calls, peer, False, clock),
+                peer_name: _sync_sample(peer.traced, stream, calls, peer, True, clock),
             }
             results[kind] = summarize(interleave(contenders, rounds))
             log(f"  {peer_name} {kind}: {_line(results[kind], peer_name)}")
@@ -194,8 +201,8 @@ def measure(peer_name: str, quick: bool) -> dict[str, Any]:
             for kind in ("async", "async stream"):
                 stream = kind.endswith("stream")
                 contenders = {
-                    "bare": _async_sample(abare, stream, calls, peer, False),
-                    peer_name: _async_sample(peer.atraced, stream, calls, peer, True),
+                    "bare": _async_sample(abare, stream, calls, peer, False, clock),
+                    peer_name: _async_sample(peer.atraced, stream, calls, peer, True, clock),
                 }
                 results[kind] = summarize(await ainterleave(contenders, rounds))
                 log(f"  {peer_name} {kind}: {_line(results[kind], peer_name)}")
@@ -258,8 +265,8 @@ def integration_tables(
 
 
 def main() -> None:
-    opts = args(peer="ours")
-    run = measure(opts.peer, opts.quick)
+    opts = args(peer="ours", clock="wall")
+    run = measure(opts.peer, opts.quick, CLOCKS[opts.clock])
     emit([], {}, integrations=run)
 
 

@@ -31,6 +31,26 @@ BARS: list[tuple[str, str, str, float, str]] = [
         (f"1. 10k page ({k}) vs honeyhive 1.7.0", f"decode.page.{k}.vs_sdk", ">=", 8.0, "x")
         for k in KINDS
     ],
+    *[
+        (
+            f"14.5 10k page ({k}), every free-form field read, vs plain msgspec decode (GC on)",
+            f"decode.page.{k}.all_fields_vs_msgspec",
+            ">=",
+            1.0,
+            "x",
+        )
+        for k in KINDS
+    ],
+    *[
+        (
+            f"14.5 10k page ({k}), one field read per event, vs plain msgspec decode (GC on)",
+            f"decode.page.{k}.one_field_vs_msgspec",
+            ">=",
+            1.5,
+            "x",
+        )
+        for k in KINDS
+    ],
     ("2. session.get c=1 vs raw aiohttp", "requests.c1.vs_raw", ">=", 0.9, "x"),
     ("2. session.get c=32 vs raw aiohttp", "requests.c32.vs_raw", ">=", 0.9, "x"),
     ("2. session.get c=1 vs honeyhive 1.7.0", "requests.c1.vs_sdk", ">=", 20.0, "x"),
@@ -119,6 +139,22 @@ BARS: list[tuple[str, str, str, float, str]] = [
         )
         for c in CALLS
     ],
+    (
+        "10. events dropped, 5,000 spans/s of 10-span sessions, 20% faults",
+        "capacity.dropped",
+        "<=",
+        0,
+        " events",
+    ),
+    ("10. app loop lag p99 at 5,000 spans/s, 20% faults", "capacity.lag_p99_ms", "<=", 5.0, " ms"),
+    (
+        "11. aiohttp service at saturation, a session and 3 traced calls a request: "
+        "requests/s traced / untraced (CPU per request, export included)",
+        "service.ours.vs_untraced",
+        ">=",
+        0.97,
+        "x",
+    ),
 ]
 
 

@@ -2,7 +2,8 @@
 
 Each job is a subprocess (``python -m benchmarks.<case> ...``) that prints one JSON object; the
 tracing and memory cases run once per tracer, each in its own process, with their reference
-rows re-measured in every process. When the machine allows it (``unshare -n``), the whole run
+rows re-measured in every process; the service case starts one service process per tracer
+itself, so that they are sampled round-robin against the untraced one. When the machine allows it (``unshare -n``), the whole run
 happens in a fresh network namespace where only loopback exists.
 
 ``--quick`` runs every case once at small sizes (for CI) and does not touch RESULTS.md unless
@@ -38,6 +39,7 @@ JOBS: list[tuple[str, list[str]]] = [
     *[("tracing", ["--peer", p]) for p in ("ours", *PEERS)],
     ("export", []),
     ("export", ["--part", "sessions"]),
+    ("capacity", []),
     ("transfer", []),
     *[
         ("memory", ["--peer", p, "--part", "buffered"])
@@ -47,6 +49,7 @@ JOBS: list[tuple[str, list[str]]] = [
     ("memory", ["--peer", "ours", "--part", "bound"]),
     *[("evaluate", ["--peer", p]) for p in ("ours", "honeyhive", "langsmith")],
     *[("integrations", ["--peer", p]) for p in ("ours", "langsmith", "langfuse", "openinference")],
+    ("service", []),
 ]
 
 PACKAGES = (

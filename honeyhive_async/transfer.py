@@ -1,9 +1,10 @@
 """Move events between a HoneyHive API and JSON Lines files (`honeyhive-async events export/import`).
 
 Export writes each event exactly as the server sent it: a page is split into its events with
-`msgspec.Raw`, so no payload is decoded or re-encoded, and the next page is fetched while the
-current one is written. Memory holds at most three pages (the last one written, this one and
-the next one on its way), whatever the number of events.
+`msgspec.Raw`, so no payload is decoded or re-encoded, and the next page is fetched and split
+while the current one is written (on the writer's thread, `_transfer_writer`). Memory holds at
+most three pages (the last one, being written or kept to spot repeats, this one and the next
+one on its way), whatever the number of events.
 
 Resume rule: the first N complete lines of a file are the first N events of the search, in the
 server's order (newest `start_time` first). `resume=True` drops a partial last line, checks that
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -27,6 +29,7 @@ import msgspec
 
 from ._jsonl import complete_lines, count_lines, open_output, write_lines
 from ._progress import Progress
+from ._transfer_writer import PageWriter
 from .errors import PartialBatchError
 from .models import (
     SEARCH_MAX_LIMIT,
@@ -207,6 +210,7 @@ async def export_events(
     previous: list[msgspec.Raw] = []
     if progress is not None:
         progress.skip(done)
+    writer = PageWriter()
     with out:
         pending: asyncio.Task[bytes] | None = asyncio.ensure_future(fetch(page))
         try:
@@ -258,16 +262,17 @@ async def export_events(
                     fresh = kept
                 previous = events
                 if fresh:
-                    # Written in the loop's thread: a hand-off to a worker thread costs more
-                    # (GIL switches) than the write, which the kernel does while the next
-                    # page, requested above, arrives in the socket's buffer.
-                    write_lines(out, fresh)
+                    # Written on the writer's thread while this one receives and splits the
+                    # next page: the loop never waits for the disk unless a page is behind.
+                    await writer.write(functools.partial(write_lines, out, fresh))
                     written += len(fresh)
                     if progress is not None:
                         progress.advance(len(fresh))
+            await writer.drain()
         finally:
             if pending is not None:
                 pending.cancel()
+            writer.close()
     return TransferResult(events=written, skipped=done, repeats=repeats, window_changed=changed)
 
 

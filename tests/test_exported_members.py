@@ -535,6 +535,22 @@ PUBLIC: dict[str, list[str]] = {
         "RecordedRequest",
         "create_app",
     ],
+    "honeyhive_async.server.fault_log": [
+        "CREATING_PATHS",
+        "AcceptLog",
+    ],
+    "honeyhive_async.server.fault_random": [
+        "FAULT_KINDS",
+        "RANDOM_STATUS",
+        "RandomFaultRequest",
+        "RandomFaults",
+        "batch_size",
+    ],
+    "honeyhive_async.server.fault_replies": [
+        "drop_connection",
+        "fault_reply",
+        "status_code_name",
+    ],
     "honeyhive_async.server.faults": [
         "ADMIN_PATH",
         "BATCH_PATH",
@@ -542,6 +558,7 @@ PUBLIC: dict[str, list[str]] = {
         "FaultRequest",
         "FaultSwitch",
         "fault_middleware",
+        "is_admin_path",
         "status_code_name",
     ],
     "honeyhive_async.server.filters": [
@@ -609,9 +626,13 @@ PUBLIC: dict[str, list[str]] = {
     ],
     "honeyhive_async.server.routes.admin": [
         "ROUTES",
+        "accepted_state",
         "arm_fault",
         "clear_faults",
         "fault_state",
+        "random_state",
+        "randomize",
+        "start_accept_log",
     ],
     "honeyhive_async.server.routes.charts": [
         "ROUTES",

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -193,6 +194,30 @@ async def test_export_fetches_the_next_page_while_writing(
     assert overlapped == [True]
     assert fake.calls == [1, 2]
     assert result.events == 3
+
+
+async def test_export_writes_pages_in_order_off_the_loops_thread_and_raises_a_write_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = [b'{"count": 5, "events": [{"event_id": "%d"}]}' % number for number in range(1, 6)]
+    threads: list[str] = []
+    write = _jsonl.write_lines
+
+    def failing_write(out: Any, events: list[msgspec.Raw]) -> None:
+        threads.append(threading.current_thread().name)
+        if b'"4"' in bytes(events[0]):
+            raise OSError(28, "No space left on device")
+        write(out, events)
+
+    monkeypatch.setattr(transfer, "write_lines", failing_write)
+    out = tmp_path / "o.jsonl"
+    with pytest.raises(OSError, match="No space left"):
+        await export_events(_FakeClient(pages), out, page_size=1)  # type: ignore[arg-type]
+    # Pages 1-3 were written, in order, before the failure stopped the export.
+    assert out.read_bytes() == b'{"event_id": "1"}\n{"event_id": "2"}\n{"event_id": "3"}\n'
+    assert len(threads) == 4
+    assert threading.current_thread().name not in threads
+    assert not [t for t in threading.enumerate() if t.name.startswith("honeyhive-export")]
 
 
 async def test_export_puts_each_event_of_a_pretty_printed_page_on_one_line(

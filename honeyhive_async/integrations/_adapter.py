@@ -7,6 +7,7 @@ error of a failed call recorded as `@trace` records it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..tracing._span import Span
@@ -56,6 +57,14 @@ def request_config(provider: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 class Accumulator(Protocol):
     """How a stream's chunks add up to what the event records."""
+
+    @property
+    def hold_back(self) -> Callable[[Any], bool] | None:
+        """A test of the raw events the SDK's stream decodes, before it builds objects of them.
+
+        True keeps the event from the caller (the accumulator read it instead); None when
+        nothing is held back: every chunk goes through `add`.
+        """
 
     def add(self, chunk: Any) -> bool:
         """Take one chunk; False if the caller must not see it (usage asked for by us)."""

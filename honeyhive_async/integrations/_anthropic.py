@@ -108,6 +108,8 @@ class _Messages:
 class _Events:
     """Message stream events joined: text, tool calls with their JSON input, usage, stop reason."""
 
+    hold_back = None  # every event reaches the caller
+
     def __init__(self) -> None:
         self.blocks: dict[int, dict[str, Any]] = {}
         self.usage: dict[str, int] = {}

@@ -12,21 +12,18 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from ..tracing import _span as _clock
 from ..tracing._span import Span
 from ..tracing._tracer import Tracer
 from ..tracing._wrapping import open_span
 from ._adapter import NO_STATIC, Accumulator, Adapter, record_error
+from ._stream import StreamState, instrument_async_stream, instrument_stream
 
 __all__ = [
-    "StreamState",
     "closing_raw_stream",
-    "instrument_async_stream",
-    "instrument_stream",
     "traced_copies",
     "traced_method",
     "traced_stream_method",
@@ -109,122 +106,6 @@ def traced_copies(client: Any, wrap: Callable[[Any], Any]) -> None:
 
     # The SDKs alias `with_options = copy` on the class: shadow both on this client.
     client.copy = client.with_options = traced_copy
-
-
-class StreamState:
-    """One stream's span, until the stream ends, fails or is closed early."""
-
-    __slots__ = ("accumulator", "chunks", "ended", "first", "span")
-
-    def __init__(self, span: Span, accumulator: Accumulator, stream: Any) -> None:
-        self.span = span
-        self.accumulator = accumulator
-        self.first = 0.0
-        self.chunks = 0
-        self.ended = False
-        try:
-            # The request id of a stream is only in its headers (openai's, then anthropic's).
-            headers = stream.response.headers
-            request_id = headers.get("x-request-id") or headers.get("request-id")
-            if request_id:
-                span.metadata = {**(span.metadata or {}), "request_id": request_id}
-        except Exception:
-            log.debug("honeyhive: no request id on the stream of %s", span.event_name)
-
-    def take(self, chunk: Any) -> bool:
-        """Observe one chunk; whether the caller gets it."""
-        if not self.chunks:
-            self.first = _clock._perf()
-        self.chunks += 1
-        try:
-            return self.accumulator.add(chunk)
-        except Exception:
-            log.exception("honeyhive: could not read a chunk of %s", self.span.event_name)
-            return True
-
-    def end(self, *, stopped_early: bool = False, error: BaseException | None = None) -> None:
-        """End the span once: joined output, usage, time to first token, how it ended."""
-        if self.ended:
-            return
-        self.ended = True
-        span = self.span
-        try:
-            self.accumulator.finish(span)
-            metrics: dict[str, Any] = {"chunk_count": self.chunks}
-            if self.first:
-                metrics["time_to_first_token_ms"] = (self.first - span._t0) * 1e3
-            span.update(metrics=metrics)
-            if stopped_early:
-                span.update(metadata={"stopped_early": True})
-        except Exception:
-            log.exception("honeyhive: could not record the stream of %s", span.event_name)
-        if error is not None:
-            record_error(span, error)
-        else:
-            span.finish()
-
-
-def _chunks(inner: Iterator[Any], state: StreamState) -> Generator[Any, None, None]:
-    try:
-        for chunk in inner:
-            if state.take(chunk):
-                yield chunk
-    except GeneratorExit:
-        state.end(stopped_early=True)
-        raise
-    except BaseException as exc:
-        state.end(error=exc)
-        raise
-    state.end()
-
-
-async def _achunks(inner: AsyncIterator[Any], state: StreamState) -> AsyncGenerator[Any, None]:
-    try:
-        async for chunk in inner:
-            if state.take(chunk):
-                yield chunk
-    except GeneratorExit:
-        state.end(stopped_early=True)
-        raise
-    except BaseException as exc:
-        state.end(error=exc)
-        raise
-    state.end()
-
-
-def instrument_stream(stream: Any, state: StreamState) -> Any:
-    """Make a provider's sync stream report to `state`; return the same stream object.
-
-    The SDKs' streams (openai's `Stream`, anthropic's `Stream` and `MessageStream`) read every
-    chunk through `_iterator`, so swapping it sees each chunk as it arrives, unbuffered.
-    `close()` (also what `with` calls) ends the span as stopped early when chunks were left.
-    """
-    chunks: Generator[Any, None, None] = _chunks(stream._iterator, state)
-    stream._iterator = chunks
-    close = stream.close
-
-    def close_traced() -> None:
-        chunks.close()
-        state.end(stopped_early=True)
-        close()
-
-    stream.close = close_traced
-    return stream
-
-
-def instrument_async_stream(stream: Any, state: StreamState) -> Any:
-    """`instrument_stream` for the SDKs' async streams."""
-    chunks: AsyncGenerator[Any, None] = _achunks(stream._iterator, state)
-    stream._iterator = chunks
-    close = stream.close
-
-    async def close_traced() -> None:
-        await chunks.aclose()
-        state.end(stopped_early=True)
-        await close()
-
-    stream.close = close_traced
-    return stream
 
 
 def traced_stream_method(

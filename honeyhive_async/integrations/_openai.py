@@ -7,6 +7,8 @@ off the caller's path.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..tracing._span import Span
@@ -52,6 +54,11 @@ def wrap_openai(client: ClientT, *, tracer: Tracer | None = None) -> ClientT:
     return client
 
 
+def _field(source: Any, name: str) -> Any:
+    # The SDK's usage objects, or the JSON of a usage chunk read before the SDK built it.
+    return source.get(name) if isinstance(source, dict) else getattr(source, name, None)
+
+
 def _usage_metrics(usage: Any, prompt: str, completion: str, details: str) -> dict[str, Any]:
     metrics: dict[str, Any] = {}
     if usage is None:
@@ -61,10 +68,10 @@ def _usage_metrics(usage: Any, prompt: str, completion: str, details: str) -> di
         ("completion_tokens", completion),
         ("total_tokens", "total_tokens"),
     ):
-        value = getattr(usage, attr, None)
+        value = _field(usage, attr)
         if isinstance(value, int):
             metrics[name] = value
-    cached = getattr(getattr(usage, details, None), "cached_tokens", None)
+    cached = _field(_field(usage, details), "cached_tokens")
     if isinstance(cached, int):
         metrics["cached_tokens"] = cached
     return metrics
@@ -118,11 +125,17 @@ class _Chat:
         return _ChatStream(hide_usage="stream_options" not in original)
 
 
+_EMPTY_CHOICES = ('"choices":[]', '"choices": []')
+"""How a chunk without choices (the usage chunk) reads in compact and in spaced JSON."""
+
+
 class _ChatStream:
     """Chat completion chunks joined: the first choice's text and tool calls, usage, ids."""
 
     def __init__(self, *, hide_usage: bool) -> None:
         self.hide_usage = hide_usage
+        # Usage asked for by us is held back raw: the SDK never builds the chunk.
+        self.hold_back: Callable[[Any], bool] | None = self._usage_event if hide_usage else None
         self.parts: list[str] = []
         self.role = "assistant"
         self.tools: dict[int, dict[str, Any]] = {}
@@ -130,23 +143,44 @@ class _ChatStream:
         self.usage: Any = None
         self.last: Any = None
 
+    def _usage_event(self, event: Any) -> bool:
+        """Whether a raw stream event is the usage chunk (kept here); never raises."""
+        try:
+            data = event.data
+            if not (_EMPTY_CHOICES[0] in data or _EMPTY_CHOICES[1] in data) or event.event:
+                return False
+            chunk = json.loads(data)
+            if not isinstance(chunk, dict) or chunk.get("choices") != [] or chunk.get("error"):
+                return False
+            usage = chunk.get("usage")
+            if not isinstance(usage, dict):
+                return False
+        except Exception:  # not ours to judge: the SDK reads it as it always does
+            return False
+        self.usage = usage
+        return True
+
     def add(self, chunk: Any) -> bool:
         self.last = chunk
         choices = chunk.choices
-        if chunk.usage is not None:
-            self.usage = chunk.usage
-            if not choices and self.hide_usage:
-                return False
+        usage = chunk.usage
+        if usage is not None:
+            self.usage = usage
+            if not choices:
+                # The usage chunk the SDK built after all (its JSON was not as expected).
+                return not self.hide_usage
         for choice in choices:
-            if choice.index != 0:
+            if choice.index:
                 continue
             delta = choice.delta
+            content = delta.content
+            if content:
+                self.parts.append(content)
             if delta.role:
                 self.role = delta.role
-            if delta.content:
-                self.parts.append(delta.content)
-            for call in delta.tool_calls or ():
-                self._tool_delta(call)
+            if delta.tool_calls:
+                for call in delta.tool_calls:
+                    self._tool_delta(call)
             if choice.finish_reason:
                 self.finish_reason = choice.finish_reason
         return True
@@ -172,7 +206,13 @@ class _ChatStream:
             outputs["tool_calls"] = [self.tools[index] for index in sorted(self.tools)]
         span.outputs = outputs
         span.metrics = _chat_usage(self.usage)
-        metadata = _identity(self.last) if self.last is not None else {}
+        metadata: dict[str, Any] = {}
+        last = self.last
+        if last is not None:
+            # Not `_identity`: a chunk has no `_request_id` (the stream's headers have it),
+            # and asking pydantic for a missing attribute is slow.
+            metadata["response_id"] = last.id
+            metadata["response_model"] = last.model
         if self.finish_reason is not None:
             metadata["finish_reason"] = self.finish_reason
         span.update(metadata=metadata)
@@ -219,6 +259,8 @@ class _Responses:
 
 class _ResponsesStream:
     """Response stream events: the text deltas, then the final response when it comes."""
+
+    hold_back = None  # every event reaches the caller
 
     def __init__(self, adapter: _Responses) -> None:
         self.adapter = adapter

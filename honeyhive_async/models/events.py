@@ -7,8 +7,16 @@ from typing import Any, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ..errors import APIResponseDecodeError
 from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._decode import on_decode
+from ._free_form import (
+    FREE_FORM,
+    REPLACED,
+    FreeFormField,
+    adopt_events,
+    field_error,
+    safe_repr,
+)
 from ._limits import EventType
 
 __all__ = [
@@ -51,14 +59,13 @@ FilterValue = str | int | float | bool | None
 
 _ABSENT = msgspec.Raw(b"")
 E = TypeVar("E", bound="Event")
-_FREE_FORM = ("config", "inputs", "outputs", "metadata", "feedback", "metrics", "user_properties")
-
-
-_object_decoder = msgspec.json.Decoder(dict[str, Any] | None)
 
 
 def _raw_field(name: str) -> Any:
     return msgspec.field(name=name, default=_ABSENT)
+
+
+_RAW_NAMES = {name + "_json": name for name in FREE_FORM}
 
 
 class Event(Model, dict=True):
@@ -66,8 +73,10 @@ class Event(Model, dict=True):
 
     The free-form fields (`config`, `inputs`, `outputs`, `metadata`, `feedback`, `metrics`,
     `user_properties`) are kept as raw JSON when the response is decoded and turned into dicts
-    on first access (then cached): a 10,000-event page decodes several times faster, and
-    events whose payloads are never read never pay for them. `to_dict()` gives plain data.
+    on first access (then plain attributes): a 10,000-event page decodes several times faster,
+    and events whose payloads are never read never pay for them. A page whose events are read
+    whole decodes the rest of them in one pass (see `models._free_form`). `to_dict()` gives
+    plain data.
     """
 
     event_id: str
@@ -97,57 +106,30 @@ class Event(Model, dict=True):
     metrics_json: msgspec.Raw = _raw_field("metrics")
     user_properties_json: msgspec.Raw = _raw_field("user_properties")
 
-    @property
-    def config(self) -> JSONObject | None:
-        """Model parameters, prompt template, ... (decoded on first access)."""
-        return self._field("config", self.config_json)
+    config = FreeFormField("Model parameters, prompt template, ... (decoded on first access).")
+    inputs = FreeFormField("The event's inputs (decoded on first access).")
+    outputs = FreeFormField("The event's outputs (decoded on first access).")
+    metadata = FreeFormField(
+        "Metadata: tokens, cost, and for a session tree the server's aggregates."
+    )
+    feedback = FreeFormField("Ratings, ground truth, ... (decoded on first access).")
+    metrics = FreeFormField("Metric values (decoded on first access).")
+    user_properties = FreeFormField("Properties of the end user (decoded on first access).")
 
-    @property
-    def inputs(self) -> JSONObject | None:
-        """The event's inputs (decoded on first access)."""
-        return self._field("inputs", self.inputs_json)
-
-    @property
-    def outputs(self) -> JSONObject | None:
-        """The event's outputs (decoded on first access)."""
-        return self._field("outputs", self.outputs_json)
-
-    @property
-    def metadata(self) -> JSONObject | None:
-        """Metadata: tokens, cost, and for a session tree the server's aggregates."""
-        return self._field("metadata", self.metadata_json)
-
-    @property
-    def feedback(self) -> JSONObject | None:
-        """Ratings, ground truth, ... (decoded on first access)."""
-        return self._field("feedback", self.feedback_json)
-
-    @property
-    def metrics(self) -> JSONObject | None:
-        """Metric values (decoded on first access)."""
-        return self._field("metrics", self.metrics_json)
-
-    @property
-    def user_properties(self) -> JSONObject | None:
-        """Properties of the end user (decoded on first access)."""
-        return self._field("user_properties", self.user_properties_json)
-
-    def _field(self, name: str, raw: msgspec.Raw) -> JSONObject | None:
-        # A plain dict cache: functools.cached_property takes a lock on every first access.
-        cache = self.__dict__
-        try:
-            return cache[name]  # type: ignore[no-any-return]
-        except KeyError:
-            pass
-        value: JSONObject | None = None
-        if raw:
-            try:
-                value = _object_decoder.decode(raw)
-            except (msgspec.DecodeError, RecursionError) as exc:
-                # The page decoded (Raw only checks the JSON's shape); this field did not.
-                raise _field_error(self.event_id, name, raw, exc) from None
-        cache[name] = value
-        return value
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The free-form fields read as attributes but follow their `*_json` field.
+        if name in FREE_FORM:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is read-only (set {name}_json to change it)"
+            )
+        super().__setattr__(name, value)
+        if name in _RAW_NAMES:
+            # The field follows its new JSON: forget a value decoded from the old one, and
+            # keep the page's bulk decode from filling it in from the body.
+            field = _RAW_NAMES[name]
+            cache = self.__dict__
+            cache.pop(field, None)
+            cache[REPLACED] = cache.get(REPLACED, frozenset()) | {field}
 
     @property
     def start_time_ms(self) -> float | None:
@@ -171,14 +153,14 @@ class Event(Model, dict=True):
             APIResponseDecodeError: a free-form field is not a JSON object (or null), is not
                 valid UTF-8, or nests too deeply; the error names the field and the event.
         """
-        for name in _FREE_FORM:
+        for name in FREE_FORM:
             raw: msgspec.Raw = getattr(self, name + "_json")
             if raw and name not in self.__dict__:
-                self._field(name, raw)  # validates, so a bad field is named, not a bare error
+                getattr(self, name)  # validates, so a bad field is named, not a bare error
         try:
             return msgspec.json.decode(msgspec.json.encode(self))  # type: ignore[no-any-return]
         except (msgspec.DecodeError, RecursionError) as exc:
-            raise _field_error(self.event_id, None, msgspec.Raw(b""), exc) from None
+            raise field_error(self.event_id, None, msgspec.Raw(b""), exc) from None
 
     def __repr__(self) -> str:
         # Never raises: a repr is what a traceback or a log line shows of a broken event.
@@ -187,33 +169,11 @@ class Event(Model, dict=True):
             value = getattr(self, name)
             if value is not None:
                 shown.append(f"{name}={value!r}")
-        for name in _FREE_FORM:
+        for name in FREE_FORM:
             raw = getattr(self, name + "_json")
             if raw:
-                shown.append(f"{name}={_safe_repr(self, name, raw)}")
+                shown.append(f"{name}={safe_repr(self, name, raw)}")
         return f"{type(self).__name__}({', '.join(shown)})"
-
-
-def _safe_repr(event: Event, name: str, raw: msgspec.Raw) -> str:
-    try:
-        return repr(event._field(name, raw))
-    except (APIResponseDecodeError, RecursionError):
-        return f"<undecodable: {bytes(raw)[:60]!r}>"
-
-
-def _field_error(
-    event_id: str, name: str | None, raw: msgspec.Raw, exc: BaseException
-) -> APIResponseDecodeError:
-    reason = "nested too deeply to decode" if isinstance(exc, RecursionError) else str(exc)
-    return APIResponseDecodeError(
-        method="",
-        path="",
-        status=0,
-        body=bytes(raw),
-        reason=reason,
-        field=name,
-        event_id=event_id,
-    )
 
 
 class GetEventResponse(Model):
@@ -383,3 +343,10 @@ class EventsPage(Model):
     def total(self) -> int | None:
         """The number of matching events across all pages, whichever key the server used."""
         return self.count if self.count is not None else self.totalEvents
+
+
+def _adopt_page(page: EventsPage, body: bytes) -> None:
+    page.events = adopt_events(page.events, body)
+
+
+on_decode(EventsPage, _adopt_page)

@@ -22,7 +22,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ._http import FAULTS_KEY, STORE_KEY, ServerError, error_response
-from .faults import ADMIN_PATH, FaultSwitch, fault_middleware, status_code_name
+from .faults import FaultSwitch, fault_middleware, is_admin_path, status_code_name
 from .routes import ROUTE_TABLES
 from .store import Store
 
@@ -104,7 +104,7 @@ async def _envelope(request: web.Request, handler: Handler) -> web.StreamRespons
 @web.middleware
 async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Keep the request (body included) in the app's bounded request log."""
-    if request.path == ADMIN_PATH:
+    if is_admin_path(request.path):
         return await handler(request)
     peer, open_connections = _connection(request)
     body = b""

@@ -2,14 +2,14 @@
 
 Tests of the client's retries arm it, in process through `LocalServer.faults` or from outside
 through the admin route ``POST /_faults``. It is off until armed, and each armed fault is used
-up by the requests it matches.
+up by the requests it matches. Benchmarks also turn on random faults (`FaultSwitch.randomize`,
+see `.fault_random`) and the accept log (`FaultSwitch.log_accepted`, see `.fault_log`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import fnmatch
-import http
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,6 +18,10 @@ import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
+from .fault_log import AcceptLog
+from .fault_random import FAULT_KINDS, RANDOM_STATUS, RandomFaults, batch_size
+from .fault_replies import drop_connection, fault_reply, status_code_name
+
 __all__ = [
     "ADMIN_PATH",
     "BATCH_PATH",
@@ -25,13 +29,19 @@ __all__ = [
     "FaultRequest",
     "FaultSwitch",
     "fault_middleware",
+    "is_admin_path",
     "status_code_name",
 ]
 
 BATCH_PATH = "/v1/events/batch"
 ADMIN_PATH = "/_faults"
 
-_encoder = msgspec.json.Encoder()
+
+def is_admin_path(path: str) -> bool:
+    """Return whether `path` is one of the fault switch's own routes (never faulted or logged)."""
+    return path == ADMIN_PATH or path.startswith(ADMIN_PATH + "/")
+
+
 # What HTTP forbids in a header value (tab is allowed); aiohttp refuses to send it.
 _HEADER_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -98,6 +108,8 @@ class FaultSwitch:
 
     Attributes:
         hits: How many requests any fault has been applied to, since start or `clear()`.
+        random: The random faults, once `randomize` turned them on.
+        accepted: The accept log, once `log_accepted` turned it on.
     """
 
     def __init__(self) -> None:
@@ -105,6 +117,37 @@ class FaultSwitch:
         self._pending: list[Fault] = []
         self._stopping = asyncio.Event()
         self.hits = 0
+        self.random: RandomFaults | None = None
+        self.accepted: AcceptLog | None = None
+
+    def randomize(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        kinds: tuple[str, ...] | list[str] = FAULT_KINDS,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> RandomFaults:
+        """Fail a seeded random share (`rate`, 0-1) of the matching requests, until `clear()`.
+
+        Args:
+            rate: The share of matching requests that fail; a ValueError outside 0-1.
+            seed: Seeds the choice of which requests fail and of each one's kind.
+            kinds: The kinds to choose from, equally likely (see `FAULT_KINDS`).
+            method: Match only this HTTP method.
+            path: Match only this path; shell wildcards allowed.
+
+        Returns:
+            The plan; its `applied` counts the faults of each kind.
+        """
+        self.random = RandomFaults(rate, seed, tuple(kinds), method, path)
+        return self.random
+
+    def log_accepted(self) -> AcceptLog:
+        """Start (or restart) the accept log: which event ids each accepted request stored."""
+        self.accepted = AcceptLog()
+        return self.accepted
 
     @property
     def pending(self) -> tuple[Fault, ...]:
@@ -234,9 +277,32 @@ class FaultSwitch:
         )
 
     def clear(self) -> None:
-        """Disarm every fault and reset `hits`."""
+        """Disarm every fault, random ones included, and reset `hits` (the accept log stays)."""
         self._pending.clear()
+        self.random = None
         self.hits = 0
+
+    async def take_random(self, request: web.Request) -> str | None:
+        """Decide whether the random plan fails this request; arm its partial batch if so."""
+        plan = self.random
+        if plan is None:
+            return None
+        batch = request.method == "POST" and request.path == BATCH_PATH
+        kind = plan.pick(request.method, request.path, batch=batch)
+        if kind == "partial":
+            size = batch_size(await request.read())
+            if size == 0:
+                kind = "500"  # nothing to store part of: the handler will answer a 400 anyway
+            else:
+                # First in line: the batch handler takes it (and counts the hit) before any
+                # other request runs, as nothing awaits in between.
+                head = plan.head(size)
+                fault = Fault(remaining=1, method="POST", path=BATCH_PATH, partial_batch=head)
+                self._pending.insert(0, fault)
+                return kind
+        if kind is not None:
+            self.hits += 1
+        return kind
 
     def take(self, method: str, path: str, *, partial: bool = False) -> Fault | None:
         """Use up one application of the first armed fault matching the request, if any.
@@ -271,72 +337,62 @@ class FaultSwitch:
         return True
 
 
-# Python 3.13 renamed these members (CONTENT_TOO_LARGE, ...); error codes must not change with it.
-_STABLE_NAMES = {
-    413: "PAYLOAD_TOO_LARGE",
-    416: "RANGE_NOT_SATISFIABLE",
-    422: "UNPROCESSABLE_ENTITY",
-}
-
-
-def status_code_name(status: int) -> str:
-    """Return an `errorCode` for a status: ``503`` -> ``"SERVICE_UNAVAILABLE"``."""
-    if status in _STABLE_NAMES:
-        return _STABLE_NAMES[status]
-    try:
-        return http.HTTPStatus(status).name
-    except ValueError:
-        return f"HTTP_{status}"
-
-
-def _drop(request: web.Request) -> web.StreamResponse:
-    if request.transport is not None:
-        request.transport.close()
-    # Nothing reaches the client; 444 (nginx's "no response") keeps the access log honest.
-    return web.Response(status=444)
-
-
-def _fault_response(fault: Fault, status: int) -> web.Response:
-    headers: dict[str, str] = {}
-    if fault.retry_after is not None:
-        headers["Retry-After"] = fault.retry_after
-    if fault.retry_after_ms is not None:
-        headers["retry-after-ms"] = str(fault.retry_after_ms)
-    if fault.body is not None:
-        body = fault.body
-    elif status >= 400:
-        body = _encoder.encode(
-            {"message": f"Injected fault: HTTP {status}", "errorCode": status_code_name(status)}
-        )
-    else:
-        body = b""
-    response = web.Response(status=status, body=body, headers=headers)
-    response.content_type = fault.content_type
-    return response
-
-
 def fault_middleware(faults: FaultSwitch) -> Middleware:
     """Build the middleware that applies `faults` to every request but the admin route."""
 
     @web.middleware
     async def apply_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path == ADMIN_PATH:
+        if is_admin_path(request.path):
             return await handler(request)
         fault = faults.take(request.method, request.path)
         if fault is None:
-            return await handler(request)
+            return await _random_fault(faults, request, handler)
         if fault.delay is not None and await faults.wait_stopping(fault.delay):
-            return _drop(request)
+            return drop_connection(request)
         if fault.hang:
             await faults.wait_stopping(None)
-            return _drop(request)
+            return drop_connection(request)
         if fault.drop:
-            return _drop(request)
+            return drop_connection(request)
         if fault.lose_reply:
-            await handler(request)
-            return _drop(request)
+            await _logged(faults, request, handler)
+            return drop_connection(request)
         if fault.status is None:
-            return await handler(request)
-        return _fault_response(fault, fault.status)
+            return await _logged(faults, request, handler)
+        return fault_reply(
+            fault.status,
+            retry_after=fault.retry_after,
+            retry_after_ms=fault.retry_after_ms,
+            body=fault.body,
+            content_type=fault.content_type,
+        )
 
     return apply_faults
+
+
+async def _random_fault(
+    faults: FaultSwitch, request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    kind = await faults.take_random(request)
+    if kind == "drop":
+        return drop_connection(request)
+    if kind in RANDOM_STATUS:
+        status, retry_after = RANDOM_STATUS[kind]
+        return fault_reply(status, retry_after=retry_after)
+    return await _logged(faults, request, handler)
+
+
+async def _logged(
+    faults: FaultSwitch, request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """Handle the request; if the accept log is on, log what the reply says was stored."""
+    response = await handler(request)
+    log = faults.accepted
+    if (
+        log is not None
+        and isinstance(response, web.Response)
+        and isinstance(response.body, bytes)
+        and log.logs(request.method, request.path)
+    ):
+        log.record_reply(response.status, response.body)
+    return response

@@ -135,7 +135,12 @@ class FakeProvider:
             events += [(None, {**chunk, "choices": [_delta({"content": t})]}) for t in REPLY]
         events.append((None, {**chunk, "choices": [_delta({}, "stop")]}))
         if (body.get("stream_options") or {}).get("include_usage"):
-            events.append((None, {**chunk, "choices": [], "usage": USAGE}))
+            usage_chunk = {**chunk, "choices": [], "usage": USAGE}
+            # Providers differ in JSON spacing: "compact-json" as OpenAI sends it, "odd-json"
+            # spaced as none does (the wrapper's raw check misses it; the SDK builds it).
+            spacing = _USAGE_SPACING.get(model)
+            text = usage_chunk if spacing is None else json.dumps(usage_chunk, separators=spacing)
+            events.append((None, text))
         events.append((None, "[DONE]"))
         return await self._sse(request, events, cut=model == "cut", rid=OPENAI_REQUEST_ID)
 
@@ -296,6 +301,8 @@ _TOOL_CALL = {
     "type": "function",
     "function": {"name": "search", "arguments": '{"q": "events"}'},
 }
+_USAGE_SPACING = {"compact-json": (",", ":"), "odd-json": (" ,", " : ")}
+"""JSON separators of the usage chunk by model name (json.dumps' default otherwise)."""
 _TOOL_USE = {"type": "tool_use", "id": "toolu_1", "name": "search", "input": {"q": "events"}}
 
 

@@ -130,6 +130,63 @@ async def test_a_stream_reaches_the_caller_unchanged_and_records_the_joined_repl
         assert "stream_options" not in event["config"]
 
 
+def count_built_chunks(client: Any) -> list[Any]:
+    """Record every object the SDK builds from a stream's events on `client`."""
+    built: list[Any] = []
+    process = client._process_response_data
+
+    def counting(**kwargs: Any) -> Any:
+        made = process(**kwargs)
+        built.append(made)
+        return made
+
+    client._process_response_data = counting
+    return built
+
+
+@pytest.mark.parametrize(
+    ("model", "built_extra"), [("gpt-4o-mini", 0), ("compact-json", 0), ("odd-json", 1)]
+)
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_the_usage_chunk_asked_for_by_us_is_hidden_and_never_built_when_it_reads_as_one(
+    tracer: Tracer,
+    fake: FakeProvider,
+    read_events: Callable[..., Any],
+    model: str,
+    built_extra: int,
+    use_async: bool,
+) -> None:
+    # The SDK builds a pydantic object of each chunk (most of a chunk's cost): the usage chunk
+    # asked for by the wrapper is read from its raw JSON instead, when that has the usual
+    # spacing; any other reaches the SDK and is dropped after it (`odd-json`).
+    async with tracer.session("chat") as session:
+        if use_async:
+            async with async_client(fake) as aclient:
+                built = count_built_chunks(aclient)
+                stream = await aclient.chat.completions.create(
+                    model=model, messages=QUESTION, stream=True
+                )
+                chunks = [chunk async for chunk in stream]
+        else:
+            with sync_client(fake) as client:
+                built = count_built_chunks(client)
+                chunks = list(
+                    client.chat.completions.create(model=model, messages=QUESTION, stream=True)
+                )
+    assert all(chunk.choices for chunk in chunks)
+    assert len(chunks) == len(REPLY) + 2  # the role chunk, the text, the finish chunk
+    assert len(built) == len(chunks) + built_extra
+    (event,) = await read_events(session.event_id)
+    assert event["outputs"] == {"role": "assistant", "content": "".join(REPLY)}
+    assert event["metrics"]["prompt_tokens"] == 11
+    assert event["metrics"]["completion_tokens"] == 3
+    assert event["metrics"]["total_tokens"] == 14
+    assert event["metrics"]["chunk_count"] == len(chunks) + 1  # the usage chunk counts
+    assert event["metadata"]["response_id"] == "chatcmpl-7"
+    assert event["metadata"]["response_model"] == model
+    assert event["metadata"]["finish_reason"] == "stop"
+
+
 async def test_an_async_stream_of_tool_calls_joins_their_arguments(
     tracer: Tracer, fake: FakeProvider, read_events: Callable[..., Any]
 ) -> None:

@@ -100,6 +100,10 @@ ROUTES = [
     ("POST", "/_faults"),
     ("GET", "/_faults"),
     ("DELETE", "/_faults"),
+    ("POST", "/_faults/random"),
+    ("GET", "/_faults/random"),
+    ("POST", "/_faults/accepted"),
+    ("GET", "/_faults/accepted"),
 ]
 
 
