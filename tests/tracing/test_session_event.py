@@ -178,3 +178,25 @@ async def test_a_session_event_for_a_stored_session_merges_into_it(
     )
     await client.events.create_batch([fresh])
     assert (await client.session.get("s-2")).to_dict()["inputs"] == {"q": 3}
+
+
+async def test_ended_sessions_split_across_chunks_each_come_before_their_children(
+    tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
+) -> None:
+    tracer = tracer_factory(max_batch_size=5, **HELD)
+    sessions = [await _closed(tracer, f"s{i}") for i in range(12)]
+    report = await tracer.flush(10)
+    assert (report.sent, report.pending, report.dropped) == (24, 0, {})
+    assert SESSIONS not in _paths(honeyhive_server)
+    batches = _batches(honeyhive_server)
+    assert [len(batch) for batch in batches] == [5, 5, 5, 5, 4]
+    seen: set[str] = set()
+    for batch in batches:
+        for event in batch:
+            if event["event_type"] != "session":
+                assert event["session_id"] in seen  # its session went out before it
+            seen.add(event["event_id"])
+    for session in sessions:
+        stored = await client.session.get(session.event_id)
+        assert len(stored.children_ids) == 1
+        assert stored.metrics == SCORES["metrics"]
