@@ -99,9 +99,11 @@ async def _check_tracing(out: str, server: LocalServer) -> None:
     reply, report = out.splitlines()
     assert reply == "Sessions group events."
     assert report.startswith("ExportReport(sent=4, dropped={}, pending=0")
-    (start_req,) = [r for r in server.requests if r.path == "/v1/sessions"]
+    # The session ended before it went out: it rode in the batch with its events.
+    assert [r.path for r in server.requests] == ["/v1/events/batch"]
+    (session,) = [e for e in server.requests[0].json()["events"] if e["event_type"] == "session"]
     async with AsyncHoneyHive(server.api_key, base_url=server.url) as client:
-        tree = await client.session.get_tree(start_req.json()["session_id"])
+        tree = await client.session.get_tree(session["session_id"])
     assert [(d, e.event_type, e.event_name) for d, e in tree.walk_with_depth()] == [
         (0, "session", "chat"),
         (1, "chain", "answer"),
