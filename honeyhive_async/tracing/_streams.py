@@ -47,33 +47,31 @@ def wrap_async_generator(
         if span is not None and binder is not None:
             bind(span, binder, args, kwargs)
         agen = func(*args, **kwargs)
-        chunks: list[Any] | None = [] if capture_outputs and span is not None else None
+        # Per chunk: a contextvar set/reset around the step, a count, and the append. The first
+        # step is taken apart (it times the first chunk) and a value thrown in picks the next
+        # step where it is caught, so the loop tests neither (~25 % of the added time per chunk).
+        chunks: list[Any] = []
+        keep = MAX_STREAM_CHUNKS if capture_outputs and span is not None else 0
+        asend = agen.asend
         count = 0
         first = 0.0
         stopped_early = False
-        to_send: Any = None
-        to_throw: BaseException | None = None
         try:
+            token = _set(span)
+            try:
+                item = await agen.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                _reset(token)
+            first = _perf()
             while True:
-                token = _set(span)
-                try:
-                    if to_throw is None:
-                        item = await agen.asend(to_send)
-                    else:
-                        exc, to_throw = to_throw, None
-                        item = await agen.athrow(exc)
-                except StopAsyncIteration:
-                    return
-                finally:
-                    _reset(token)
                 count += 1
-                if count == 1:
-                    first = _perf()
-                if chunks is not None and count <= MAX_STREAM_CHUNKS:
+                if count <= keep:
                     # Streamed tokens are mostly str, which need no snapshot: skip the call.
                     chunks.append(item if type(item) is str else snapshot(item))
                 try:
-                    to_send = yield item
+                    step = asend((yield item))
                 except GeneratorExit:
                     stopped_early = True
                     token = _set(span)
@@ -83,7 +81,14 @@ def wrap_async_generator(
                         _reset(token)
                     raise
                 except BaseException as exc:
-                    to_throw = exc
+                    step = agen.athrow(exc)
+                token = _set(span)
+                try:
+                    item = await step
+                except StopAsyncIteration:
+                    return
+                finally:
+                    _reset(token)
         except GeneratorExit:
             raise
         except BaseException as exc:
@@ -92,7 +97,7 @@ def wrap_async_generator(
             raise
         finally:
             if span is not None:
-                _close_stream(span, chunks, count, first, stopped_early)
+                _close_stream(span, chunks if keep else None, count, first, stopped_early)
 
     return agen_wrapper
 
@@ -125,34 +130,28 @@ def wrap_generator(
 def _traced_gen(
     gen: Generator[Any, Any, Any], span: Span, capture: bool
 ) -> Generator[Any, Any, Any]:
-    chunks: list[Any] | None = [] if capture else None
+    # The loop of `agen_wrapper`, for a generator: see there why it is shaped so.
+    chunks: list[Any] = []
+    keep = MAX_STREAM_CHUNKS if capture else 0
+    send = gen.send
     count = 0
     first = 0.0
     stopped_early = False
-    to_send: Any = None
-    to_throw: BaseException | None = None
     try:
+        token = _set(span)
+        try:
+            item = next(gen)
+        except StopIteration as stop:
+            return _returned(span, capture, stop.value)
+        finally:
+            _reset(token)
+        first = _perf()
         while True:
-            token = _set(span)
-            try:
-                if to_throw is None:
-                    item = gen.send(to_send)
-                else:
-                    exc, to_throw = to_throw, None
-                    item = gen.throw(exc)
-            except StopIteration as stop:
-                if capture and stop.value is not None and span.outputs is None:
-                    span.outputs = {"return": stop.value}
-                return stop.value
-            finally:
-                _reset(token)
             count += 1
-            if count == 1:
-                first = _perf()
-            if chunks is not None and count <= MAX_STREAM_CHUNKS:
+            if count <= keep:
                 chunks.append(item if type(item) is str else snapshot(item))
             try:
-                to_send = yield item
+                sent = yield item
             except GeneratorExit:
                 stopped_early = True
                 token = _set(span)
@@ -162,14 +161,35 @@ def _traced_gen(
                     _reset(token)
                 raise
             except BaseException as exc:
-                to_throw = exc
+                token = _set(span)
+                try:
+                    item = gen.throw(exc)
+                except StopIteration as stop:
+                    return _returned(span, capture, stop.value)
+                finally:
+                    _reset(token)
+                continue
+            token = _set(span)
+            try:
+                item = send(sent)
+            except StopIteration as stop:
+                return _returned(span, capture, stop.value)
+            finally:
+                _reset(token)
     except GeneratorExit:
         raise
     except BaseException as exc:
         fail(span, exc)
         raise
     finally:
-        _close_stream(span, chunks, count, first, stopped_early)
+        _close_stream(span, chunks if keep else None, count, first, stopped_early)
+
+
+def _returned(span: Span, capture: bool, value: Any) -> Any:
+    # A generator's return value (`return x`, seen by `yield from`) goes to its outputs.
+    if capture and value is not None and span.outputs is None:
+        span.outputs = {"return": value}
+    return value
 
 
 def _close_stream(
@@ -190,8 +210,12 @@ def _close_stream(
         log.exception("honeyhive: could not end the span of %s", span.event_name)
 
 
+_ONLY_STR = {str}
+
+
 def _stream_outputs(chunks: list[Any]) -> Any:
-    if chunks and all(type(chunk) is str for chunk in chunks):
+    # The chunks' types collected in C: a generator expression over them cost ~0.05 us a chunk.
+    if chunks and set(map(type, chunks)) == _ONLY_STR:
         return {"result": "".join(chunks)}
     return {"result": chunks}
 
