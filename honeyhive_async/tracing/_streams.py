@@ -56,6 +56,7 @@ def wrap_async_generator(
         count = 0
         first = 0.0
         stopped_early = False
+        mixed = False  # a chunk that is not a str was kept: the outputs are a list
         try:
             token = _set(span)
             try:
@@ -69,7 +70,11 @@ def wrap_async_generator(
                 count += 1
                 if count <= keep:
                     # Streamed tokens are mostly str, which need no snapshot: skip the call.
-                    chunks.append(item if type(item) is str else snapshot(item))
+                    if type(item) is str:
+                        chunks.append(item)
+                    else:
+                        chunks.append(snapshot(item))
+                        mixed = True
                 try:
                     step = asend((yield item))
                 except GeneratorExit:
@@ -97,7 +102,7 @@ def wrap_async_generator(
             raise
         finally:
             if span is not None:
-                _close_stream(span, chunks if keep else None, count, first, stopped_early)
+                _close_stream(span, chunks if keep else None, mixed, count, first, stopped_early)
 
     return agen_wrapper
 
@@ -122,67 +127,68 @@ def wrap_generator(
             return (yield from gen)
         if binder is not None:
             bind(span, binder, args, kwargs)
-        return (yield from _traced_gen(gen, span, capture_outputs))
-
-    return gen_wrapper
-
-
-def _traced_gen(
-    gen: Generator[Any, Any, Any], span: Span, capture: bool
-) -> Generator[Any, Any, Any]:
-    # The loop of `agen_wrapper`, for a generator: see there why it is shaped so.
-    chunks: list[Any] = []
-    keep = MAX_STREAM_CHUNKS if capture else 0
-    send = gen.send
-    count = 0
-    first = 0.0
-    stopped_early = False
-    try:
-        token = _set(span)
+        # The loop of `agen_wrapper`, for a generator (see there why it is shaped so), here
+        # rather than in a generator of its own that this one would `yield from`: a generator
+        # resumed per chunk fewer.
+        chunks: list[Any] = []
+        keep = MAX_STREAM_CHUNKS if capture_outputs else 0
+        send = gen.send
+        count = 0
+        first = 0.0
+        stopped_early = False
+        mixed = False  # a chunk that is not a str was kept: the outputs are a list
         try:
-            item = next(gen)
-        except StopIteration as stop:
-            return _returned(span, capture, stop.value)
-        finally:
-            _reset(token)
-        first = _perf()
-        while True:
-            count += 1
-            if count <= keep:
-                chunks.append(item if type(item) is str else snapshot(item))
-            try:
-                sent = yield item
-            except GeneratorExit:
-                stopped_early = True
-                token = _set(span)
-                try:
-                    gen.close()
-                finally:
-                    _reset(token)
-                raise
-            except BaseException as exc:
-                token = _set(span)
-                try:
-                    item = gen.throw(exc)
-                except StopIteration as stop:
-                    return _returned(span, capture, stop.value)
-                finally:
-                    _reset(token)
-                continue
             token = _set(span)
             try:
-                item = send(sent)
+                item = next(gen)
             except StopIteration as stop:
-                return _returned(span, capture, stop.value)
+                return _returned(span, capture_outputs, stop.value)
             finally:
                 _reset(token)
-    except GeneratorExit:
-        raise
-    except BaseException as exc:
-        fail(span, exc)
-        raise
-    finally:
-        _close_stream(span, chunks if keep else None, count, first, stopped_early)
+            first = _perf()
+            while True:
+                count += 1
+                if count <= keep:
+                    if type(item) is str:
+                        chunks.append(item)
+                    else:
+                        chunks.append(snapshot(item))
+                        mixed = True
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    stopped_early = True
+                    token = _set(span)
+                    try:
+                        gen.close()
+                    finally:
+                        _reset(token)
+                    raise
+                except BaseException as exc:
+                    token = _set(span)
+                    try:
+                        item = gen.throw(exc)
+                    except StopIteration as stop:
+                        return _returned(span, capture_outputs, stop.value)
+                    finally:
+                        _reset(token)
+                    continue
+                token = _set(span)
+                try:
+                    item = send(sent)
+                except StopIteration as stop:
+                    return _returned(span, capture_outputs, stop.value)
+                finally:
+                    _reset(token)
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            fail(span, exc)
+            raise
+        finally:
+            _close_stream(span, chunks if keep else None, mixed, count, first, stopped_early)
+
+    return gen_wrapper
 
 
 def _returned(span: Span, capture: bool, value: Any) -> Any:
@@ -195,13 +201,14 @@ def _returned(span: Span, capture: bool, value: Any) -> Any:
 def _close_stream(
     span: Span,
     chunks: list[Any] | None,
+    mixed: bool,
     count: int,
     first: float,
     stopped_early: bool,
 ) -> None:
     """End a generator's span from its `finally`: never raises, the generator's outcome wins."""
     try:
-        _end_stream(span, chunks, count, first, stopped_early)
+        _end_stream(span, chunks, mixed, count, first, stopped_early)
     except Exception:  # enriched outputs that cannot be merged (a broken mapping)
         span.outputs = capture_failed(span.outputs)
     try:
@@ -210,31 +217,28 @@ def _close_stream(
         log.exception("honeyhive: could not end the span of %s", span.event_name)
 
 
-_ONLY_STR = {str}
-
-
-def _stream_outputs(chunks: list[Any]) -> Any:
-    # The chunks' types collected in C: a generator expression over them cost ~0.05 us a chunk.
-    if chunks and set(map(type, chunks)) == _ONLY_STR:
-        return {"result": "".join(chunks)}
-    return {"result": chunks}
-
-
 def _end_stream(
     span: Span,
     chunks: list[Any] | None,
+    mixed: bool,
     count: int,
     first: float,
     stopped_early: bool,
 ) -> None:
     if chunks is not None:
-        outputs = _stream_outputs(chunks)
+        # Only str chunks (tracked as they came: a scan here cost ~0.05 us a chunk) are joined.
+        outputs = {"result": chunks if mixed or not chunks else "".join(chunks)}
         if span.outputs is not None:
             outputs.update(wrap_output(span.outputs))
         span.outputs = outputs
     metrics: dict[str, Any] = {"chunk_count": count}
     if first:
         metrics["time_to_first_chunk_ms"] = (first - span._t0) * 1e3
+    if span._extra is None and not stopped_early and (chunks is None or count <= len(chunks)):
+        # Most streams: nothing enriched and nothing else to note, so `update()`'s merge has
+        # nothing to merge with (it cost ~10 % of a 100-chunk stream's fixed part).
+        span.metrics = metrics
+        return
     span.update(metrics=metrics)
     if stopped_early:
         span.update(metadata={"stopped_early": True})
