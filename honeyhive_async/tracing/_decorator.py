@@ -18,6 +18,7 @@ from . import _ids
 from . import _tracer as _tracers
 from ._capture import Binder
 from ._context import _current
+from ._record import SpanRecord
 from ._span import MAX_CHILDREN, Span, _perf, open_child
 from ._streams import wrap_async_generator, wrap_generator
 from ._tracer import Tracer, detached_session
@@ -171,7 +172,30 @@ def _wrap(
             outputs = span.outputs  # set by enrich_span during the call, if anything
             if capture_outputs:
                 outputs = result if outputs is None else merged(result, outputs)
-            span._end_call(outputs, binder, call_args, call_kwargs)
+            if call_kwargs is None and span._children is None and span._extra is None:
+                # span._end_call() inlined for most spans: leaves called with positional
+                # arguments, nothing enriched (one call fewer: ~4 % of the added time).
+                if not span._t1:
+                    span._t1 = t1 = _perf()
+                    session = span.session
+                    sink = session._sink
+                    if sink is not None:
+                        sink.enqueue_span(
+                            SpanRecord(
+                                session=session._ref,
+                                event_type=event_type,
+                                event_name=span.event_name,  # enrich_span may rename it
+                                id=eid,
+                                parent=span._parent,
+                                perf_start=span._t0,
+                                perf_end=t1,
+                                outputs=outputs,
+                                binder=binder,
+                                args=call_args,
+                            )
+                        )
+            else:
+                span._end_call(outputs, binder, call_args, call_kwargs)
         except Exception:  # a result or enriched outputs the tracer cannot read
             end_quietly(span, capture_failed(result), binder, call_args, call_kwargs)
         return result

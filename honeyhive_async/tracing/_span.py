@@ -211,6 +211,24 @@ class Span(msgspec.Struct, eq=False):
                 )
             )
             return
+        if kwargs is None and extra is None and children is not None:
+            # A span that started others (a chain's links): two keywords fewer, as above.
+            sink.enqueue_span(
+                SpanRecord(
+                    session=session._ref,
+                    event_type=self.event_type,
+                    event_name=self.event_name,
+                    id=self._id,
+                    parent=self._parent,
+                    perf_start=self._t0,
+                    perf_end=t1,
+                    outputs=outputs,
+                    binder=binder,
+                    args=args,
+                    children=children.copy(),
+                )
+            )
+            return
         sink.enqueue_span(
             SpanRecord(
                 session=session._ref,
