@@ -179,7 +179,7 @@ class Span(msgspec.Struct, eq=False):
         """`finish()`, with the call's values given rather than read from the span.
 
         @trace's sync and async wrappers never put them on the span: they go straight into
-        the exporter's copy.
+        the exporter's copy. The sync wrapper has its own copy of the first branch: change both.
         """
         if self._t1:
             return
@@ -361,7 +361,10 @@ class Session(Span, gc=True):
 def open_child(
     parent: Span, event_type: EventType, event_name: str, event_id: str | None = None
 ) -> Span:
-    """Start a span inside `parent`: the one constructor call on `@trace`'s hot path."""
+    """Start a span inside `parent`: the one constructor call on `@trace`'s hot path.
+
+    @trace's sync wrapper has its own copy of these lines (`_decorator.py`): change both.
+    """
     eid: int | str = _ids.next_id() if event_id is None else event_id
     span = Span(parent.session, parent._id, event_type, event_name, eid, _perf())
     siblings = parent._children
