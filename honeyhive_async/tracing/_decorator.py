@@ -161,7 +161,8 @@ def _wrap(
             return func(*args, **kwargs)
         token = _set(span)
         try:
-            result = func(*args, **kwargs)
+            # Without keywords, no dict is built to pass them on (~20 ns).
+            result = func(*args, **kwargs) if kwargs else func(*args)
         except BaseException as exc:
             _reset(token)
             fail(span, exc)
@@ -173,28 +174,42 @@ def _wrap(
             outputs = span.outputs  # set by enrich_span during the call, if anything
             if capture_outputs:
                 outputs = result if outputs is None else merged(result, outputs)
-            if call_kwargs is None and span._children is None and span._extra is None:
-                # span._end_call() inlined for most spans, leaves called with positional
-                # arguments and nothing enriched: one call fewer (~50 ns).
-                if not span._t1:
-                    span._t1 = t1 = _perf()
-                    session = span.session
-                    sink = session._sink
-                    if sink is not None:
-                        sink.enqueue_span(
-                            SpanRecord(
-                                session=session._ref,
-                                event_type=span.event_type,
-                                event_name=span.event_name,  # enrich_span may rename it
-                                id=eid,
-                                parent=span._parent,
-                                perf_start=span._t0,
-                                perf_end=t1,
-                                outputs=outputs,
-                                binder=binder,
-                                args=call_args,
-                            )
+            if call_kwargs is None and span._extra is None and not span._t1:
+                # span._end_call() inlined for most spans, called with positional arguments and
+                # nothing enriched: one call fewer (~50 ns; ~4 % of a depth-3 chain's time).
+                span._t1 = t1 = _perf()
+                session = span.session
+                sink = session._sink
+                if sink is not None:
+                    children = span._children
+                    if children is None:  # a leaf: the keyword left out saves ~8 ns
+                        record = SpanRecord(
+                            session=session._ref,
+                            event_type=span.event_type,
+                            event_name=span.event_name,  # enrich_span may rename it
+                            id=eid,
+                            parent=span._parent,
+                            perf_start=span._t0,
+                            perf_end=t1,
+                            outputs=outputs,
+                            binder=binder,
+                            args=call_args,
                         )
+                    else:  # a chain's link: the record owns the ids of what it started
+                        record = SpanRecord(
+                            session=session._ref,
+                            event_type=span.event_type,
+                            event_name=span.event_name,
+                            id=eid,
+                            parent=span._parent,
+                            perf_start=span._t0,
+                            perf_end=t1,
+                            outputs=outputs,
+                            binder=binder,
+                            args=call_args,
+                            children=children.copy(),
+                        )
+                    sink.enqueue_span(record)
             else:
                 span._end_call(outputs, binder, call_args, call_kwargs)
         except Exception:  # a result or enriched outputs the tracer cannot read
