@@ -78,10 +78,11 @@ class Binder:
 
 def wrap_output(value: Any) -> dict[str, Any]:
     """HoneyHive wants `outputs` to be an object: wrap anything else as ``{"result": value}``."""
-    # Not isinstance: it asks the object's own `__class__`, which a proxy may make raise
-    # (that cost the whole event as encode_failed).
-    if issubclass(type(value), dict):
-        return value  # type: ignore[no-any-return]
+    try:
+        if isinstance(value, dict):
+            return value
+    except Exception:  # isinstance asked a proxy's `__class__`, and it raised
+        pass  # (that cost the whole event as encode_failed)
     return {"result": value}
 
 

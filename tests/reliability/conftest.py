@@ -7,7 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from honeyhive_async.server import LocalServer
+from tests.integration.conftest import scripted
 from tests.tracing.conftest import ThreadedServer
+
+__all__ = ["scripted", "threaded_server"]
 
 
 @pytest.fixture
