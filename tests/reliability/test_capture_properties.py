@@ -235,7 +235,7 @@ def _stored_events(server: LocalServer) -> list[dict[str, Any]]:
 
 _PROPERTY = settings(
     derandomize=True,
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     # One server and tracer for all examples, on purpose: the events add up across them.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
