@@ -120,9 +120,9 @@ class APITimeoutError(APIConnectionError):
 class APIResponseDecodeError(APIError):
     """A 2xx response body was not the JSON the API documents (truncated, HTML, wrong type, too deep).
 
-    Also raised when a lazily decoded event field (`Event.inputs`, ...) or `Event.to_dict()`
-    meets malformed JSON: `field` and `event_id` then name it, and `method` and `path` are
-    empty (an event does not remember the call that brought it).
+    Also raised when a lazily read field (`Event.inputs`, `Event.to_dict()`, a `*_ms` time)
+    meets malformed data: `field` (and `event_id`, for an event) then name it, and `method`
+    and `path` are empty (a model does not remember the call that brought it).
 
     Attributes:
         body: The first `ERROR_BODY_LIMIT` bytes of the body (`body_truncated` says if cut).
@@ -146,8 +146,8 @@ class APIResponseDecodeError(APIError):
         body = body[:ERROR_BODY_LIMIT]
         preview = body[:_BODY_PREVIEW]
         if field is not None or event_id is not None:
-            named = f": field `{field}`" if field is not None else ""
-            where = f"event {event_id!r}{named} could not be decoded"
+            owner = "a response" if event_id is None else f"event {event_id!r}"
+            where = f"{owner}{'' if field is None else f': field `{field}`'} could not be decoded"
         else:
             where = f"{method} {path} returned {status} with a body that could not be decoded"
         super().__init__(f"{where}: {reason}; first bytes: {preview!r}", method=method, path=path)

@@ -7,7 +7,9 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["JSONObject", "Model", "RequestModel", "parse_timestamp_ms"]
+from ..errors import APIResponseDecodeError
+
+__all__ = ["JSONObject", "Model", "RequestModel", "field_ms", "parse_timestamp_ms"]
 
 JSONObject = dict[str, Any]
 """A JSON object as HoneyHive stores it in `inputs`, `outputs`, `metadata`, ..."""
@@ -63,3 +65,25 @@ def parse_timestamp_ms(value: float | str | None) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_dt.timezone.utc)
     return parsed.timestamp() * 1000.0
+
+
+def field_ms(value: float | str | None, field: str, event_id: str | None = None) -> float | None:
+    """`parse_timestamp_ms` for a field of a response model (`created_at_ms`, ...).
+
+    Raises:
+        APIResponseDecodeError: the server sent a value that is no timestamp; `field` (and
+            `event_id`, for an event) name it. A server's bad field is a typed error, as a
+            bad body is, not a bare `ValueError`.
+    """
+    try:
+        return parse_timestamp_ms(value)
+    except (ValueError, OverflowError) as exc:  # OverflowError: a date out of range
+        raise APIResponseDecodeError(
+            method="",
+            path="",
+            status=0,
+            body=msgspec.json.encode(value),
+            reason=str(exc),
+            field=field,
+            event_id=event_id,
+        ) from None

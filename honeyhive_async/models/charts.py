@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._base import JSONObject, Model, RequestModel, field_ms
 
 __all__ = [
     "Chart",
@@ -85,12 +85,12 @@ class Chart(Model):
     @property
     def created_at_ms(self) -> float | None:
         """`created_at` as Unix milliseconds."""
-        return parse_timestamp_ms(self.created_at)
+        return field_ms(self.created_at, "created_at")
 
     @property
     def updated_at_ms(self) -> float | None:
         """`updated_at` as Unix milliseconds (None until the chart is updated)."""
-        return parse_timestamp_ms(self.updated_at)
+        return field_ms(self.updated_at, "updated_at")
 
 
 class ChartsResponse(Model):

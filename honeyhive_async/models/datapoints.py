@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._base import JSONObject, Model, RequestModel, field_ms
 
 __all__ = [
     "BatchCreateDatapointsRequest",
@@ -42,12 +42,12 @@ class Datapoint(Model):
     @property
     def created_at_ms(self) -> float | None:
         """`created_at` as Unix milliseconds, whichever form the server sent."""
-        return parse_timestamp_ms(self.created_at)
+        return field_ms(self.created_at, "created_at")
 
     @property
     def updated_at_ms(self) -> float | None:
         """`updated_at` as Unix milliseconds, whichever form the server sent."""
-        return parse_timestamp_ms(self.updated_at)
+        return field_ms(self.updated_at, "updated_at")
 
 
 class DatapointMapping(RequestModel):

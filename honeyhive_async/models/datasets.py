@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._base import JSONObject, Model, RequestModel, field_ms
 from .datapoints import DatapointMapping
 
 __all__ = [
@@ -36,12 +36,12 @@ class Dataset(Model):
     @property
     def created_at_ms(self) -> float | None:
         """`created_at` as Unix milliseconds, whichever form the server sent."""
-        return parse_timestamp_ms(self.created_at)
+        return field_ms(self.created_at, "created_at")
 
     @property
     def updated_at_ms(self) -> float | None:
         """`updated_at` as Unix milliseconds, whichever form the server sent."""
-        return parse_timestamp_ms(self.updated_at)
+        return field_ms(self.updated_at, "updated_at")
 
 
 class CreateDatasetRequest(RequestModel):

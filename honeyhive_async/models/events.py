@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._base import JSONObject, Model, RequestModel, field_ms
 from ._decode import on_decode
 from ._free_form import (
     FREE_FORM,
@@ -134,12 +134,12 @@ class Event(Model, dict=True):
     @property
     def start_time_ms(self) -> float | None:
         """`start_time` as Unix milliseconds, whichever form the server sent."""
-        return parse_timestamp_ms(self.start_time)
+        return field_ms(self.start_time, "start_time", self.event_id)
 
     @property
     def end_time_ms(self) -> float | None:
         """`end_time` as Unix milliseconds, whichever form the server sent."""
-        return parse_timestamp_ms(self.end_time)
+        return field_ms(self.end_time, "end_time", self.event_id)
 
     @classmethod
     def from_dict(cls: type[E], data: dict[str, Any]) -> E:

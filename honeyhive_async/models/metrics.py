@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._base import JSONObject, Model, RequestModel, field_ms
 from .events import ExportFilter
 
 __all__ = [
@@ -186,12 +186,12 @@ class Metric(MetricVersionContent, kw_only=True):
     @property
     def created_at_ms(self) -> float | None:
         """`created_at` as Unix milliseconds."""
-        return parse_timestamp_ms(self.created_at)
+        return field_ms(self.created_at, "created_at")
 
     @property
     def updated_at_ms(self) -> float | None:
         """`updated_at` as Unix milliseconds (None until the metric is updated)."""
-        return parse_timestamp_ms(self.updated_at)
+        return field_ms(self.updated_at, "updated_at")
 
 
 class MetricsResponse(Model):
@@ -242,7 +242,7 @@ class MetricVersion(Model):
     @property
     def date_ms(self) -> float | None:
         """`date` as Unix milliseconds."""
-        return parse_timestamp_ms(self.date)
+        return field_ms(self.date, "date")
 
 
 class MetricVersionsResponse(Model):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from ._base import JSONObject, Model, RequestModel, parse_timestamp_ms
+from ._base import JSONObject, Model, RequestModel, field_ms
 from .events import ExportFilter
 
 __all__ = [
@@ -71,12 +71,12 @@ class Queue(Model):
     @property
     def created_at_ms(self) -> float | None:
         """`created_at` as Unix milliseconds."""
-        return parse_timestamp_ms(self.created_at)
+        return field_ms(self.created_at, "created_at")
 
     @property
     def updated_at_ms(self) -> float | None:
         """`updated_at` as Unix milliseconds (None until the queue is updated)."""
-        return parse_timestamp_ms(self.updated_at)
+        return field_ms(self.updated_at, "updated_at")
 
 
 class QueuesResponse(Model):

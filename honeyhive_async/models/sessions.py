@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import APIResponseDecodeError
 from ._base import JSONObject, Model, RequestModel
 from .events import CreateEventRequest, Event
 
@@ -81,7 +82,7 @@ def _duration_text(node: Event) -> str:
         return "running"
     try:  # a timestamp in an unknown format must not make printing the tree fail
         start, end = node.start_time_ms, node.end_time_ms
-    except ValueError:
+    except APIResponseDecodeError:
         return "? ms"
     return f"{end - start:.1f} ms" if start is not None and end is not None else "? ms"
 

@@ -78,8 +78,11 @@ class Binder:
 
 def wrap_output(value: Any) -> dict[str, Any]:
     """HoneyHive wants `outputs` to be an object: wrap anything else as ``{"result": value}``."""
-    if isinstance(value, dict):
-        return value
+    try:
+        if isinstance(value, dict):
+            return value
+    except Exception:  # isinstance asked a proxy's `__class__`, and it raised
+        pass  # (that cost the whole event as encode_failed)
     return {"result": value}
 
 
@@ -316,20 +319,25 @@ class _Walk:
             return f"[truncated: more than {s.max_nodes} values]"
         if depth >= s.max_depth:
             return f"[max depth {s.max_depth} reached]"
-        if isinstance(value, str):  # subclasses: str enums, ...
-            return s.bounded(value, s.max_string)
-        if isinstance(value, (int, float)):  # subclasses: enums, numpy scalars, ...
-            return value
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            return s.repr(bytes(value[: s.max_repr]))
-        ident = id(value)
-        if ident in self.on_path:
-            return "[cycle]"
-        self.on_path.add(ident)
         try:
-            return self._container(value, depth)
-        finally:
-            self.on_path.discard(ident)
+            if isinstance(value, str):  # subclasses: str enums, ...
+                return s.bounded(value, s.max_string)
+            if isinstance(value, (int, float)):  # subclasses: enums, numpy scalars, ...
+                return value
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return s.repr(bytes(value[: s.max_repr]))
+            ident = id(value)
+            if ident in self.on_path:
+                return "[cycle]"
+            self.on_path.add(ident)
+            try:
+                return self._container(value, depth)
+            finally:
+                self.on_path.discard(ident)
+        except Exception:
+            # A user object whose __class__, __len__, __iter__ or items() raised: it alone
+            # becomes a marker, its siblings (the call's other arguments) are kept.
+            return f"[capture failed: {type(value).__name__}]"
 
     def _container(self, value: Any, depth: int) -> Any:
         s = self.s

@@ -14,9 +14,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast, overload
 
 from ..models import SPAN_TYPES, SpanType, check_event_type
+from . import _ids
+from . import _tracer as _tracers
 from ._capture import Binder
 from ._context import _current
-from ._span import Span, open_child
+from ._record import SpanRecord
+from ._span import MAX_CHILDREN, Span, _perf, open_child
 from ._streams import wrap_async_generator, wrap_generator
 from ._tracer import Tracer, detached_session
 from ._wrapping import (
@@ -120,19 +123,37 @@ def _wrap(
 
     @functools.wraps(func)
     def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        # open_span() inlined: this is the hottest path of the package.
+        # The hottest path of the package: root_parent(), open_child() and snapshot_args() are
+        # inlined for their common case (four calls fewer for a root span: ~18 % of its added
+        # time in benchmarks.tracing's sync case).
         parent = _get()
         if parent is None:
-            parent = root_parent(tracer, name)
-            if parent is None:
-                return func(*args, **kwargs)
-        call_args: tuple[Any, ...] = ()
+            root = tracer or _tracers._default_tracer
+            parent = None if root is None else root._default_session
+            if parent is None:  # no tracer, or its first span: the slow path opens the session
+                parent = root_parent(tracer, name)
+                if parent is None:
+                    return func(*args, **kwargs)
+        call_args = args
         call_kwargs: dict[str, Any] | None = None
         try:
-            span = open_child(parent, event_type, name)
-            if binder is not None:  # the values as they are now: the call may change them
-                call_args = snapshot_args(args)
-                call_kwargs = snapshot_kwargs(kwargs) if kwargs else None
+            eid = _ids.next_id()
+            span = Span(parent.session, parent._id, event_type, name, eid, _perf())
+            siblings = parent._children
+            if siblings is None:
+                parent._children = [eid]
+            elif len(siblings) < MAX_CHILDREN:
+                siblings.append(eid)
+            if binder is None:
+                call_args = ()
+            else:  # the values as they are now: the call may change them
+                for arg in args:
+                    cls = type(arg)
+                    if cls is list or cls is dict:
+                        call_args = snapshot_args(args)
+                        break
+                if kwargs:
+                    call_kwargs = snapshot_kwargs(kwargs)
             if has_static:
                 apply_static(span, static)
         except Exception:  # tracing must never break the call it wraps
@@ -140,7 +161,8 @@ def _wrap(
             return func(*args, **kwargs)
         token = _set(span)
         try:
-            result = func(*args, **kwargs)
+            # Without keywords, no dict is built to pass them on (~20 ns).
+            result = func(*args, **kwargs) if kwargs else func(*args)
         except BaseException as exc:
             _reset(token)
             fail(span, exc)
@@ -152,7 +174,44 @@ def _wrap(
             outputs = span.outputs  # set by enrich_span during the call, if anything
             if capture_outputs:
                 outputs = result if outputs is None else merged(result, outputs)
-            span._end_call(outputs, binder, call_args, call_kwargs)
+            if call_kwargs is None and span._extra is None and not span._t1:
+                # span._end_call() inlined for most spans, called with positional arguments and
+                # nothing enriched: one call fewer (~50 ns; ~4 % of a depth-3 chain's time).
+                span._t1 = t1 = _perf()
+                session = span.session
+                sink = session._sink
+                if sink is not None:
+                    children = span._children
+                    if children is None:  # a leaf: the keyword left out saves ~8 ns
+                        record = SpanRecord(
+                            session=session._ref,
+                            event_type=span.event_type,
+                            event_name=span.event_name,  # enrich_span may rename it
+                            id=eid,
+                            parent=span._parent,
+                            perf_start=span._t0,
+                            perf_end=t1,
+                            outputs=outputs,
+                            binder=binder,
+                            args=call_args,
+                        )
+                    else:  # a chain's link: the record owns the ids of what it started
+                        record = SpanRecord(
+                            session=session._ref,
+                            event_type=span.event_type,
+                            event_name=span.event_name,
+                            id=eid,
+                            parent=span._parent,
+                            perf_start=span._t0,
+                            perf_end=t1,
+                            outputs=outputs,
+                            binder=binder,
+                            args=call_args,
+                            children=children.copy(),
+                        )
+                    sink.enqueue_span(record)
+            else:
+                span._end_call(outputs, binder, call_args, call_kwargs)
         except Exception:  # a result or enriched outputs the tracer cannot read
             end_quietly(span, capture_failed(result), binder, call_args, call_kwargs)
         return result

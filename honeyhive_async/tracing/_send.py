@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
@@ -24,7 +25,9 @@ import msgspec
 from .._retry import batch_should_retry, build_batch_retrying
 from ..errors import (
     APIConnectionError,
+    APIResponseDecodeError,
     APIStatusError,
+    APITimeoutError,
     HoneyHiveError,
     MissingAPIKeyError,
     PartialBatchError,
@@ -216,8 +219,10 @@ class Sender:
                 await self._send_events(pending[:half])
                 await self._send_events(pending[half:])
                 return
-            reason = "export_failed" if batch_should_retry(exc) else f"rejected_{exc.status}"
-            ledger.give_up(reason, _ids(pending), exc)
+            if not batch_should_retry(exc):
+                ledger.give_up(f"rejected_{exc.status}", _ids(pending), exc)
+                return
+            await self._give_up_on_batch(pending, exc)
         except (UnicodeEncodeError, msgspec.EncodeError):
             # Text that is not UTF-8 (a lone surrogate from `os.fsdecode`) in a name or an
             # error: repair it, so that one bad string never costs the batch.
@@ -227,7 +232,28 @@ class Sender:
         except MissingAPIKeyError as exc:
             ledger.give_up("missing_api_key", _ids(pending), exc)
         except HoneyHiveError as exc:  # connection failures, a decode error
-            ledger.give_up("export_failed", _ids(pending), exc)
+            await self._give_up_on_batch(pending, exc)
+
+    async def _give_up_on_batch(self, pending: list[CreateEventRequest], exc: Exception) -> None:
+        """Drop what the last attempt left, but what the server says it holds (issue 14).
+
+        An answer lost after the server stored the batch must not count its events dropped:
+        each is looked up (`GET /v1/events/{id}`, a few at a time) and counted sent if found.
+        """
+        ids = _ids(pending)
+        held: set[str] = set()
+        if _batch_may_be_stored(exc):
+
+            async def look_up(event_id: str) -> None:
+                with contextlib.suppress(HoneyHiveError):
+                    await self._client.events.get(event_id)
+                    held.add(event_id)
+
+            await _gather_limited([partial(look_up, event_id) for event_id in ids])
+        self._ledger.acknowledge(held)
+        lost = [event_id for event_id in ids if event_id not in held]
+        if lost:
+            self._ledger.give_up("export_failed", lost, exc)
 
     def _session_events(self, ended: list[Session]) -> list[CreateEventRequest]:
         """The ended sessions as events, read now (after the chunk before was sent)."""
@@ -382,6 +408,22 @@ def log_failure(task: asyncio.Task[None]) -> None:
     """Log the error a finished send ended on, if any (a bug: `send` catches the rest)."""
     if not task.cancelled() and task.exception() is not None:
         log.error("honeyhive: unexpected error in the exporter", exc_info=task.exception())
+
+
+def _batch_may_be_stored(exc: Exception) -> bool:
+    """Whether a batch's last attempt may have been stored though it failed.
+
+    A connection lost after the request went out, a 2xx whose body did not decode, a gateway
+    error (502, 504). Not a 503 or 429: the server said it did nothing, and asking an
+    overloaded server about every event would only load it more. Not a timeout either.
+    """
+    if isinstance(exc, APITimeoutError):
+        return False  # a server that does not answer would stall the exporter on each look-up
+    if isinstance(exc, APIConnectionError):
+        return exc.request_sent
+    if isinstance(exc, APIStatusError):
+        return exc.status in (502, 504)
+    return isinstance(exc, APIResponseDecodeError)
 
 
 def _may_have_acted(exc: HoneyHiveError) -> bool:

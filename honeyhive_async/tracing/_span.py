@@ -179,7 +179,7 @@ class Span(msgspec.Struct, eq=False):
         """`finish()`, with the call's values given rather than read from the span.
 
         @trace's sync and async wrappers never put them on the span: they go straight into
-        the exporter's copy.
+        the exporter's copy. The sync wrapper has its own copy of the first branch: change both.
         """
         if self._t1:
             return
@@ -208,6 +208,24 @@ class Span(msgspec.Struct, eq=False):
                     outputs=outputs,
                     binder=binder,
                     args=args,
+                )
+            )
+            return
+        if kwargs is None and extra is None and children is not None:
+            # A span that started others (a chain's links): two keywords fewer, as above.
+            sink.enqueue_span(
+                SpanRecord(
+                    session=session._ref,
+                    event_type=self.event_type,
+                    event_name=self.event_name,
+                    id=self._id,
+                    parent=self._parent,
+                    perf_start=self._t0,
+                    perf_end=t1,
+                    outputs=outputs,
+                    binder=binder,
+                    args=args,
+                    children=children.copy(),
                 )
             )
             return
@@ -343,7 +361,10 @@ class Session(Span, gc=True):
 def open_child(
     parent: Span, event_type: EventType, event_name: str, event_id: str | None = None
 ) -> Span:
-    """Start a span inside `parent`: the one constructor call on `@trace`'s hot path."""
+    """Start a span inside `parent`: the one constructor call on `@trace`'s hot path.
+
+    @trace's sync wrapper has its own copy of these lines (`_decorator.py`): change both.
+    """
     eid: int | str = _ids.next_id() if event_id is None else event_id
     span = Span(parent.session, parent._id, event_type, event_name, eid, _perf())
     siblings = parent._children

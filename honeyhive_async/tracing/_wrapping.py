@@ -12,10 +12,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..models import SpanType
+from . import _tracer as _tracers
 from ._capture import Binder, wrap_output
 from ._context import _current
 from ._span import Span, open_child
-from ._tracer import Tracer, get_default_tracer
+from ._tracer import Tracer
 
 if TYPE_CHECKING:
     from contextvars import Token
@@ -56,11 +57,16 @@ def _warn_no_tracer(name: str) -> None:
 def root_parent(tracer: Tracer | None, name: str) -> Span | None:
     """The parent of a call made outside any span: the tracer's default session."""
     try:
-        tracer = tracer or get_default_tracer()
-        if tracer is None:
+        # Its common case first, read in place (two calls fewer on every root span's path);
+        # @trace's sync wrapper has its own copy of these lines.
+        root = tracer or _tracers._default_tracer
+        session = None if root is None else root._default_session
+        if session is not None:
+            return session
+        if root is None:
             _warn_no_tracer(name)
             return None
-        return tracer._root_parent()
+        return root._root_parent()  # opens the default session
     except Exception:
         log.exception("honeyhive: no session for %s; running it untraced", name)
         return None
@@ -89,8 +95,15 @@ def open_span(
 ) -> Span | None:
     """Start a span under the current one, or None when there is no tracer or opening fails."""
     try:
-        parent = parent_of_call(tracer, name)
-        return None if parent is None else child(parent, event_type, name, static)
+        parent = _get()
+        if parent is None:
+            parent = root_parent(tracer, name)
+            if parent is None:
+                return None
+        span = open_child(parent, event_type, name)
+        if static.config is not None or static.metadata is not None:
+            apply_static(span, static)
+        return span
     except Exception:  # tracing must never break the call it wraps
         log.exception("honeyhive: could not open a span for %s; running it untraced", name)
         return None

@@ -43,7 +43,9 @@ async def make_client(server: LocalServer) -> AsyncIterator[ClientFactory]:
     def make(**options: Any) -> AsyncHoneyHive:
         options.setdefault("api_key", server.api_key)
         options.setdefault("base_url", server.url)
-        options.setdefault("timeout", 5.0)
+        # Generous: a loopback call on a machine loaded to 10x its cores took over 5 s once; a
+        # test about timeouts sets its own.
+        options.setdefault("timeout", 60.0)
         client = AsyncHoneyHive(**options)
         clients.append(client)
         return client
@@ -189,7 +191,7 @@ async def make_scripted_client(scripted: ScriptedServer) -> AsyncIterator[Client
     clients: list[AsyncHoneyHive] = []
 
     def make(**options: Any) -> AsyncHoneyHive:
-        client = AsyncHoneyHive("scripted-key", base_url=scripted.url, timeout=5.0, **options)
+        client = AsyncHoneyHive("scripted-key", base_url=scripted.url, timeout=60.0, **options)
         clients.append(client)
         return client
 
