@@ -24,15 +24,13 @@ import msgspec
 
 from .._retry import batch_should_retry, build_batch_retrying
 from ..errors import (
-    APIConnectionError,
-    APIResponseDecodeError,
     APIStatusError,
-    APITimeoutError,
     HoneyHiveError,
     MissingAPIKeyError,
     PartialBatchError,
 )
 from ..models import CreateEventRequest
+from ._ambiguous import batch_may_be_stored, may_have_acted
 from ._capture import Sanitizer
 from ._encode import (
     EVENT_OVERHEAD,
@@ -45,6 +43,7 @@ from ._encode import (
 from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe, resolve
 from ._record import SpanRecord
 from ._span import Session
+from ._turns import gather_limited
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
@@ -52,11 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["Chunk", "Sender", "log_failure", "take_chunk"]
 
 log = logging.getLogger("honeyhive_async.tracing")
-
-_SESSION_CONCURRENCY = 32
-"""Session starts (and updates) in flight at once. An experiment opens and closes a session per
-datapoint: at 8, 500 datapoints left ~0.4 s of starts and updates queued after the last one
-finished; at 32, ~0.1 s (benchmarks/evaluate.py, c=64)."""
 
 
 class Chunk:
@@ -163,7 +157,7 @@ class Sender:
             # Starts go first (whether HoneyHive takes an event before its session is not
             # known); an update only touches a session started in this chunk or before, so
             # updates go alongside the batch.
-            await _gather_limited(
+            await gather_limited(
                 [partial(self._send_start, s, id(s) in folded, started) for s in starts]
             )
             if after is not None:
@@ -174,7 +168,7 @@ class Sender:
             batch = [*self._session_events(chunk.ended), *events]
             if batch:
                 jobs.insert(0, partial(self._send_events, batch))
-            await _gather_limited(jobs)
+            await gather_limited(jobs)
         except BaseException as exc:
             reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
             if reason == "internal_error":
@@ -242,14 +236,14 @@ class Sender:
         """
         ids = _ids(pending)
         held: set[str] = set()
-        if _batch_may_be_stored(exc):
+        if batch_may_be_stored(exc):
 
             async def look_up(event_id: str) -> None:
                 with contextlib.suppress(HoneyHiveError):
                     await self._client.events.get(event_id)
                     held.add(event_id)
 
-            await _gather_limited([partial(look_up, event_id) for event_id in ids])
+            await gather_limited([partial(look_up, event_id) for event_id in ids])
         self._ledger.acknowledge(held)
         lost = [event_id for event_id in ids if event_id not in held]
         if lost:
@@ -293,7 +287,7 @@ class Sender:
             try:
                 await self._client.session.start(**fields)
             except HoneyHiveError as exc:
-                reached = reached or _may_have_acted(exc)
+                reached = reached or may_have_acted(exc)
                 raise
 
         try:
@@ -374,60 +368,7 @@ def _ids(
     return [r.event_id for r in requests if r.event_id is not None and r.event_id not in left]
 
 
-async def _gather_limited(jobs: list[Callable[[], Coroutine[Any, Any, None]]]) -> None:
-    """Run `jobs` concurrently, a few at a time.
-
-    Each job's coroutine is made when its turn comes: a round cancelled first (a close that
-    cuts the sends short) leaves no coroutine never awaited behind (a RuntimeWarning each).
-    """
-    turns = iter(jobs)
-
-    async def worker() -> None:
-        for job in turns:
-            await job()
-
-    workers = min(_SESSION_CONCURRENCY, len(jobs))
-    if workers <= 1:
-        await worker()
-        return
-    # A few workers taking turns, not a task per job behind a semaphore: a semaphore's
-    # `acquire` walks its waiters each time (quadratic in a chunk's sessions).
-    tasks = [asyncio.ensure_future(worker()) for _ in range(workers)]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        # A job that failed on a bug ends the round: the others must not go on sending
-        # after `Sender.send` has counted what was left as dropped.
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
 def log_failure(task: asyncio.Task[None]) -> None:
     """Log the error a finished send ended on, if any (a bug: `send` catches the rest)."""
     if not task.cancelled() and task.exception() is not None:
         log.error("honeyhive: unexpected error in the exporter", exc_info=task.exception())
-
-
-def _batch_may_be_stored(exc: Exception) -> bool:
-    """Whether a batch's last attempt may have been stored though it failed.
-
-    A connection lost after the request went out, a 2xx whose body did not decode, a gateway
-    error (502, 504). Not a 503 or 429: the server said it did nothing, and asking an
-    overloaded server about every event would only load it more. Not a timeout either.
-    """
-    if isinstance(exc, APITimeoutError):
-        return False  # a server that does not answer would stall the exporter on each look-up
-    if isinstance(exc, APIConnectionError):
-        return exc.request_sent
-    if isinstance(exc, APIStatusError):
-        return exc.status in (502, 504)
-    return isinstance(exc, APIResponseDecodeError)
-
-
-def _may_have_acted(exc: HoneyHiveError) -> bool:
-    """Whether the server may have done what a failed request asked (its answer was lost)."""
-    if isinstance(exc, APIConnectionError):
-        return exc.request_sent
-    return isinstance(exc, APIStatusError) and exc.status >= 500

@@ -115,6 +115,7 @@ async def test_a_session_close_whose_reply_was_lost_is_applied_once(
     lost = honeyhive_server.faults.fail_next(1, lose_reply=True, method="PUT", path="/v1/events/*")
     async with tracer.session("ambiguous") as session:
         _run(tracer, 3)
+        await tracer.flush(10)  # started while open: its close goes out as an update
     report = await tracer.flush(10)
     assert lost.hits == 1
     assert (report.sent, report.dropped, report.failed_updates) == (4, {}, 0)
@@ -144,9 +145,24 @@ async def test_the_session_start_lost_on_the_last_attempt_is_not_dropped(
     honeyhive_server.faults.fail_next(2, lose_reply=True, path=SESSIONS)
     async with tracer.session("lost-start") as session:
         _run(tracer, 2)
+        await tracer.flush(20)  # started while open (an ended one rides in the batch)
     report = await tracer.flush(20)
     assert honeyhive_server.store.get_session(session.event_id) is not None
     assert (report.sent, report.dropped) == (3, {})
+
+
+async def test_an_ended_session_whose_last_batch_lost_its_reply_is_not_dropped(
+    tracers: Callable[..., Tracer], honeyhive_server: LocalServer
+) -> None:
+    dropped: list[str] = []
+    tracer = tracers(max_export_attempts=2, on_drop=lambda reason, record: dropped.append(reason))
+    honeyhive_server.faults.fail_next(2, lose_reply=True, path=BATCH)
+    async with tracer.session("lost-batch") as session:
+        _run(tracer, 2)
+    report = await tracer.flush(20)
+    assert SESSIONS not in [r.path for r in honeyhive_server.requests]
+    assert honeyhive_server.store.get_session(session.event_id) is not None
+    assert (report.sent, report.dropped, dropped) == (3, {}, [])
 
 
 async def test_a_last_attempt_stored_in_part_counts_only_the_rest_dropped(
