@@ -215,8 +215,9 @@ class Sender:
                 return
             if not batch_should_retry(exc):
                 ledger.give_up(f"rejected_{exc.status}", _ids(pending), exc)
-                return
-            await self._give_up_on_batch(pending, exc)
+            else:
+                await self._give_up_on_batch(pending, exc)
+            _forget_traceback(exc)
         except (UnicodeEncodeError, msgspec.EncodeError):
             # Text that is not UTF-8 (a lone surrogate from `os.fsdecode`) in a name or an
             # error: repair it, so that one bad string never costs the batch.
@@ -227,6 +228,7 @@ class Sender:
             ledger.give_up("missing_api_key", _ids(pending), exc)
         except HoneyHiveError as exc:  # connection failures, a decode error
             await self._give_up_on_batch(pending, exc)
+            _forget_traceback(exc)
 
     async def _give_up_on_batch(self, pending: list[CreateEventRequest], exc: Exception) -> None:
         """Drop what the last attempt left, but what the server says it holds (issue 14).
@@ -353,6 +355,22 @@ class Sender:
             self._ledger.failed_update("rejected", session, exc)
         finally:
             done.add(id(session))
+
+
+def _forget_traceback(exc: BaseException) -> None:
+    """Cut the frames off a failure given up on (and off its causes).
+
+    Its frames (the client's, the transport's) hold the batch's encoded body and sit in
+    reference cycles: without this they stay until the cyclic GC runs, and with few other
+    allocations (no session requests) that is late: peak memory climbed while the server was
+    down (tests/reliability/test_overflow.py).
+    """
+    seen: set[int] = set()
+    pending: BaseException | None = exc
+    while pending is not None and id(pending) not in seen:
+        seen.add(id(pending))
+        pending.__traceback__ = None
+        pending = pending.__cause__ or pending.__context__
 
 
 def _chunk_ids(chunk: Chunk) -> list[str]:
