@@ -6,15 +6,22 @@ datapoint's session. A sync callable runs in the pool inside a copy of the calle
 the session (and what the callable traces itself) stays its parent in the worker thread; a
 coroutine function is awaited on the loop; a generator's chunks are collected (in the pool for a
 sync one) and joined when they are all text.
+
+`Call.start` hands back the call already under way (a sync one submitted to the pool) without a
+task of its own, and `Call.finish` awaits it, bounded by a deadline shared by every call that
+started together: the runner awaits a datapoint's evaluators one after the other in its own
+task while they all run at once, instead of a task per evaluator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import inspect
-from collections.abc import Callable
+import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..models import SpanType
@@ -23,7 +30,7 @@ from ..tracing import trace
 if TYPE_CHECKING:
     from ..tracing import Tracer
 
-__all__ = ["Call", "describe", "joined"]
+__all__ = ["Call", "describe", "joined", "within"]
 
 
 def joined(chunks: list[Any]) -> Any:
@@ -48,6 +55,31 @@ def _collect(stream: Any) -> Any:
 
 async def _collect_async(stream: Any) -> Any:
     return joined([chunk async for chunk in stream])
+
+
+if sys.version_info >= (3, 11):
+
+    async def within(awaitable: Awaitable[Any], deadline: float) -> Any:
+        """Await `awaitable`, cancelled at loop time `deadline` (then `asyncio.TimeoutError`)."""
+        # In the caller's task: no task of its own, unlike wait_for before 3.12.
+        async with asyncio.timeout_at(deadline):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10
+
+    async def within(awaitable: Awaitable[Any], deadline: float) -> Any:
+        """Await `awaitable`, cancelled at loop time `deadline` (then `asyncio.TimeoutError`)."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        return await asyncio.wait_for(awaitable, max(remaining, 0.0))
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():  # timed out or cancelled: nobody waits for the result any more
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 class Call:
@@ -76,11 +108,14 @@ class Call:
         timeout: float | None,
     ) -> None:
         self.name = name
+        self.timeout = timeout
+        """Seconds one call may take, or None."""
         self._pool = pool
-        self._timeout = timeout
         self._is_async = inspect.iscoroutinefunction(target)
         self._is_async_stream = inspect.isasyncgenfunction(target)
         self._is_stream = inspect.isgeneratorfunction(target)
+        self.in_pool = not (self._is_async or self._is_async_stream)
+        """Whether the call runs in the pool (a sync callable): `start` has it running at once."""
         self._traced: Callable[..., Any] = trace(
             event_type=event_type,
             event_name=name,
@@ -90,26 +125,53 @@ class Call:
 
     async def __call__(self, *args: Any) -> Any:
         """Run the callable on `args`; raise `TimeoutError` past the timeout."""
-        if self._timeout is None:
-            return await self._run(*args)
+        if self.timeout is None:
+            return await self.finish(self.start(*args), None)
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        return await self.finish(self.start(*args), deadline)
+
+    def start(self, *args: Any) -> Awaitable[Any]:
+        """The call on `args`: running in the pool for a sync callable, else a coroutine."""
+        if self._is_async:
+            return self._traced(*args)  # type: ignore[no-any-return]
+        if self._is_async_stream:
+            return _collect_async(self._traced(*args))
+        if self._is_stream:
+            return self._submit(lambda: _collect(self._traced(*args)))
+        return self._submit(self._traced, *args)
+
+    async def finish(self, started: Awaitable[Any], deadline: float | None) -> Any:
+        """Await what `start` gave, at most until loop time `deadline`; raise `TimeoutError` past it."""
+        if deadline is None:
+            result = await started
+            if self.in_pool and inspect.isawaitable(result):  # a sync callable's coroutine
+                result = await result
+            return result
         try:
-            return await asyncio.wait_for(self._run(*args), self._timeout)
+            result = await within(started, deadline)
+            if self.in_pool and inspect.isawaitable(result):
+                result = await within(result, deadline)
         except asyncio.TimeoutError:
             # asyncio.TimeoutError is not the builtin before 3.11: name the builtin either way.
-            raise TimeoutError(f"{self.name} took longer than {self._timeout:g} s") from None
-
-    async def _run(self, *args: Any) -> Any:
-        if self._is_async:
-            return await self._traced(*args)
-        if self._is_async_stream:
-            return await _collect_async(self._traced(*args))
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()  # the session stays current in the worker thread
-        if self._is_stream:
-            return await loop.run_in_executor(
-                self._pool, context.run, lambda: _collect(self._traced(*args))
-            )
-        result = await loop.run_in_executor(self._pool, context.run, self._traced, *args)
-        if inspect.isawaitable(result):  # a sync callable that hands back a coroutine
-            return await result
+            raise TimeoutError(f"{self.name} took longer than {self.timeout:g} s") from None
         return result
+
+    def _submit(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        # One future and one wake-up of the loop per call: cheaper than run_in_executor's
+        # chained pair of futures.
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        context = contextvars.copy_context()  # the session stays current in the worker thread
+
+        def work() -> None:
+            result, error = None, None
+            try:
+                result = context.run(function, *args)
+            except BaseException as exc:  # handed to the awaiting task, as run_in_executor does
+                error = exc
+            # A call that returns after the loop closed (it timed out) has nobody to tell.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, result, error)
+
+        self._pool.submit(work)
+        return future

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._call import Call, describe
@@ -74,35 +74,45 @@ class Runner:
 
     async def run(self, points: Sequence[Datapoint]) -> None:
         """Run every datapoint; on cancellation, cancel those in flight and wait for them."""
-        slots = asyncio.Semaphore(self._concurrency)
+        # A datapoint's task starts the next one as it ends (its done callback): no semaphore,
+        # and this task wakes once at the end rather than once a datapoint.
+        loop = asyncio.get_running_loop()
+        waiting = iter(points)
         tasks: set[asyncio.Task[None]] = set()
+        finished: asyncio.Future[None] = loop.create_future()
+        stopping = False
 
-        async def guarded(point: Datapoint) -> None:
-            try:
-                await self._one(point)
-            except Exception:  # a bug of ours on one datapoint must not stop the others
-                log.exception("honeyhive: datapoint %s could not be run", point.datapoint_id)
-            finally:
-                slots.release()
-
-        try:
-            for point in points:
-                # Acquired before the task exists: never more tasks than slots.
-                await slots.acquire()
-                task = asyncio.create_task(guarded(point))
+        def launch() -> None:
+            point = None if stopping else next(waiting, None)
+            if point is not None:
+                task = loop.create_task(self._guarded(point))
                 tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            while tasks:
-                await asyncio.wait(set(tasks))
+                task.add_done_callback(landed)
+            elif not tasks and not finished.done():
+                finished.set_result(None)
+
+        def landed(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            launch()
+
+        for _ in range(max(1, min(self._concurrency, len(points)))):
+            launch()
+        try:
+            await finished
         except BaseException:
+            stopping = True
             for task in tasks:
                 task.cancel()
             if tasks:
                 await asyncio.wait(set(tasks))
             raise
 
-    async def _one(self, point: Datapoint) -> None:
-        result = await self._traced(point)
+    async def _guarded(self, point: Datapoint) -> None:
+        try:
+            result = await self._traced(point)
+        except Exception:  # a bug of ours on one datapoint must not stop the others
+            log.exception("honeyhive: datapoint %s could not be run", point.datapoint_id)
+            return
         self.done[point.datapoint_id] = result
         with contextlib.suppress(Exception):  # a failing progress bar must not fail the run
             self._on_done(result)
@@ -139,18 +149,60 @@ class Runner:
         session.update(outputs=_as_outputs(result.outputs))
         if not self._evaluators:
             return
-        outcomes = await asyncio.gather(
-            *(each(result.outputs, point.inputs, point.ground_truth) for each in self._evaluators),
-            return_exceptions=True,
-        )
-        for evaluator, outcome in zip(self._evaluators, outcomes, strict=True):
+        outcomes = await self._score(result.outputs, point)
+        for evaluator in self._evaluators:
+            outcome = outcomes[evaluator.name]
             if isinstance(outcome, Exception):
                 result.evaluator_errors[evaluator.name] = describe(outcome)
-            elif isinstance(outcome, BaseException):
-                raise outcome  # cancellation, KeyboardInterrupt: not an evaluator's failure
             else:
                 result.scores.update(metrics_of(evaluator.name, outcome))
         if result.scores:
             session.update(metrics=result.scores)
         if result.evaluator_errors:
             session.update(metadata={"evaluator_errors": result.evaluator_errors})
+
+    async def _score(self, outputs: Any, point: Datapoint) -> dict[str, Any]:
+        """Every evaluator's return value or exception, by name; they all run at once.
+
+        The sync ones run in the pool from the start, the async ones but the last in tasks of
+        their own, and the last async one in this task, awaited first: fewer tasks than one an
+        evaluator. They share one deadline, as they start together.
+        """
+        args = (outputs, point.inputs, point.ground_truth)
+        evaluators = self._evaluators
+        timeout = evaluators[0].timeout
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        here = next((e for e in reversed(evaluators) if not e.in_pool), None)
+        running: dict[str, Awaitable[Any]] = {}
+        for evaluator in evaluators:
+            if evaluator.in_pool:
+                running[evaluator.name] = evaluator.start(*args)
+            elif evaluator is not here:
+                call = evaluator.finish(evaluator.start(*args), deadline)
+                running[evaluator.name] = asyncio.ensure_future(call)
+        outcomes: dict[str, Any] = {}
+        try:
+            if here is not None:
+                try:
+                    outcomes[here.name] = await here.finish(here.start(*args), deadline)
+                except Exception as exc:
+                    outcomes[here.name] = exc
+            for evaluator in evaluators:
+                if evaluator is here:
+                    continue
+                waited = running[evaluator.name]
+                if evaluator.in_pool:
+                    waited = evaluator.finish(waited, deadline)
+                try:
+                    outcomes[evaluator.name] = await waited
+                except Exception as exc:
+                    outcomes[evaluator.name] = exc
+        except BaseException:  # cancelled, KeyboardInterrupt: not an evaluator's failure
+            tasks = [each for each in running.values() if isinstance(each, asyncio.Future)]
+            for each in tasks:
+                each.cancel()
+            own = [each for each in tasks if isinstance(each, asyncio.Task)]
+            if own:
+                await asyncio.wait(own)  # their events end inside the session
+            raise
+        return outcomes
