@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar, cast
@@ -24,6 +22,7 @@ import aiohttp
 from honeyhive_async.tracing import Tracer, trace
 
 from ._timer import perf
+from .servers import child_process
 
 __all__ = [
     "EVENTS_PER_SESSION",
@@ -173,27 +172,9 @@ def faulty_server(db: str, rate: float, seed: int) -> Iterator[str]:
 
     Yields its base URL; the server stops (its database closed) when the block exits.
     """
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks._sessions", db, str(rate), str(seed)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url:
-            raise RuntimeError("the faulty server did not start")
+    args = ["benchmarks._sessions", db, str(rate), str(seed)]
+    with child_process(args, "the faulty server", stop_wait=60) as (url, _pid):
         yield url
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def server_state(url: str, key: str) -> dict[str, Any]:

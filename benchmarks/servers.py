@@ -197,10 +197,16 @@ async def _serve(kind: str, args: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def serve(kind: str, *args: str | int) -> Iterator[tuple[str, int]]:
-    """Start a server process; yield ``(base_url, pid)``; stop it on exit."""
+def child_process(
+    args: list[str], what: str, *, stop_wait: float = 5.0
+) -> Iterator[tuple[str, int]]:
+    """Run ``python -m <args>`` from the repository root; yield ``(first stdout line, pid)``.
+
+    The child prints one line when it is ready (a port or a URL) and serves until its stdin
+    closes; on exit it gets `stop_wait` seconds to stop before it is killed.
+    """
     proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.servers", kind, *map(str, args)],
+        [sys.executable, "-m", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -208,18 +214,28 @@ def serve(kind: str, *args: str | int) -> Iterator[tuple[str, int]]:
     )
     try:
         assert proc.stdout is not None
-        port = proc.stdout.readline().strip()
-        if not port:
-            raise RuntimeError(f"server {kind} did not start")
-        yield f"http://127.0.0.1:{port}", proc.pid
+        line = proc.stdout.readline().strip()
+        if not line:
+            raise RuntimeError(f"{what} did not start")
+        yield line, proc.pid
     finally:
         assert proc.stdin is not None
         proc.stdin.close()
         try:
-            proc.wait(5)
+            proc.wait(stop_wait)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def serve(kind: str, *args: str | int) -> Iterator[tuple[str, int]]:
+    """Start a server process; yield ``(base_url, pid)``; stop it on exit."""
+    with child_process(["benchmarks.servers", kind, *map(str, args)], f"server {kind}") as (
+        port,
+        pid,
+    ):
+        yield f"http://127.0.0.1:{port}", pid
 
 
 def client_headers(api_key: str = "k") -> dict[str, str]:

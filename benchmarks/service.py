@@ -51,7 +51,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from ._out import emit, log, num, table
-from .servers import proc_cpu_seconds
+from .servers import child_process, proc_cpu_seconds
 
 CONTENDERS = (
     "untraced",
@@ -290,28 +290,9 @@ async def _serve(contender: str, url: str, backend_spec: str) -> None:
 @contextlib.contextmanager
 def _service(contender: str, url: str, backend: str) -> Iterator[tuple[int, int]]:
     """Start the contender's service process; yield ``(port, pid)``; stop it on exit."""
-    cmd = [sys.executable, "-m", "benchmarks.service", "--serve", contender, "--url", url]
-    proc = subprocess.Popen(
-        [*cmd, "--backend", backend],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-    )
-    try:
-        assert proc.stdout is not None
-        port = proc.stdout.readline().strip()
-        if not port:
-            raise RuntimeError(f"service {contender} did not start")
-        yield int(port), proc.pid
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    args = ["benchmarks.service", "--serve", contender, "--url", url, "--backend", backend]
+    with child_process(args, f"service {contender}", stop_wait=30) as (port, pid):
+        yield int(port), pid
 
 
 def _sample(
