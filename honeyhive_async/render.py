@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._waterfall import Scale, bar_cells, end_ms, tree_rows
 from .models import SessionTree
 
 __all__ = ["render_waterfall"]
@@ -13,25 +14,22 @@ def _label(node: SessionTree) -> str:
     return f"{node.event_type or '?'} {node.event_name or '(unnamed)'}"
 
 
-def _rows(
-    node: SessionTree, prefix: str, last: bool, root: bool, unicode: bool
-) -> list[tuple[str, SessionTree]]:
+def _rows(node: SessionTree, unicode: bool) -> list[tuple[str, SessionTree]]:
     tee, elbow, pipe = ("├─ ", "└─ ", "│  ") if unicode else ("|- ", "`- ", "|  ")
-    head = "" if root else prefix + (elbow if last else tee)
-    rows = [(head + _label(node), node)]
-    child_prefix = "" if root else prefix + ("   " if last else pipe)
-    children = sorted(node.children, key=lambda c: c.start_time_ms or 0.0)
-    for i, child in enumerate(children):
-        rows.extend(_rows(child, child_prefix, i == len(children) - 1, False, unicode))
-    return rows
-
-
-def _end_ms(node: SessionTree, start: float | None) -> float | None:
-    """The event's end: its end time, else start + duration; None while it is running."""
-    end = node.end_time_ms
-    if end is None and start is not None and node.duration is not None:
-        end = start + node.duration
-    return end
+    rows = tree_rows(node, lambda n: n.children, lambda n: n.start_time_ms)
+    # The prefix each row's children continue: the root's children start at the margin.
+    child_prefix: list[str] = []
+    lines = []
+    for row in rows:
+        if row.parent < 0:
+            head, own = "", ""
+        else:
+            base = child_prefix[row.parent]
+            head = base + (elbow if row.last else tee)
+            own = base + ("   " if row.last else pipe)
+        child_prefix.append(own)
+        lines.append((head + _label(row.node), row.node))
+    return lines
 
 
 def render_waterfall(tree: SessionTree, *, unicode: bool = True) -> str:
@@ -41,23 +39,20 @@ def render_waterfall(tree: SessionTree, *, unicode: bool = True) -> str:
     latest time known anywhere in the tree and marked ``running``: the server cannot know
     more, and reading the clock here would squash every bar of an abandoned session.
     """
-    rows = _rows(tree, "", True, True, unicode)
+    rows = _rows(tree, unicode)
     starts = [node.start_time_ms for _, node in rows]
-    ends = [_end_ms(node, start) for (_, node), start in zip(rows, starts, strict=True)]
-    known = [t for t in (*starts, *ends) if t is not None]
-    t0 = min(known) if known else 0.0
-    t_last = max(known) if known else t0
-    span = max(t_last - t0, 1e-9)
+    ends = [
+        end_ms(start, node.end_time_ms, node.duration)
+        for (_, node), start in zip(rows, starts, strict=True)
+    ]
+    scale = Scale.of(starts, ends)
     width = max(len(text) for text, _ in rows) + 2
     full, empty = ("█", "·") if unicode else ("#", ".")
     lines = []
     for (text, node), start, end in zip(rows, starts, ends, strict=True):
-        if start is not None:
-            a = min(round((start - t0) / span * _BAR_WIDTH), _BAR_WIDTH - 1)
-            if end is None:  # still running: up to the right edge, the latest known time
-                b = _BAR_WIDTH
-            else:
-                b = min(max(round((end - t0) / span * _BAR_WIDTH), a + 1), _BAR_WIDTH)
+        cells = bar_cells(start, end, scale, _BAR_WIDTH)
+        if cells is not None:
+            a, b = cells
             bar = empty * a + full * (b - a) + empty * (_BAR_WIDTH - b)
         else:
             bar = " " * _BAR_WIDTH

@@ -25,6 +25,8 @@ from ._http import FAULTS_KEY, STORE_KEY, ServerError, error_response
 from .faults import FaultSwitch, fault_middleware, is_admin_path, status_code_name
 from .routes import ROUTE_TABLES
 from .store import Store
+from .ui import install as install_ui
+from .ui import ui_middleware
 
 __all__ = [
     "FAULTS_KEY",
@@ -172,7 +174,7 @@ def create_app(*, api_key: str, db: str = ":memory:") -> web.Application:
         raise ValueError("api_key must be a non-empty string")
     faults = FaultSwitch()
     app = web.Application(
-        middlewares=[_envelope, _record, _authenticate, fault_middleware(faults)],
+        middlewares=[_envelope, ui_middleware, _record, _authenticate, fault_middleware(faults)],
         client_max_size=MAX_BODY_BYTES,
     )
     app[_API_KEY] = api_key
@@ -182,6 +184,7 @@ def create_app(*, api_key: str, db: str = ":memory:") -> web.Application:
     app[_CONNECTIONS_KEY] = set()
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
+    install_ui(app, api_key)
 
     async def release_faults(app: web.Application) -> None:
         app[FAULTS_KEY].stop()
