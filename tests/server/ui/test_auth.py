@@ -225,7 +225,7 @@ async def test_security_headers_on_every_ui_response(server, store, ui) -> None:
         assert reply.headers["Content-Security-Policy"] == CSP, path
         assert "'unsafe-inline'" not in reply.headers["Content-Security-Policy"]
         assert reply.headers["X-Content-Type-Options"] == "nosniff"
-        assert reply.headers["Referrer-Policy"] == "no-referrer"
+        assert reply.headers["Referrer-Policy"] == "same-origin"
     reply = await ui.put("/ui")
     assert reply.status == 405
     assert reply.headers["Content-Security-Policy"] == CSP

@@ -45,6 +45,7 @@ def test_page_escapes_the_title_and_ships_one_script_and_no_inline_code() -> Non
     assert 'value="a&quot;b"' in text
     assert '<main id="content">' in text
     assert '<nav id="nav">' in text
+    assert '<link rel="icon" href="data:,">' in text  # no /favicon.ico request to the API
 
 
 def test_a_small_json_value_is_shown_whole() -> None:
