@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import shlex
-import signal
 import sqlite3
 import sys
 from collections.abc import Callable
 from typing import cast
+from urllib.parse import quote
 
+from . import _serving
 from ._version import __version__
 from .server import LOCAL_API_KEY, LocalServer
 
@@ -128,29 +128,13 @@ async def _run_server(host: str, port: int, db: str, api_key: str) -> int:
         print(f"HoneyHive-compatible local server on {server.url} (db: {db})")
         print("Point the SDK at it with:")
         print(f"  export HH_API_URL={shlex.quote(server.url)} HH_API_KEY={shlex.quote(api_key)}")
+        print(f"Web view: {server.url}/ui (sign in with the API key)")
         print("Press Ctrl-C to stop.", flush=True)
-        await _wait_for_stop_signal()
+        await _serving.wait_for_stop_signal()
     finally:
         await server.close()
     print("Stopped.", flush=True)
     return 0
-
-
-async def _wait_for_stop_signal() -> None:
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    # Windows has no loop signal handlers; there asyncio.run turns Ctrl-C into cancelling
-    # this wait instead, and the caller's `finally` still closes the server.
-    with contextlib.suppress(NotImplementedError):
-        for sig in signals:
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        with contextlib.suppress(NotImplementedError):
-            for sig in signals:
-                loop.remove_signal_handler(sig)
 
 
 # -- demo and show ------------------------------------------------------------------------
@@ -171,6 +155,9 @@ def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     parser.add_argument(
         "--question", default="How does HoneyHive group tracing sessions?", help="the question"
+    )
+    parser.add_argument(
+        "--open", action="store_true", help="open the session in a browser; serve until Ctrl-C"
     )
     parser.set_defaults(handler=_demo)
 
@@ -193,10 +180,13 @@ def _unicode_ok() -> bool:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    return asyncio.run(_run_demo(args.db, args.question))
+    try:
+        return asyncio.run(_run_demo(args.db, args.question, args.open))
+    except KeyboardInterrupt:
+        return 0
 
 
-async def _run_demo(db: str, question: str) -> int:
+async def _run_demo(db: str, question: str, open_ui: bool = False) -> int:
     from ._client import AsyncHoneyHive
     from .demo import answer_question
     from .render import render_waterfall
@@ -217,17 +207,24 @@ async def _run_demo(db: str, question: str) -> int:
         finally:
             await tracer.aclose(timeout=1)
             await client.aclose()
-    print(f"Answer: {result['answer']}\n")
-    print(render_waterfall(tree, unicode=_unicode_ok()))
-    dropped = f", dropped {report.dropped}" if report.dropped else ""
-    print(
-        f"\nSession {tree.event_id}: {len(tree.walk())} events; exporter sent {report.sent}{dropped}"
-    )
-    if db != ":memory:":
+        print(f"Answer: {result['answer']}\n")
+        print(render_waterfall(tree, unicode=_unicode_ok()))
+        dropped = f", dropped {report.dropped}" if report.dropped else ""
         print(
-            f"Kept in {db}: `honeyhive-async serve --db {shlex.quote(db)}`, then "
-            f"`honeyhive-async show {tree.event_id}`"
+            f"\nSession {tree.event_id}: {len(tree.walk())} events; exporter sent {report.sent}{dropped}"
         )
+        if db != ":memory:":
+            print(
+                f"Kept in {db}: `honeyhive-async serve --db {shlex.quote(db)}`, then "
+                f"`honeyhive-async show {tree.event_id}`"
+            )
+        if open_ui:
+            url = f"{server.url}/ui/sessions/{quote(tree.event_id, safe='')}"
+            print(f"\nWeb view: {url}\nSign in with the API key {server.api_key!r}.")
+            print("Press Ctrl-C to stop.", flush=True)
+            if not _serving.open_browser(url):
+                print("No browser found: open the address above yourself.", flush=True)
+            await _serving.wait_for_stop_signal()
     return 0 if not report.dropped and not report.pending else 1
 
 

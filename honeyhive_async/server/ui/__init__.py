@@ -13,12 +13,18 @@ from importlib import resources
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import datasets, runs, sessions
-from ._auth import AUTH_KEY, UiAuth, login, login_page, logout
-from ._html import SECURITY_HEADERS
-from .errors import error_page
+from . import _auth, _html, datasets, errors, runs, sessions
 
-__all__ = ["ROUTES", "install", "is_ui_path", "ui_middleware"]
+__all__ = [
+    "ROUTES",
+    "datasets",
+    "errors",
+    "install",
+    "is_ui_path",
+    "runs",
+    "sessions",
+    "ui_middleware",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +57,9 @@ async def _unknown(_request: web.Request) -> web.Response:
 ROUTES = [
     web.get("/ui", sessions.sessions),
     web.get("/ui/", _slash),
-    web.get("/ui/login", login_page),
-    web.post("/ui/login", login),
-    web.post("/ui/logout", logout),
+    web.get("/ui/login", _auth.login_page),
+    web.post("/ui/login", _auth.login),
+    web.post("/ui/logout", _auth.logout),
     web.get("/ui/static/{name}", _static),
     web.get("/ui/sessions/{session_id}", sessions.session),
     web.get("/ui/sessions/{session_id}/events/{event_id}", sessions.event_fragment),
@@ -68,7 +74,7 @@ ROUTES = [
 
 
 def _secure(response: web.StreamResponse) -> web.StreamResponse:
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in _html.SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
 
@@ -85,13 +91,13 @@ async def ui_middleware(request: web.Request, handler: Handler) -> web.StreamRes
         if exc.status < 400:
             _secure(exc)
             raise
-        return _secure(error_page(exc.status, exc.reason))
+        return _secure(errors.error_page(exc.status, exc.reason))
     except Exception:
         logger.exception("unhandled error in %s %s", request.method, request.path)
-        return _secure(error_page(500, "The page could not be rendered."))
+        return _secure(errors.error_page(500, "The page could not be rendered."))
 
 
 def install(app: web.Application, api_key: str) -> None:
     """Add the web view's routes to `app`, signing in with `api_key`."""
-    app[AUTH_KEY] = UiAuth(api_key)
+    app[_auth.AUTH_KEY] = _auth.UiAuth(api_key)
     app.router.add_routes(ROUTES)

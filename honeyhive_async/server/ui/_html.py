@@ -42,7 +42,9 @@ CSP = (
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it a browser sends `Origin: null` on the page's own form posts,
+    # which the CSRF origin check must refuse; same-origin still tells other sites nothing.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
@@ -143,6 +145,8 @@ def page(title: str, body: Iterable[str], *, logout_csrf: str | None = None) -> 
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{esc(title)} · HoneyHive local</title>",
             '<link rel="stylesheet" href="/ui/static/ui.css">',
+            # An empty icon: otherwise the browser asks the API for /favicon.ico (a 401).
+            '<link rel="icon" href="data:,">',
             '<script src="/ui/static/ui.js" defer></script></head><body>',
             menu,
             '<main id="content">',

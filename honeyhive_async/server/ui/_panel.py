@@ -80,7 +80,11 @@ def token_usage(event: dict[str, Any]) -> dict[str, Any]:
         if isinstance(source, dict):
             for key in _USAGE_KEYS:
                 value = source.get(key)
-                if key not in usage and isinstance(value, (int, float)):
+                if (
+                    key not in usage
+                    and isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                ):
                     usage[key] = value
     return usage
 

@@ -18,7 +18,15 @@ from ._auth import require_session
 from ._html import esc, json_block, page, page_response, qs, seg
 from .errors import not_found
 
-__all__ = ["compare", "compare_form", "datapoint_scores", "run", "runs", "verdict"]
+__all__ = [
+    "compare",
+    "compare_form",
+    "compare_redirect",
+    "datapoint_scores",
+    "run",
+    "runs",
+    "verdict",
+]
 
 _PAGE_SIZE = 50
 
