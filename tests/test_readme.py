@@ -9,6 +9,7 @@ or unknown block fails, so a new block cannot escape these tests.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import shlex
@@ -252,6 +253,8 @@ def _check_command(argv: list[str]) -> None:
         build_parser().parse_args(args)  # SystemExit on an unknown command, flag or value
     elif program == ".venv/bin/python" and args[:2] == ["-m", "pytest"]:
         pass
+    elif program == ".venv/bin/python" and args == ["-m", "tools.screenshots"]:
+        assert importlib.util.find_spec("tools.screenshots") is not None
     elif program == ".venv/bin/python" and args[:2] == ["-m", "tools.client_venvs"]:
         unknown = [version for version in args[2:] if version not in CLIENTS]
         assert not unknown, f"no client venv for {unknown}"

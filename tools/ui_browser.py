@@ -187,6 +187,8 @@ class PageWatch:
 
     problems: list[str] = field(default_factory=list)
     allowed: set[tuple[str, int]] = field(default_factory=set)
+    _answered: set[str] = field(default_factory=set)
+    """URLs answered with an allowed status (Chromium may then abort reading the body)."""
 
     def attach(self, page: Page) -> None:
         """Listen to `page`'s events from now on."""
@@ -211,11 +213,16 @@ class PageWatch:
         self.problems.append(f"page error: {error}")
 
     def _request_failed(self, request: Request) -> None:
+        if request.url in self._answered:
+            return
         self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
     def _response(self, response: PageResponse) -> None:
-        path = urlsplit(response.url).path
-        if response.status >= 400 and (path, response.status) not in self.allowed:
+        if response.status < 400:
+            return
+        if (urlsplit(response.url).path, response.status) in self.allowed:
+            self._answered.add(response.url)
+        else:
             self.problems.append(f"response {response.status}: {response.url}")
 
     async def _dialog(self, dialog: Dialog) -> None:

@@ -100,4 +100,3 @@ async def page(new_page: NewPage, site: Site) -> Page:
     page = await new_page()
     await sign_in(page, site.url, site.seeded.api_key)
     return page
-
