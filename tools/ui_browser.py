@@ -54,6 +54,8 @@ CHROMIUM_ARGS = (
 XSS_PAYLOAD = "<script>alert(1)</script>"
 XSS_NAME = 'xss "quoted" <b>bold</b> <script>alert(2)</script>'
 """A session name with markup and quotes: the sessions list must show it as this exact text."""
+BIG_TRANSCRIPT = "".join(f"line {n}: {XSS_PAYLOAD}\n" for n in range(1000))
+"""Longer than the page's 10 KB cut even as the tracer stores it (cut to its string bound)."""
 
 _QUESTIONS = {
     # datapoint question -> (ground truth, baseline answer, candidate answer)
@@ -86,7 +88,9 @@ class Seeded:
     Attributes:
         api_key: The key the login form takes.
         demo: The demo's session as the server returns it (`walk_with_depth` is tree order).
-        hostile_session_id: The session whose name and inputs hold markup.
+        hostile_session_id: The session whose name and inputs hold markup, and whose
+            metadata is `BIG_TRANSCRIPT`.
+        hostile_transcript: That metadata as stored (the tracer bounds a long string).
         dataset_id: The dataset on the server both runs used.
         datapoint_ids: Its datapoints, in order.
         old_run_id: The baseline run.
@@ -98,6 +102,7 @@ class Seeded:
     api_key: str
     demo: SessionTree
     hostile_session_id: str
+    hostile_transcript: str
     dataset_id: str
     datapoint_ids: list[str]
     old_run_id: str
@@ -119,7 +124,10 @@ async def seed(server: LocalServer) -> Seeded:
                 result = await answer_question("What does HoneyHive record?")
                 demo.update(outputs={"answer": result["answer"]})
             async with tracer.session(
-                XSS_NAME, inputs={"question": XSS_PAYLOAD}, user_properties={"user": "mallory"}
+                XSS_NAME,
+                inputs={"question": XSS_PAYLOAD},
+                metadata={"transcript": BIG_TRANSCRIPT},
+                user_properties={"user": "mallory"},
             ) as hostile:
                 hostile.update(outputs={"answer": f"{XSS_PAYLOAD} '\"&"})
             report = await tracer.aclose(timeout=30)
@@ -139,10 +147,12 @@ async def seed(server: LocalServer) -> Seeded:
         old = await _run(client, dataset.dataset_id, "baseline", 1)
         new = await _run(client, dataset.dataset_id, "candidate", 2)
         tree = await client.session.get_tree(demo.event_id)
+        stored = (await client.session.get_tree(hostile.event_id)).metadata or {}
     return Seeded(
         api_key=server.api_key,
         demo=tree,
         hostile_session_id=hostile.event_id,
+        hostile_transcript=str(stored["transcript"]),
         dataset_id=dataset.dataset_id,
         datapoint_ids=ids,
         old_run_id=old,

@@ -41,3 +41,21 @@ async def test_without_javascript_a_row_link_opens_the_event(new_page: NewPage, 
     panel = page.locator(f'section#event-panel[data-event-id="{failed.event_id}"]')
     assert await panel.locator("h2#event-name").inner_text() == failed.event_name
     assert "did not answer" in await panel.locator("pre#event-error").inner_text()
+
+
+async def test_a_large_value_is_cut_with_a_link_to_all_of_it(page: Page, site: Site) -> None:
+    hostile = site.seeded.hostile_session_id
+    stored = site.seeded.hostile_transcript
+    assert len(stored) > 10_000
+    last_line = stored.rsplit("\n", 1)[-1]  # ends in the tracer's "[truncated, N chars]"
+    await page.goto(f"{site.url}/ui/sessions/{hostile}?event={hostile}")
+    shown = await page.locator('section#event-panel pre.json[data-field="metadata"]').inner_text()
+    assert "line 0:" in shown
+    assert last_line not in shown  # cut in the page
+
+    async with page.expect_navigation():
+        await page.click("section#event-panel a.show-all")
+
+    whole = await page.inner_text("body")
+    assert last_line in whole.replace("\\n", "\n")
+    assert whole.count(XSS_PAYLOAD) == stored.count(XSS_PAYLOAD)  # all of it, as text
