@@ -305,3 +305,12 @@ async def test_dataset_page_lists_its_datapoints(store, ui) -> None:
     assert re.findall(r'<tr class="datapoint-row" data-datapoint-id="([^"]+)">', text) == ids
     assert '<h1 id="dataset-name">golden</h1>' in text
     assert "<script>alert" not in text
+
+
+async def test_an_event_of_another_session_is_not_shown_in_the_panel(store, ui) -> None:
+    add_session(store, "s")
+    add_session(store, "other")
+    add_event(store, "foreign", "other", event_name="foreign-event")
+    text = await get_text(ui, "/ui/sessions/s?event=foreign")
+    assert "foreign-event" not in text
+    assert '<section id="event-panel" aria-live="polite"><p class="hint">' in text
