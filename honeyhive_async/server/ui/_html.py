@@ -88,13 +88,13 @@ def field_url(event_id: str, name: str) -> str:
     return f"/ui/events/{seg(event_id)}/field/{seg(name)}"
 
 
-def json_block(value: Any, name: str, event_id: str | None) -> str:
-    """Return a ``pre.json`` of `value`, cut at `CUT_BYTES` with a "show all" link."""
+def json_block(value: Any, name: str, event_id: str | None, limit: int = CUT_BYTES) -> str:
+    """Return a ``pre.json`` of `value`, cut at `limit` characters with a "show all" link."""
     text = pretty_json(value)
     cut = ""
-    if len(text) > CUT_BYTES:
+    if len(text) > limit:
         whole = f"{len(text):,}"
-        text = text[:CUT_BYTES]
+        text = text[:limit]
         if event_id is not None:
             cut = (
                 f'<p class="cut">Cut: {whole} characters in all. '

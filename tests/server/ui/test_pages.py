@@ -292,6 +292,13 @@ async def test_runs_list_run_page_and_compare(store, ui) -> None:
         r'<tr class="compare-row" data-datapoint-id="([^"]+)">.*?</tr>', compare, re.S
     )
     assert cells == ["d1", "d2"]  # d3 only in the old run
+    d1 = re.search(r'data-datapoint-id="d1">(.*?)</tr>', compare, re.S)
+    assert d1 is not None
+    sides = re.findall(r'<td class="(inputs|old-output|new-output)">(.*?)</td>', d1.group(1), re.S)
+    assert [name for name, _ in sides] == ["inputs", "old-output", "new-output"]
+    assert "question d1" in sides[0][1]
+    assert "answer d1 (base)" in sides[1][1]
+    assert "answer d1 (next)" in sides[2][1]
     marks = re.findall(r'<td class="metric-cell (\w+)" data-metric="(\w+)">', compare)
     assert marks == [("improved", "acc"), ("same", "len"), ("regressed", "acc"), ("same", "len")]
 
