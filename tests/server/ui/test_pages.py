@@ -7,6 +7,7 @@ import re
 
 import aiohttp
 
+from honeyhive_async.models import UpdateEventRequest
 from honeyhive_async.server.ui._html import CUT_BYTES
 from honeyhive_async.server.ui.sessions import PAGE_SIZE
 
@@ -321,3 +322,15 @@ async def test_an_event_of_another_session_is_not_shown_in_the_panel(store, ui) 
     text = await get_text(ui, "/ui/sessions/s?event=foreign")
     assert "foreign-event" not in text
     assert '<section id="event-panel" aria-live="polite"><p class="hint">' in text
+
+
+async def test_compare_cells_cut_long_outputs_with_show_all(store, ui) -> None:
+    add_run(store, "a", "a", {"d1": {"acc": 1.0}})
+    add_run(store, "b", "b", {"d1": {"acc": 1.0}})
+    store.update_event("b-d1", UpdateEventRequest(outputs={"answer": "z" * 5000 + EVIL}))
+    text = await get_text(ui, "/ui/runs/b/compare/a")
+    cell = re.search(r'<td class="new-output">(.*?)</td>', text, re.S)
+    assert cell is not None
+    assert '<a class="show-all" href="/ui/events/b-d1/field/outputs">' in cell.group(1)
+    assert "zzz" in cell.group(1)
+    assert "<script>" not in text
