@@ -155,6 +155,13 @@ BARS: list[tuple[str, str, str, float, str]] = [
         0.97,
         "x",
     ),
+    (
+        "12. web view: server render of a 10,000-event session page (handler, median)",
+        "ui.session_10k.render_ms",
+        "<=",
+        1000,
+        " ms",
+    ),
 ]
 
 

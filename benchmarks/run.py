@@ -50,6 +50,7 @@ JOBS: list[tuple[str, list[str]]] = [
     *[("evaluate", ["--peer", p]) for p in ("ours", "honeyhive", "langsmith")],
     *[("integrations", ["--peer", p]) for p in ("ours", "langsmith", "langfuse", "openinference")],
     ("service", []),
+    ("ui", []),
 ]
 
 PACKAGES = (

@@ -15,7 +15,7 @@ __all__ = ["Row", "Scale", "bar_cells", "end_ms", "tree_rows"]
 _N = TypeVar("_N")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs 3x, and a page makes 10,000
 class Row(Generic[_N]):
     """One event of the waterfall, in drawing order."""
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from . import _serving
 from ._version import __version__
 from .server import LOCAL_API_KEY, LocalServer
+from .server.ui import sign_in_link
 
 __all__ = ["build_parser", "main"]
 
@@ -219,10 +220,11 @@ async def _run_demo(db: str, question: str, open_ui: bool = False) -> int:
                 f"`honeyhive-async show {tree.event_id}`"
             )
         if open_ui:
-            url = f"{server.url}/ui/sessions/{quote(tree.event_id, safe='')}"
-            print(f"\nWeb view: {url}\nSign in with the API key {server.api_key!r}.")
+            page = f"/ui/sessions/{quote(tree.event_id, safe='')}"
+            print(f"\nWeb view: {server.url}{page} (sign in with the API key)")
             print("Press Ctrl-C to stop.", flush=True)
-            if not _serving.open_browser(url):
+            # A one-time sign-in link, so the browser lands signed in; it never holds the key.
+            if not _serving.open_browser(server.url + sign_in_link(server.app, page)):
                 print("No browser found: open the address above yourself.", flush=True)
             await _serving.wait_for_stop_signal()
     return 0 if not report.dropped and not report.pending else 1

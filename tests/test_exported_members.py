@@ -611,6 +611,7 @@ PUBLIC: dict[str, list[str]] = {
         "is_ui_path",
         "runs",
         "sessions",
+        "sign_in_link",
         "ui_middleware",
     ],
     "honeyhive_async.server.ui.datasets": ["dataset"],

@@ -23,6 +23,7 @@ __all__ = [
     "is_ui_path",
     "runs",
     "sessions",
+    "sign_in_link",
     "ui_middleware",
 ]
 
@@ -58,6 +59,7 @@ ROUTES = [
     web.get("/ui", sessions.sessions),
     web.get("/ui/", _slash),
     web.get("/ui/login", _auth.login_page),
+    web.get("/ui/login/once", _auth.login_once),
     web.post("/ui/login", _auth.login),
     web.post("/ui/logout", _auth.logout),
     web.get("/ui/static/{name}", _static),
@@ -95,6 +97,16 @@ async def ui_middleware(request: web.Request, handler: Handler) -> web.StreamRes
     except Exception:
         logger.exception("unhandled error in %s %s", request.method, request.path)
         return _secure(errors.error_page(500, "The page could not be rendered."))
+
+
+def sign_in_link(app: web.Application, next_url: str = "/ui") -> str:
+    """Return a path that signs a browser in once, within a minute, then shows `next_url`.
+
+    For a command that starts the server and opens the browser itself (``demo --open``): the
+    link holds a single-use token, never the key.
+    """
+    token = app[_auth.AUTH_KEY].mint_once()
+    return "/ui/login/once" + _html.qs({"token": token, "next": _auth.safe_next(next_url)})
 
 
 def install(app: web.Application, api_key: str) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -24,6 +26,7 @@ __all__ = [
     "SESSION_COOKIE",
     "UiAuth",
     "login",
+    "login_once",
     "login_page",
     "logout",
     "require_session",
@@ -35,6 +38,8 @@ _NONCE_COOKIE = "hh_csrf"
 _COOKIE_PATH = "/ui"
 _MAX_SESSIONS = 1000
 """Signed-in browsers kept; past this the oldest is signed out (a local tool, few users)."""
+ONCE_TTL_S = 60.0
+"""How long a one-time sign-in link (`UiAuth.mint_once`) stays valid."""
 
 
 @dataclass
@@ -45,6 +50,9 @@ class UiAuth:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     sessions: dict[str, None] = field(default_factory=dict)
     """Insertion-ordered, so the oldest goes first when there are too many."""
+    once: dict[str, float] = field(default_factory=dict)
+    """One-time sign-in tokens and when each expires (`clock` time)."""
+    clock: Callable[[], float] = time.monotonic
 
     def csrf(self, binding: str) -> str:
         """The CSRF token for a form bound to `binding` (a nonce or a session token)."""
@@ -57,6 +65,20 @@ class UiAuth:
     def key_ok(self, candidate: str) -> bool:
         """Whether `candidate` is the server's API key (compared in constant time)."""
         return hmac.compare_digest(candidate.encode(), self.api_key.encode())
+
+    def mint_once(self) -> str:
+        """Return a sign-in token good for one use within `ONCE_TTL_S` (not the key)."""
+        now = self.clock()
+        for stale in [token for token, expiry in self.once.items() if expiry <= now]:
+            del self.once[stale]
+        token = secrets.token_urlsafe(32)
+        self.once[token] = now + ONCE_TTL_S
+        return token
+
+    def redeem_once(self, token: str) -> bool:
+        """Use up a one-time token; whether it was valid (known, unused, not expired)."""
+        expiry = self.once.pop(token, None)
+        return expiry is not None and self.clock() < expiry
 
     def open_session(self) -> str:
         """Return a new session token, now valid."""
@@ -170,6 +192,21 @@ async def login(request: web.Request) -> web.Response:
     response = web.HTTPSeeOther(next_url)
     _set_cookie(request, response, SESSION_COOKIE, _auth(request).open_session())
     response.del_cookie(_NONCE_COOKIE, path=_COOKIE_PATH)
+    raise response
+
+
+async def login_once(request: web.Request) -> web.Response:
+    """``GET /ui/login/once?token=&next=``: a one-time link (`demo --open`) signs the browser in.
+
+    A used, expired or unknown token gets the ordinary form. The token is random and single
+    use, so a page elsewhere cannot sign the user in with it.
+    """
+    next_url = safe_next(request.query.get("next"))
+    token = request.query.get("token", "")
+    if not _auth(request).redeem_once(token):
+        return _form_page(request, next_url, "That sign-in link was used or has expired.", 200)
+    response = web.HTTPSeeOther(next_url)
+    _set_cookie(request, response, SESSION_COOKIE, _auth(request).open_session())
     raise response
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -50,16 +51,22 @@ SECURITY_HEADERS = {
 }
 
 _pretty = msgspec.json.Encoder(order="sorted")
+_MARKUP = re.compile(r"[&<>\"']")
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def esc(value: object) -> str:
     """Return `value` as text safe in an element's content and in a quoted attribute."""
-    return html.escape(value if isinstance(value, str) else str(value), quote=True)
+    text = value if isinstance(value, str) else str(value)
+    # Most ids and names hold nothing to escape: one regex scan instead of five replaces.
+    return html.escape(text, quote=True) if _MARKUP.search(text) else text
 
 
 def seg(value: str) -> str:
     """Return `value` quoted as one URL path segment (a slash or ``?`` in an id stays data)."""
-    return quote(value, safe="")
+    if value in (".", ".."):  # a browser would resolve it as a path step
+        return value.replace(".", "%2E")
+    return value if _PLAIN_SEGMENT.fullmatch(value) else quote(value, safe="")
 
 
 def qs(params: dict[str, str]) -> str:
@@ -81,13 +88,13 @@ def field_url(event_id: str, name: str) -> str:
     return f"/ui/events/{seg(event_id)}/field/{seg(name)}"
 
 
-def json_block(value: Any, name: str, event_id: str | None) -> str:
-    """Return a ``pre.json`` of `value`, cut at `CUT_BYTES` with a "show all" link."""
+def json_block(value: Any, name: str, event_id: str | None, limit: int = CUT_BYTES) -> str:
+    """Return a ``pre.json`` of `value`, cut at `limit` characters with a "show all" link."""
     text = pretty_json(value)
     cut = ""
-    if len(text) > CUT_BYTES:
+    if len(text) > limit:
         whole = f"{len(text):,}"
-        text = text[:CUT_BYTES]
+        text = text[:limit]
         if event_id is not None:
             cut = (
                 f'<p class="cut">Cut: {whole} characters in all. '

@@ -13,9 +13,42 @@ import msgspec
 
 from ..store import Store
 
-__all__ = ["SessionFilters", "SessionStats", "session_page", "session_stats"]
+__all__ = [
+    "Line",
+    "SessionFilters",
+    "SessionStats",
+    "session_lines",
+    "session_page",
+    "session_stats",
+]
 
 _decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+class Line(msgspec.Struct, gc=False):
+    """What a waterfall row needs of an event: decoding only these skips every payload."""
+
+    event_id: str
+    parent_id: Any = None
+    event_type: Any = None
+    event_name: Any = None
+    start_time: Any = None
+    end_time: Any = None
+    duration: Any = None
+    error: Any = None
+
+
+_line_decoder = msgspec.json.Decoder(Line)
+
+
+def session_lines(store: Store, session_id: str) -> list[Line]:
+    """Return the waterfall fields of every event of a session, oldest first."""
+    rows = store.db.read(
+        "SELECT body FROM events WHERE session_id = ? ORDER BY start_time, rowid", (session_id,)
+    )
+    return [_line_decoder.decode(row[0]) for row in rows]
+
+
 _BODY = "CAST(body AS TEXT)"
 
 

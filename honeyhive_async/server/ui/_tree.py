@@ -7,11 +7,10 @@ page's CSP forbids ``style`` attributes. One f-string per row: 10,000 rows in mi
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..._waterfall import Row, Scale, bar_cells, end_ms, tree_rows
 from ..filters import as_number
 from ._html import esc, fmt_ms, seg
+from ._queries import Line
 
 __all__ = ["BAR_CELLS", "MAX_DEPTH_CLASS", "TYPES", "session_rows", "waterfall_html"]
 
@@ -22,30 +21,29 @@ MAX_DEPTH_CLASS = 24
 TYPES = ("session", "model", "tool", "chain")
 """Event types with their own colour; any other is drawn as ``type-other``."""
 
-Event = dict[str, Any]
 
-
-def session_rows(events: list[Event], session_id: str) -> list[Row[Event]]:
+def session_rows(events: list[Line], session_id: str) -> list[Row[Line]]:
     """Return the session's events in waterfall order (the session first).
 
     An event whose parent is not in the session, is itself, or lies on a parent cycle hangs
     off the session event, as in the API's tree: nothing stored is hidden.
     """
-    by_id = {event["event_id"]: event for event in events}
+    by_id = {event.event_id: event for event in events}
     root = by_id.get(session_id)
     if root is None:
         return []
-    children: dict[str, list[Event]] = {}
+    children: dict[str, list[Line]] = {}
     for event in events:
         if event is root:
             continue
-        parent = event.get("parent_id")
-        if not isinstance(parent, str) or parent not in by_id or parent == event["event_id"]:
+        parent = event.parent_id
+        if not isinstance(parent, str) or parent not in by_id or parent == event.event_id:
             parent = session_id
         children.setdefault(parent, []).append(event)
+    empty: list[Line] = []
 
-    def kids(event: Event) -> list[Event]:
-        return children.get(event["event_id"], [])
+    def kids(event: Line) -> list[Line]:
+        return children.get(event.event_id, empty)
 
     rows = tree_rows(root, kids, _start)
     if len(rows) < len(by_id):  # a parent cycle nobody reaches: hang it off the session
@@ -55,19 +53,19 @@ def session_rows(events: list[Event], session_id: str) -> list[Row[Event]]:
     return rows
 
 
-def _start(event: Event) -> float | None:
-    return as_number(event.get("start_time"))
+def _start(event: Line) -> float | None:
+    return as_number(event.start_time)
 
 
 def _type_class(event_type: object) -> str:
     return event_type if isinstance(event_type, str) and event_type in TYPES else "other"
 
 
-def waterfall_html(rows: list[Row[Event]], session_id: str, selected: str | None) -> str:
+def waterfall_html(rows: list[Row[Line]], session_id: str, selected: str | None) -> str:
     """Return ``div#waterfall``: one ``div.event-row`` per row, each a link to its panel."""
     starts = [_start(row.node) for row in rows]
     ends = [
-        end_ms(start, as_number(row.node.get("end_time")), as_number(row.node.get("duration")))
+        end_ms(start, as_number(row.node.end_time), as_number(row.node.duration))
         for row, start in zip(rows, starts, strict=True)
     ]
     scale = Scale.of(starts, ends)
@@ -76,8 +74,8 @@ def waterfall_html(rows: list[Row[Event]], session_id: str, selected: str | None
     append = out.append
     for row, start, end in zip(rows, starts, ends, strict=True):
         event = row.node
-        event_id = str(event.get("event_id"))
-        event_type = event.get("event_type")
+        event_id = event.event_id
+        event_type = event.event_type
         cells = bar_cells(start, end, scale, BAR_CELLS)
         if cells is None:
             bar = '<span class="bar none"></span>'
@@ -87,7 +85,7 @@ def waterfall_html(rows: list[Row[Event]], session_id: str, selected: str | None
             bar = f'<span class="bar l{left} w{right - left}{running}"></span>'
         took = "running" if end is None else fmt_ms(end - start) if start is not None else ""
         classes = f"event-row type-{_type_class(event_type)}"
-        if event.get("error"):
+        if event.error:
             classes += " error"
         if event_id == selected:
             classes += " selected"
@@ -98,7 +96,7 @@ def waterfall_html(rows: list[Row[Event]], session_id: str, selected: str | None
             f'<a class="event-link d{min(row.depth, MAX_DEPTH_CLASS)}"'
             f' href="{base}{esc(seg(event_id))}">'
             f'<span class="kind">{esc(event_type or "?")}</span> '
-            f'<span class="name">{esc(event.get("event_name") or "(unnamed)")}</span></a>'
+            f'<span class="name">{esc(event.event_name or "(unnamed)")}</span></a>'
             f'<span class="track">{bar}</span><span class="took">{took}</span></div>'
         )
     append("</div>")

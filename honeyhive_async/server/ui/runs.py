@@ -196,6 +196,35 @@ def verdict(new: float | None, old: float | None) -> str:
     return "improved" if change > 0 else "regressed"
 
 
+_CELL_CHARS = 600
+"""Inputs and outputs in the compare table are cut shorter than in a panel."""
+
+
+def _session_of(store: Any, point: dict[str, Any] | None) -> dict[str, Any]:
+    found = store.get_session(str(point.get("session_id"))) if point else None
+    return found or {}
+
+
+def _side_by_side(store: Any, new: dict[str, Any] | None, old: dict[str, Any] | None) -> str:
+    """The datapoint's inputs and its old and new outputs, as table cells."""
+    new_session, old_session = _session_of(store, new), _session_of(store, old)
+    cells = (
+        ("inputs", "inputs", new_session if new_session.get("inputs") else old_session),
+        ("old-output", "outputs", old_session),
+        ("new-output", "outputs", new_session),
+    )
+    out = []
+    for css, field, session in cells:
+        value = session.get(field)
+        shown = (
+            ""
+            if value is None or value == {}
+            else json_block(value, field, session.get("event_id"), _CELL_CHARS)
+        )
+        out.append(f'<td class="{css}">{shown}</td>')
+    return "".join(out)
+
+
 async def compare_redirect(request: web.Request) -> web.Response:
     """``GET /ui/runs/{run_id}/compare?with=OLD``: the compare form's target, a redirect."""
     require_session(request)
@@ -218,7 +247,8 @@ async def compare(request: web.Request) -> web.Response:
         for r in (new, old)
     ]
     metrics = [row["metric_name"] for row in overall["metrics"]]
-    head = "".join(f"<th>{esc(name)}</th>" for name in metrics)
+    head = "<th>Inputs</th><th>Old output</th><th>New output</th>"
+    head += "".join(f"<th>{esc(name)}</th>" for name in metrics)
     body = [
         f"<h1>{esc(new.get('name') or new['run_id'])} vs {esc(old.get('name') or old['run_id'])}"
         "</h1><h2>Overall (average over common datapoints)</h2>",
@@ -247,7 +277,7 @@ async def compare(request: web.Request) -> web.Response:
             )
         body.append(
             f'<tr class="compare-row" data-datapoint-id="{esc(key)}"><td>{esc(key)}</td>'
-            f"{''.join(cells)}</tr>"
+            f"{_side_by_side(store, sides[0].get(key), sides[1].get(key))}{''.join(cells)}</tr>"
         )
     body.append("</tbody></table>")
     if not overall["commonDatapoints"]:

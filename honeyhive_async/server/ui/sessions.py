@@ -12,7 +12,7 @@ from ..filters import as_number
 from ._auth import require_session
 from ._html import esc, fmt_ms, fmt_time, page, page_response, pretty_json, qs, seg
 from ._panel import EMPTY_PANEL, FIELDS, event_panel
-from ._queries import SessionFilters, session_page, session_stats
+from ._queries import SessionFilters, session_lines, session_page, session_stats
 from ._tree import session_rows, waterfall_html
 from .errors import not_found
 
@@ -159,11 +159,13 @@ async def session(request: web.Request) -> web.Response:
     root = store.get_session(session_id)
     if root is None:
         return not_found(f"No session {session_id!r}.", csrf)
-    rows = session_rows(store.session_events(session_id), session_id)
+    rows = session_rows(session_lines(store, session_id), session_id)
     selected = request.query.get("event")
-    chosen = next((row.node for row in rows if row.node["event_id"] == selected), None)
+    chosen = store.get_event(selected) if selected else None
+    if chosen is not None and chosen.get("session_id") != session_id:
+        chosen = None
     start = as_number(root.get("start_time"))
-    errors = sum(1 for row in rows if row.node.get("error"))
+    errors = sum(1 for row in rows if row.node.error)
     marked = f' · <span class="has-errors">{errors} with errors</span>' if errors else ""
     summary = (
         f'<p class="summary">{len(rows) - 1} events · started {esc(fmt_time(start))} UTC'

@@ -85,6 +85,7 @@ def add_run(store: Store, run_id: str, name: str, scores: dict[str, dict[str, fl
             session_id,
             session_name="row",
             metadata={"run_id": run_id, "datapoint_id": point},
-            outputs={"answer": f"answer {point}"},
+            inputs={"question": f"question {point}"},
+            outputs={"answer": f"answer {point} ({run_id})"},
         )
         add_event(store, f"{session_id}-e", session_id, event_type="chain", metrics=metrics)

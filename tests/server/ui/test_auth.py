@@ -8,7 +8,8 @@ import aiohttp
 import pytest
 
 from honeyhive_async.server import LocalServer
-from honeyhive_async.server.ui._auth import safe_next
+from honeyhive_async.server.ui import sign_in_link
+from honeyhive_async.server.ui._auth import AUTH_KEY, ONCE_TTL_S, safe_next
 from honeyhive_async.server.ui._html import CSP
 
 from .conftest import add_session, csrf_of, new_client, sign_in
@@ -244,3 +245,49 @@ async def test_static_files_are_served_with_their_types(server, anonymous) -> No
 async def test_api_routes_still_need_the_bearer_key(server: LocalServer) -> None:
     async with aiohttp.ClientSession(base_url=server.url) as http:
         assert (await http.get("/v1/sessions/x")).status == 401
+
+
+async def test_a_one_time_link_signs_in_once(server, store, anonymous) -> None:
+    add_session(store, "s1", session_name="landed")
+    link = sign_in_link(server.app, "/ui/sessions/s1")
+    assert server.api_key not in link
+    reply = await anonymous.get(link, allow_redirects=False)
+    assert reply.status == 303
+    assert reply.headers["Location"] == "/ui/sessions/s1"
+    cookie = next(c for c in reply.headers.getall("Set-Cookie") if c.startswith("hh_ui="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "landed" in await (await anonymous.get("/ui/sessions/s1")).text()
+    async with new_client(server) as other:
+        second = await other.get(link, allow_redirects=False)
+        assert second.status == 200
+        assert '<p id="login-error"' in await second.text()
+        assert (await other.get("/ui", allow_redirects=False)).status == 303
+
+
+async def test_an_expired_or_unknown_one_time_link_is_refused(server, anonymous) -> None:
+    auth = server.app[AUTH_KEY]
+    now = [1000.0]
+    auth.clock = lambda: now[0]
+    link = sign_in_link(server.app)
+    now[0] += ONCE_TTL_S
+    assert (await anonymous.get(link, allow_redirects=False)).status == 200
+    fresh = sign_in_link(server.app)
+    now[0] += ONCE_TTL_S - 1
+    assert (await anonymous.get(fresh, allow_redirects=False)).status == 303
+    for bad in ("/ui/login/once", "/ui/login/once?token=", "/ui/login/once?token=guess"):
+        reply = await anonymous.get(bad, allow_redirects=False)
+        assert reply.status == 200
+        assert '<form id="login"' in await reply.text()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/v1/events"])
+async def test_a_one_time_link_only_goes_to_ui_pages(server, anonymous, target) -> None:
+    link = sign_in_link(server.app, target)
+    reply = await anonymous.get(link, allow_redirects=False)
+    assert reply.headers["Location"] == "/ui"
+    token = server.app[AUTH_KEY].mint_once()
+    reply = await anonymous.get(
+        "/ui/login/once", params={"token": token, "next": target}, allow_redirects=False
+    )
+    assert reply.headers["Location"] == "/ui"

@@ -12,8 +12,7 @@ import pytest
 
 from honeyhive_async import _serving
 from honeyhive_async.cli import build_parser, main
-
-from .conftest import csrf_of
+from honeyhive_async.server import LOCAL_API_KEY
 
 SERVE = "from honeyhive_async.cli import main; raise SystemExit(main(['serve', *__import__('sys').argv[1:]]))"
 
@@ -62,7 +61,7 @@ def test_demo_open_is_off_by_default() -> None:
 
 
 @pytest.mark.parametrize("browser_found", [True, False])
-def test_demo_open_opens_the_session_and_serves_until_stopped(
+def test_demo_open_opens_the_session_signed_in_and_serves_until_stopped(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], browser_found: bool
 ) -> None:
     opened: list[str] = []
@@ -73,29 +72,32 @@ def test_demo_open_opens_the_session_and_serves_until_stopped(
         return browser_found
 
     async def fake_wait() -> None:
-        # Runs where Ctrl-C would be awaited: the server must still answer the opened page.
-        (url,) = opened
-        root = url.split("/ui/")[0]
+        # Runs where Ctrl-C would be awaited: the server must still answer the opened link.
         seen["out"] = capsys.readouterr().out
-        key = re.search(r"Sign in with the API key '([^']+)'", seen["out"])
-        assert key is not None
+        (url,) = opened
         jar = aiohttp.CookieJar(unsafe=True)
-        async with aiohttp.ClientSession(base_url=root, cookie_jar=jar) as http:
-            form = await (await http.get("/ui/login")).text()
-            path = url.removeprefix(root)
-            reply = await http.post(
-                "/ui/login", data={"api_key": key.group(1), "csrf": csrf_of(form), "next": path}
-            )
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            reply = await http.get(url)
             assert reply.status == 200
+            seen["landed"] = str(reply.url)
             seen["page"] = await reply.text()
+            again = await http.get(url)  # the link is single use
+            assert '<p id="login-error"' in await again.text()
 
     monkeypatch.setattr(_serving, "open_browser", fake_open)
     monkeypatch.setattr(_serving, "wait_for_stop_signal", fake_wait)
     assert main(["demo", "--open"]) == 0
     assert len(opened) == 1
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ui/sessions/[0-9a-f-]{36}", opened[0])
+    match = re.fullmatch(
+        r"(http://127\.0\.0\.1:\d+)/ui/login/once\?token=[\w-]+&next=%2Fui%2Fsessions%2F([0-9a-f-]{36})",
+        opened[0],
+    )
+    assert match, opened
+    assert LOCAL_API_KEY not in opened[0]
+    assert seen["landed"] == f"{match.group(1)}/ui/sessions/{match.group(2)}"
     rows = re.findall(r'class="event-row[^"]*"[^>]*data-event-type="(\w+)"', seen["page"])
     assert rows[0] == "session"
     assert rows.count("model") == 2
+    assert f"Web view: {seen['landed']} (sign in with the API key)" in seen["out"]
     assert ("No browser found" in seen["out"]) is not browser_found
     assert "Press Ctrl-C to stop." in seen["out"]

@@ -7,6 +7,7 @@ import re
 
 import aiohttp
 
+from honeyhive_async.models import UpdateEventRequest
 from honeyhive_async.server.ui._html import CUT_BYTES
 from honeyhive_async.server.ui.sessions import PAGE_SIZE
 
@@ -292,6 +293,13 @@ async def test_runs_list_run_page_and_compare(store, ui) -> None:
         r'<tr class="compare-row" data-datapoint-id="([^"]+)">.*?</tr>', compare, re.S
     )
     assert cells == ["d1", "d2"]  # d3 only in the old run
+    d1 = re.search(r'data-datapoint-id="d1">(.*?)</tr>', compare, re.S)
+    assert d1 is not None
+    sides = re.findall(r'<td class="(inputs|old-output|new-output)">(.*?)</td>', d1.group(1), re.S)
+    assert [name for name, _ in sides] == ["inputs", "old-output", "new-output"]
+    assert "question d1" in sides[0][1]
+    assert "answer d1 (base)" in sides[1][1]
+    assert "answer d1 (next)" in sides[2][1]
     marks = re.findall(r'<td class="metric-cell (\w+)" data-metric="(\w+)">', compare)
     assert marks == [("improved", "acc"), ("same", "len"), ("regressed", "acc"), ("same", "len")]
 
@@ -305,3 +313,24 @@ async def test_dataset_page_lists_its_datapoints(store, ui) -> None:
     assert re.findall(r'<tr class="datapoint-row" data-datapoint-id="([^"]+)">', text) == ids
     assert '<h1 id="dataset-name">golden</h1>' in text
     assert "<script>alert" not in text
+
+
+async def test_an_event_of_another_session_is_not_shown_in_the_panel(store, ui) -> None:
+    add_session(store, "s")
+    add_session(store, "other")
+    add_event(store, "foreign", "other", event_name="foreign-event")
+    text = await get_text(ui, "/ui/sessions/s?event=foreign")
+    assert "foreign-event" not in text
+    assert '<section id="event-panel" aria-live="polite"><p class="hint">' in text
+
+
+async def test_compare_cells_cut_long_outputs_with_show_all(store, ui) -> None:
+    add_run(store, "a", "a", {"d1": {"acc": 1.0}})
+    add_run(store, "b", "b", {"d1": {"acc": 1.0}})
+    store.update_event("b-d1", UpdateEventRequest(outputs={"answer": "z" * 5000 + EVIL}))
+    text = await get_text(ui, "/ui/runs/b/compare/a")
+    cell = re.search(r'<td class="new-output">(.*?)</td>', text, re.S)
+    assert cell is not None
+    assert '<a class="show-all" href="/ui/events/b-d1/field/outputs">' in cell.group(1)
+    assert "zzz" in cell.group(1)
+    assert "<script>" not in text

@@ -6,17 +6,23 @@ import html
 import re
 from typing import Any
 
+import msgspec
 import pytest
 from multidict import MultiDict
 
 from honeyhive_async._waterfall import Scale, bar_cells, tree_rows
-from honeyhive_async.server.ui._html import CUT_BYTES, esc, json_block, page
+from honeyhive_async.server.ui._html import CUT_BYTES, esc, json_block, page, seg
 from honeyhive_async.server.ui._panel import chat_messages, event_panel, token_usage
+from honeyhive_async.server.ui._queries import Line
 from honeyhive_async.server.ui._tree import session_rows, waterfall_html
 from honeyhive_async.server.ui.runs import datapoint_scores, verdict
 from honeyhive_async.server.ui.sessions import parse_filters
 
 EVIL = '<script>alert("x")</script>\'&'
+
+
+def lines(events: list[dict[str, Any]]) -> list[Line]:
+    return [msgspec.convert(event, Line) for event in events]
 
 
 def ev(event_id: str, parent: str | None, start: float, **more: Any) -> dict[str, Any]:
@@ -77,8 +83,8 @@ def test_tree_order_follows_parents_then_start_time() -> None:
         ev("orphan", "missing-parent", 5.0),
         ev("self", "self", 60.0),
     ]
-    rows = session_rows(events, "s")
-    assert [(r.node["event_id"], r.depth) for r in rows] == [
+    rows = session_rows(lines(events), "s")
+    assert [(r.node.event_id, r.depth) for r in rows] == [
         ("s", 0),
         ("orphan", 1),
         ("early", 1),
@@ -91,8 +97,8 @@ def test_tree_order_follows_parents_then_start_time() -> None:
 
 def test_a_parent_cycle_is_drawn_once_under_the_session() -> None:
     events = [ev("s", None, 0.0, event_type="session"), ev("a", "b", 1.0), ev("b", "a", 2.0)]
-    rows = session_rows(events, "s")
-    ids = [r.node["event_id"] for r in rows]
+    rows = session_rows(lines(events), "s")
+    ids = [r.node.event_id for r in rows]
     assert sorted(ids) == ["a", "b", "s"]
     assert ids[0] == "s"
 
@@ -100,13 +106,13 @@ def test_a_parent_cycle_is_drawn_once_under_the_session() -> None:
 def test_a_deep_chain_does_not_exhaust_the_stack() -> None:
     events = [ev("s", None, 0.0, event_type="session")]
     events += [ev(f"e{i}", "s" if i == 0 else f"e{i - 1}", float(i)) for i in range(5000)]
-    rows = session_rows(events, "s")
+    rows = session_rows(lines(events), "s")
     assert len(rows) == 5001
     assert rows[-1].depth == 5000
 
 
 def test_unknown_session_has_no_rows() -> None:
-    assert session_rows([ev("a", None, 0.0)], "s") == []
+    assert session_rows(lines([ev("a", None, 0.0)]), "s") == []
 
 
 def test_bar_maths_scales_to_the_session() -> None:
@@ -142,7 +148,7 @@ def test_waterfall_rows_carry_the_contract_attributes_and_bar_classes() -> None:
         ev("m", "s", 50.0, event_type="model", duration=100.0),
         ev("bad", "s", 100.0, event_type="weird<type>", error="boom", end_time=120.0),
     ]
-    html = waterfall_html(session_rows(events, "s"), "s", selected="m")
+    html = waterfall_html(session_rows(lines(events), "s"), "s", selected="m")
     rows = re.findall(r'<div class="([^"]+)" role="listitem"([^>]*)>', html)
     assert [r[0] for r in rows] == [
         "event-row type-session",
@@ -172,7 +178,9 @@ def test_every_user_field_is_escaped_in_rows_and_panel() -> None:
         feedback={"f": EVIL},
     )
     event["session_id"] = EVIL
-    html = waterfall_html(session_rows([event | {"event_type": "session"}], EVIL), EVIL, EVIL)
+    html = waterfall_html(
+        session_rows(lines([event | {"event_type": "session"}]), EVIL), EVIL, EVIL
+    )
     html += event_panel(event)
     assert "<script>" not in html
     assert 'alert("x")' not in html
@@ -288,3 +296,17 @@ def test_datapoint_scores_average_per_metric_and_skip_non_numbers() -> None:
         ]
     }
     assert datapoint_scores(point) == {"acc": 0.5, "ok": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("abc-123_x.y~", "abc-123_x.y~"),
+        ("a/b?c#d", "a%2Fb%3Fc%23d"),
+        ("..", "%2E%2E"),
+        (".", "%2E"),
+        ('<"é">', "%3C%22%C3%A9%22%3E"),
+    ],
+)
+def test_seg_quotes_one_path_segment(value: str, quoted: str) -> None:
+    assert seg(value) == quoted
