@@ -73,6 +73,11 @@ async def test_the_compare_page_marks_improved_and_regressed_datapoints(
     expected[(seeded.improved, "exact_match")] = "improved"
     expected[(seeded.regressed, "exact_match")] = "regressed"
     assert verdicts == expected
+    # Side by side: the datapoint's input with the old and the new output.
+    improved = await page.locator(
+        f'tr.compare-row[data-datapoint-id="{seeded.improved}"]'
+    ).inner_text()
+    assert improved.index("capital of France") < improved.index("Lyon") < improved.index("Paris")
 
 
 async def test_a_dataset_lists_its_datapoints(page: Page, site: Site) -> None:
