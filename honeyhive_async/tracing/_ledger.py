@@ -69,6 +69,9 @@ DropHook = Callable[[str, SpanRecord | Session], None]
 _WARN_EVERY = 10.0
 """Seconds between two warnings about dropped events."""
 
+_DROPPED_SESSIONS_KEPT = 10_000
+"""Dropped sessions remembered (the latest), so that their updates are not sent to 404."""
+
 
 class ExportReport(msgspec.Struct, kw_only=True):
     """What became of the events handed to a tracer (totals since it started)."""
@@ -121,6 +124,8 @@ class Ledger:
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
         self._waiting: dict[int, int] = {}
+        self._dropped_sessions: dict[str, None] = {}
+        """The latest sessions given up on (see `session_dropped`), oldest first."""
         """Sessions (by `id`) whose start or update waits in the buffer: see `fold`."""
         self._sent = 0
         self._retried = 0
@@ -286,7 +291,17 @@ class Ledger:
             if kind == SPAN:
                 item.release()
 
+    def session_dropped(self, session: Session) -> bool:
+        """Whether `session` was given up on (of the latest `_DROPPED_SESSIONS_KEPT`)."""
+        return session.event_id in self._dropped_sessions
+
     def _settle_dropped(self, reason: str, item: SpanRecord | Session) -> None:
+        if type(item) is Session:
+            with self.lock:
+                kept = self._dropped_sessions
+                kept[item.event_id] = None
+                if len(kept) > _DROPPED_SESSIONS_KEPT:
+                    del kept[next(iter(kept))]
         if self._on_drop is not None:
             try:
                 self._on_drop(reason, item)

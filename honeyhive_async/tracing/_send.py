@@ -191,6 +191,10 @@ class Sender:
         try:
             if before is not None:
                 await wait_quietly([before])
+            if self._ledger.session_dropped(session):  # never stored: the update would 404
+                self._ledger.failed_update("session_dropped", session)
+                done.add(id(session))
+                return
             await self._send_update(session, done)
         finally:
             _end_turns([mine])

@@ -250,3 +250,19 @@ async def test_every_event_is_accounted_once_with_many_chunks_and_random_faults(
     assert report.sent == len(made)
     assert _stored(honeyhive_server) == set(made)
     assert accepted.stored_twice == {}
+
+
+async def test_the_update_of_a_session_whose_start_was_dropped_is_not_sent(
+    tracer_factory: Any, honeyhive_server: LocalServer
+) -> None:
+    tracer = tracer_factory(**HELD)
+    fault = honeyhive_server.faults.fail_next(1, 400, path=SESSIONS)
+    async with tracer.session("refused") as session:
+        tracer._exporter.request_flush()  # its start goes out now, and is refused
+        await _until(lambda: tracer.stats().dropped != {}, "the start is dropped")
+        session.update(outputs={"done": True})
+    report = await tracer.flush(30)
+    assert fault.hits == 1
+    assert report.dropped == {"session_start_failed": 1}
+    assert report.failed_updates == 1  # counted, but no request made only to be told 404
+    assert all(method != "PUT" for method, _, _ in _log(honeyhive_server))
