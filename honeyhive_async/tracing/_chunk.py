@@ -79,10 +79,13 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
                 size += EVENT_OVERHEAD
                 continue
             chunk.starts.append(item)
+            ledger.open_started.add(item.event_id)
             if folded:
                 chunk.folded.add(id(item))
         elif kind == UPDATE:
             ledger.unfold(item)
+            if item.ended:
+                ledger.open_started.discard(item.event_id)
             chunk.updates.append(item)
         else:
             chunk.marks.append(item)

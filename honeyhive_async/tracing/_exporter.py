@@ -135,7 +135,10 @@ class Exporter:
     def _enqueue_session(self, kind: int, session: Session) -> None:
         queue = self._queue
         size = len(queue)
-        if size >= self._capacity:
+        # The close of a session started while it ran passes a full queue: see `open_started`.
+        if size >= self._capacity and (
+            kind != UPDATE or self._stopping or session.event_id not in self._ledger.open_started
+        ):
             reason = "tracer_closed" if self._stopping else "queue_full"
             self._ledger.give_up_item(reason, kind, session)
             return

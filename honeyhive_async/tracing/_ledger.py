@@ -124,6 +124,9 @@ class Ledger:
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
         self._waiting: dict[int, int] = {}
+        self.open_started: set[str] = set()
+        """Sessions started while running whose close has not left the buffer: their update
+        passes a full queue (dropping it would lose their end; at most one per running session)."""
         self._dropped_sessions: dict[str, None] = {}
         """The latest sessions given up on (see `session_dropped`), oldest first."""
         """Sessions (by `id`) whose start or update waits in the buffer: see `fold`."""

@@ -120,11 +120,11 @@ async def test_a_chunk_backing_off_holds_up_no_other_chunk(
     )
     others = set(made) - first
     # Every other chunk is stored while the first waits out its Retry-After.
-    await _until(lambda: others <= _stored(honeyhive_server), "the other chunks are stored")
+    await _until(lambda: tracer.stats().pending == len(first), "the other chunks are acknowledged")
+    assert others <= _stored(honeyhive_server)
     assert gate.asked == [30.0]
     assert not flushing.done()  # the flush waits for the chunk that backs off
     assert first.isdisjoint(_stored(honeyhive_server))
-    assert tracer.stats().pending == len(first)
     gate.open()
     report = await flushing
     assert (report.sent, report.pending, report.dropped) == (len(made), 0, {})
@@ -266,3 +266,26 @@ async def test_the_update_of_a_session_whose_start_was_dropped_is_not_sent(
     assert report.dropped == {"session_start_failed": 1}
     assert report.failed_updates == 1  # counted, but no request made only to be told 404
     assert all(method != "PUT" for method, _, _ in _log(honeyhive_server))
+
+
+async def test_the_close_of_a_started_session_passes_a_full_queue(
+    tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
+) -> None:
+    gate = Gate()
+    tracer = _with_sleep(tracer_factory(max_queue_size=5, max_batch_size=5, **HELD), gate.sleep)
+    honeyhive_server.faults.fail_next(1, 503, retry_after="30", path=BATCH)
+    async with tracer.session("busy") as session:
+        tracer._exporter.request_flush()  # started while it runs
+        await _until(lambda: session.event_id in _stored(honeyhive_server), "the start")
+        for _ in range(12):  # the first batch backs off holding its events: the queue fills
+            with trace_span("step"):
+                pass
+        await _until(lambda: bool(gate.asked), "the first batch backs off")
+        assert "queue_full" in tracer.stats().dropped
+        session.update(outputs={"done": True})
+    # Its close came with the queue full: it was queued all the same.
+    gate.open()
+    report = await tracer.flush(30)
+    assert report.failed_updates == 0
+    assert report.pending == 0
+    assert (await client.session.get(session.event_id)).outputs == {"done": True}
