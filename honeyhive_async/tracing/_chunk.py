@@ -7,7 +7,7 @@ import concurrent.futures
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from ..models import CreateEventRequest
 from ._encode import EVENT_OVERHEAD
@@ -16,7 +16,9 @@ from ._record import SpanRecord
 from ._span import Session
 
 __all__ = [
+    "ACTIVE_CHUNKS",
     "CHUNKS_IN_FLIGHT",
+    "BackingOff",
     "Chunk",
     "chunk_ids",
     "drain",
@@ -30,6 +32,16 @@ log = logging.getLogger("honeyhive_async.tracing")
 
 CHUNKS_IN_FLIGHT = 8
 """Chunks on their way at once: one backing off (for up to a minute) holds up no other."""
+ACTIVE_CHUNKS = 2
+"""Chunks on their way at once not counting those backing off: the next chunk's session starts
+go out while a batch is sent; more would take sessions before they end (a start and an update
+each, where an ended one rides in the batch)."""
+
+
+class BackingOff(Protocol):
+    """What tells `drain` how many requests wait out a backoff (`Sender`)."""
+
+    backing_off: int
 
 
 class Chunk:
@@ -134,14 +146,15 @@ async def drain(
     encode: Callable[[], None],
     buffer: deque[Buffered],
     send_next: Callable[[], Coroutine[Any, Any, None]],
+    sender: BackingOff,
     max_batch: int,
     interval: float,
 ) -> None:
     """Send the buffer in chunks until it is empty and every chunk has ended.
 
-    Up to `CHUNKS_IN_FLIGHT` chunks are on their way, each retried on its own. Another goes
-    once a full batch or a flush waits, or `interval` seconds after the last was taken (those
-    in flight may be backing off); fewer, fuller batches otherwise. `encode` moves the queue into the
+    Up to `CHUNKS_IN_FLIGHT` chunks are on their way, each retried on its own, `ACTIVE_CHUNKS`
+    of them not backing off. Another goes once a full batch or a flush waits, or `interval`
+    seconds after the last was taken; fewer, fuller batches otherwise. `encode` moves the queue into the
     buffer, `send_next` takes a chunk in its first step and sends it.
     """
     flying = set[asyncio.Task[None]]()
@@ -157,7 +170,9 @@ async def drain(
                 or buffer[-1][0] == MARK  # a flush waits for all of it
                 or loop.time() - last_take >= interval
             )
-            if buffer and (not flying or (due and len(flying) < CHUNKS_IN_FLIGHT)):
+            active = len(flying) - sender.backing_off
+            room = len(flying) < CHUNKS_IN_FLIGHT and active < ACTIVE_CHUNKS
+            if buffer and (not flying or (due and room)):
                 flying.add(asyncio.ensure_future(send_next()))
                 last_take = loop.time()
                 await asyncio.sleep(0)  # it takes its chunk before this loop looks again

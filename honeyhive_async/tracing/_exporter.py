@@ -352,7 +352,9 @@ class Exporter:
 
     async def _drain(self, sender: Sender) -> None:
         send_next = partial(sender.send_next, self._take)
-        await drain(self._encode_backlog, self._buffer, send_next, self._max_batch, self._interval)
+        await drain(
+            self._encode_backlog, self._buffer, send_next, sender, self._max_batch, self._interval
+        )
 
     def _take(self) -> Chunk:
         with self._ledger.lock:  # a report sees its events buffered or in flight, never neither

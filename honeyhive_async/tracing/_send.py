@@ -90,14 +90,23 @@ class Sender:
         self._retry_window = retry_window
         self._clock = clock
         self._sleep = sleep
+        self.backing_off = 0
+        """Requests waiting out a backoff now (`drain` sends more chunks while some do)."""
         self._order = SessionOrder()
 
     def _policy(self, started: float) -> Any:
         """The retry policy of a request whose first attempt began at `started` (`clock`)."""
         deadline = None if self._max_attempts is not None else started + self._retry_window
         return build_batch_retrying(
-            max_attempts=self._max_attempts, deadline=deadline, clock=self._clock, sleep=self._sleep
+            max_attempts=self._max_attempts, deadline=deadline, clock=self._clock, sleep=self._wait
         )
+
+    async def _wait(self, seconds: float) -> None:
+        self.backing_off += 1
+        try:
+            await self._sleep(seconds)
+        finally:
+            self.backing_off -= 1
 
     async def send_next(self, take: Callable[[], Chunk]) -> None:
         """Take the next chunk with `take` and send it (`send`).

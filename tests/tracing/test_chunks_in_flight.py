@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async.server import LocalServer
 from honeyhive_async.tracing import Tracer, trace_span
+from honeyhive_async.tracing._chunk import ACTIVE_CHUNKS, drain
+from honeyhive_async.tracing._ledger import SPAN, Buffered
 from honeyhive_async.tracing._send import RETRY_WINDOW
 
 BATCH = "/v1/events/batch"
@@ -289,3 +293,43 @@ async def test_the_close_of_a_started_session_passes_a_full_queue(
     assert report.failed_updates == 0
     assert report.pending == 0
     assert (await client.session.get(session.event_id)).outputs == {"done": True}
+
+
+async def test_drain_keeps_two_chunks_active_and_adds_more_while_some_back_off() -> None:
+    buffer: deque[Buffered] = deque((SPAN, None, None, 0) for _ in range(50))
+    sent: list[asyncio.Future[None]] = []
+    rounds = 0
+    looked = asyncio.Event()
+
+    def encode() -> None:
+        nonlocal rounds
+        rounds += 1
+        looked.set()
+
+    async def send_next() -> None:
+        for _ in range(10):  # takes a chunk of 10 in its first step, as `Sender.send_next`
+            buffer.popleft()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent.append(done)
+        await done
+
+    async def rounds_pass(n: int) -> None:
+        target = rounds + n
+        while rounds < target:
+            looked.clear()
+            await looked.wait()
+
+    sender = SimpleNamespace(backing_off=0)
+    draining = asyncio.ensure_future(drain(encode, buffer, send_next, sender, 10, 3600.0))
+    await rounds_pass(5)
+    assert len(sent) == ACTIVE_CHUNKS == 2  # full batches wait, but two are on their way
+    sender.backing_off = 1  # one of them waits out a backoff: another goes
+    await rounds_pass(5)
+    assert len(sent) == 3
+    sender.backing_off = 3
+    await rounds_pass(5)
+    assert len(sent) == 5  # the buffer is empty
+    for done in sent:
+        done.set_result(None)
+    await draining
+    assert not buffer
