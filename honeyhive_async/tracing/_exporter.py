@@ -91,6 +91,7 @@ class Exporter:
         # Encoded spans (and session work, flush marks) waiting for a send, in queue order.
         self._buffer: deque[Buffered] = deque()
         self._ledger = Ledger(self._queue, self._buffer, self._on_drop)
+        self._ledger.on_free = self._bound
         # The queue length at which the caller's side drops: max_queue_size less what waits in
         # the buffer or flies (the bound covers all three), 0 once stopping; set by `_bound`.
         self._capacity = self.max_queue_size
@@ -325,7 +326,6 @@ class Exporter:
                 try:
                     item = queue.popleft()
                 except IndexError:
-                    self._bound()  # the chunks acknowledged since make room
                     return
                 if type(item) is tuple:  # session work or a flush mark (see `enqueue_span`)
                     kind, work = item  # an update may join its session's start or update

@@ -124,6 +124,8 @@ class Ledger:
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
         self._waiting: dict[int, int] = {}
+        self.on_free: Callable[[], None] | None = None
+        """Called under `lock` as a chunk ends: the exporter's bound counts what flies."""
         self.open_started: set[str] = set()
         """Sessions started while running whose close has not left the buffer: their update
         passes a full queue (dropping it would lose their end; at most one per running session)."""
@@ -200,6 +202,8 @@ class Ledger:
                 records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
                 left = [record for record in records if record is not None]
             self.starts_left = 0 if starts is None else self.starts_left - starts
+            if self.on_free is not None:
+                self.on_free()  # before the flush waiting on this chunk returns
         _release(left)  # none, unless a bug skipped one: still let it go
 
     def drop(self, reason: str, item: SpanRecord | Session, held: int = NOWHERE) -> None:
