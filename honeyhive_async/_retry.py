@@ -25,7 +25,13 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_any,
+)
 from tenacity.stop import stop_base
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
@@ -183,13 +189,28 @@ def _batch_wait(state: RetryCallState) -> float:
     return backoff_delay(state.attempt_number)
 
 
-def build_batch_retrying(*, max_attempts: int, sleep: Sleep = asyncio.sleep) -> AsyncRetrying:
-    """Build the exporter's policy: up to `max_attempts` sends of one batch.
+def build_batch_retrying(
+    *,
+    max_attempts: int | None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncRetrying:
+    """Build the exporter's policy: sends of one batch until `max_attempts` or `deadline`.
 
     Waits follow `Retry-After` (at most `MAX_RETRY_AFTER`, 60 s), else `backoff_delay`.
+    `deadline` is a `clock()` value: no retry starts whose wait would end past it. With both
+    given, whichever comes first ends the retries; at least one must be given.
     """
+    stops: list[stop_base] = []
+    if max_attempts is not None:
+        stops.append(stop_after_attempt(max_attempts))
+    if deadline is not None:
+        stops.append(_stop_at_deadline(deadline, clock))
+    if not stops:
+        raise ValueError("build_batch_retrying needs max_attempts or a deadline")
     return AsyncRetrying(
-        stop=stop_after_attempt(max_attempts),
+        stop=stops[0] if len(stops) == 1 else stop_any(*stops),
         wait=_batch_wait,
         retry=retry_if_exception(batch_should_retry),
         reraise=True,

@@ -17,9 +17,12 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from .._retry import Sleep
 from ._capture import Sanitizer
+from ._chunk import Chunk, drain, take_chunk
 from ._encode import event_request
 from ._ledger import (
     IN_HAND,
@@ -34,7 +37,7 @@ from ._ledger import (
     resolve,
 )
 from ._record import SpanRecord, wall_offset
-from ._send import Chunk, Sender, log_failure, take_chunk
+from ._send import RETRY_WINDOW, Sender
 from ._span import Session
 
 if TYPE_CHECKING:
@@ -60,7 +63,8 @@ class Exporter:
         max_batch_bytes: int = 4 * 1024 * 1024,
         max_buffer_bytes: int = 64 * 1024 * 1024,
         flush_interval: float = 1.0,
-        max_attempts: int = 4,
+        max_attempts: int | None = None,
+        retry_window: float = RETRY_WINDOW,
         on_drop: DropHook | None = None,
     ) -> None:
         if max_queue_size < 1 or max_batch_size < 1:
@@ -73,6 +77,9 @@ class Exporter:
         self._max_buffer_bytes = max_buffer_bytes
         self._interval = flush_interval
         self._max_attempts = max_attempts
+        self._retry_window = retry_window
+        self._retry_clock: Callable[[], float] = time.monotonic
+        self._retry_sleep: Sleep = asyncio.sleep  # a test's recorder may replace it
         self._on_drop = on_drop
         self._reset()
         _live_exporters.add(self)
@@ -84,8 +91,9 @@ class Exporter:
         # Encoded spans (and session work, flush marks) waiting for a send, in queue order.
         self._buffer: deque[Buffered] = deque()
         self._ledger = Ledger(self._queue, self._buffer, self._on_drop)
+        self._ledger.on_free = self._bound
         # The queue length at which the caller's side drops: max_queue_size less what waits in
-        # the buffer (the bound covers both), 0 once stopping; set by `_bound`.
+        # the buffer or flies (the bound covers all three), 0 once stopping; set by `_bound`.
         self._capacity = self.max_queue_size
         # The queue length at which the caller's side acts: 0 while no thread runs (the next
         # span starts one), then a batch's worth (wake the thread), then never until it drained.
@@ -128,7 +136,10 @@ class Exporter:
     def _enqueue_session(self, kind: int, session: Session) -> None:
         queue = self._queue
         size = len(queue)
-        if size >= self._capacity:
+        # The close of a session started while it ran passes a full queue: see `open_started`.
+        if size >= self._capacity and (
+            kind != UPDATE or self._stopping or session.event_id not in self._ledger.open_started
+        ):
             reason = "tracer_closed" if self._stopping else "queue_full"
             self._ledger.give_up_item(reason, kind, session)
             return
@@ -176,8 +187,9 @@ class Exporter:
             loop.call_soon_threadsafe(wake.set)
 
     def _bound(self) -> None:
-        """Set the queue's bound from the buffer's length; call under the ledger's lock."""
-        self._capacity = 0 if self._stopping else self.max_queue_size - len(self._buffer)
+        """Set the queue's bound from what waits in the buffer or flies; call under the lock."""
+        held = len(self._buffer) + len(self._ledger.in_flight)
+        self._capacity = 0 if self._stopping else self.max_queue_size - held
 
     # -- flushing and stopping, from any thread ------------------------------------------------
 
@@ -271,7 +283,15 @@ class Exporter:
         self._wake = wake = asyncio.Event()
         ready.set()
         client = self._client_factory()
-        sender = Sender(client, self._sanitizer, self._ledger, self._max_attempts)
+        sender = Sender(
+            client,
+            self._sanitizer,
+            self._ledger,
+            self._max_attempts,
+            retry_window=self._retry_window,
+            clock=self._retry_clock,
+            sleep=self._retry_sleep,
+        )
         try:
             while True:
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -331,27 +351,10 @@ class Exporter:
                 time.sleep(0)
 
     async def _drain(self, sender: Sender) -> None:
-        # Up to two chunks on their way (a second once a full batch waits): its session starts
-        # go out while the first's batch is sent. Each chunk's batch waits for the one before.
-        buffer, flying = self._buffer, deque[asyncio.Task[None]]()
-        try:
-            while True:
-                self._encode_backlog()
-                while flying and flying[0].done():
-                    log_failure(flying.popleft())
-                if buffer and len(flying) < (2 if len(buffer) >= self._max_batch else 1):
-                    sending = sender.send_next(self._take, flying[-1] if flying else None)
-                    flying.append(asyncio.ensure_future(sending))
-                    await asyncio.sleep(0)  # it takes its chunk before this loop looks again
-                    continue
-                if not flying:
-                    return
-                await asyncio.wait({flying[0]}, timeout=0.05)
-        except asyncio.CancelledError:
-            for task in flying:
-                task.cancel()
-            await asyncio.gather(*flying, return_exceptions=True)
-            raise
+        send_next = partial(sender.send_next, self._take)
+        await drain(
+            self._encode_backlog, self._buffer, send_next, sender, self._max_batch, self._interval
+        )
 
     def _take(self) -> Chunk:
         with self._ledger.lock:  # a report sees its events buffered or in flight, never neither

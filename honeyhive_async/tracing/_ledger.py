@@ -69,6 +69,9 @@ DropHook = Callable[[str, SpanRecord | Session], None]
 _WARN_EVERY = 10.0
 """Seconds between two warnings about dropped events."""
 
+_DROPPED_SESSIONS_KEPT = 10_000
+"""Dropped sessions remembered (the latest), so that their updates are not sent to 404."""
+
 
 class ExportReport(msgspec.Struct, kw_only=True):
     """What became of the events handed to a tracer (totals since it started)."""
@@ -121,6 +124,13 @@ class Ledger:
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
         self._waiting: dict[int, int] = {}
+        self.on_free: Callable[[], None] | None = None
+        """Called under `lock` as a chunk ends: the exporter's bound counts what flies."""
+        self.open_started: set[str] = set()
+        """Sessions started while running whose close has not left the buffer: their update
+        passes a full queue (dropping it would lose their end; at most one per running session)."""
+        self._dropped_sessions: dict[str, None] = {}
+        """The latest sessions given up on (see `session_dropped`), oldest first."""
         """Sessions (by `id`) whose start or update waits in the buffer: see `fold`."""
         self._sent = 0
         self._retried = 0
@@ -192,6 +202,8 @@ class Ledger:
                 records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
                 left = [record for record in records if record is not None]
             self.starts_left = 0 if starts is None else self.starts_left - starts
+            if self.on_free is not None:
+                self.on_free()  # before the flush waiting on this chunk returns
         _release(left)  # none, unless a bug skipped one: still let it go
 
     def drop(self, reason: str, item: SpanRecord | Session, held: int = NOWHERE) -> None:
@@ -286,7 +298,17 @@ class Ledger:
             if kind == SPAN:
                 item.release()
 
+    def session_dropped(self, session: Session) -> bool:
+        """Whether `session` was given up on (of the latest `_DROPPED_SESSIONS_KEPT`)."""
+        return session.event_id in self._dropped_sessions
+
     def _settle_dropped(self, reason: str, item: SpanRecord | Session) -> None:
+        if type(item) is Session:
+            with self.lock:
+                kept = self._dropped_sessions
+                kept[item.event_id] = None
+                if len(kept) > _DROPPED_SESSIONS_KEPT:
+                    del kept[next(iter(kept))]
         if self._on_drop is not None:
             try:
                 self._on_drop(reason, item)

@@ -4,7 +4,9 @@ A session that has ended by the time its chunk is taken needs no start: it goes 
 as one event of type ``session``, before its children (one request for the session and its
 events, where a start would cost one of its own).
 
-A batch is retried while its failure is transient, re-sent in part when the server created
+Chunks go out several at a time, each retried on its own (`_order` keeps each session's
+requests in order). A request is retried while its failure is transient, for `RETRY_WINDOW`
+seconds unless attempts are capped; a batch is re-sent in part when the server created
 only some of its events, halved when it is too large (413), and repaired when its text cannot
 be encoded. Every outcome is written to the ledger.
 """
@@ -12,17 +14,16 @@ be encoded. Every outcome is written to the ledger.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
-from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+import time
+from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .._retry import batch_should_retry, build_batch_retrying
+from .._retry import Sleep, batch_should_retry, build_batch_retrying
 from ..errors import (
     APIStatusError,
     HoneyHiveError,
@@ -32,85 +33,29 @@ from ..errors import (
 from ..models import CreateEventRequest
 from ._ambiguous import batch_may_be_stored, may_have_acted
 from ._capture import Sanitizer
+from ._chunk import Chunk, chunk_ids, event_ids, forget_traceback
 from ._encode import (
-    EVENT_OVERHEAD,
     check_encodable,
     session_event,
     session_score_fields,
     session_start_fields,
     session_update_fields,
 )
-from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe, resolve
-from ._record import SpanRecord
+from ._ledger import STARTING, Ledger, describe, resolve
+from ._order import ChunkTurns, SessionOrder, wait_quietly
 from ._span import Session
 from ._turns import gather_limited
 
 if TYPE_CHECKING:
     from .._client import AsyncHoneyHive
 
-__all__ = ["Chunk", "Sender", "log_failure", "take_chunk"]
+__all__ = ["RETRY_WINDOW", "Sender"]
 
 log = logging.getLogger("honeyhive_async.tracing")
 
-
-class Chunk:
-    """One round of sends: session starts, then one batch of events and session updates.
-
-    The records of its events (its ended sessions too) wait in the ledger
-    (`Ledger.in_flight`) until acknowledged.
-    """
-
-    __slots__ = ("ended", "events", "folded", "marks", "starts", "updates")
-
-    def __init__(self) -> None:
-        self.starts: list[Session] = []
-        self.folded: set[int] = set()
-        """The starts (by `id`) that took in an update queued after them (`Ledger.fold`)."""
-        self.ended: list[Session] = []
-        """Sessions ended before their start was sent: they go first in the batch."""
-        self.events: list[CreateEventRequest] = []
-        self.updates: list[Session] = []
-        self.marks: list[concurrent.futures.Future[None]] = []
-
-
-def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_bytes: int) -> Chunk:
-    """Take the next chunk from the front of `buffer`; call under `ledger.lock`.
-
-    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, or at a flush mark
-    (resolved once what came before it was sent or dropped). Its events are in flight from
-    here: the ledger holds their records until they are acknowledged or given up on.
-    """
-    chunk = Chunk()
-    in_flight: dict[str, SpanRecord | Session] = {}
-    size = 0
-    ledger.busy += 1  # a flush waits for the chunk even when it holds no event
-    while buffer and len(chunk.events) + len(chunk.ended) < max_events and size < max_bytes:
-        kind, item, request, item_size = buffer.popleft()
-        if request is not None:  # a span
-            chunk.events.append(request)
-            if request.event_id is not None:
-                in_flight[request.event_id] = item
-            size += item_size
-            ledger.buffered_bytes -= item_size
-        elif kind == START:
-            folded = ledger.unfold(item)
-            if item.ended:  # its close (folded or still queued) is in what the event carries
-                chunk.ended.append(item)
-                in_flight[item.event_id] = item
-                size += EVENT_OVERHEAD
-                continue
-            chunk.starts.append(item)
-            if folded:
-                chunk.folded.add(id(item))
-        elif kind == UPDATE:
-            ledger.unfold(item)
-            chunk.updates.append(item)
-        else:
-            chunk.marks.append(item)
-            break
-    ledger.starts_left += len(chunk.starts)
-    ledger.in_flight.update(in_flight)
-    return chunk
+RETRY_WINDOW = 60.0
+"""Seconds a request is retried for transient failures (unless attempts are capped): at 20 %
+independent faults, 60 s of backoff is 11 or more attempts, one loss in 10**7 requests."""
 
 
 class Sender:
@@ -120,36 +65,76 @@ class Sender:
         client: The exporter's client (its own pool, no retries of its own).
         sanitizer: Makes the session fields JSON-safe, bounded and redacted.
         ledger: Where the outcome of each event goes.
-        max_attempts: Attempts per request for transient failures.
+        max_attempts: Attempts per request for transient failures; None: retry for
+            `retry_window` seconds instead.
+        retry_window: Seconds from a request's first attempt after which no retry starts.
+        clock: The clock `retry_window` is read on.
+        sleep: How the waits between attempts are spent (a test's recorder).
     """
 
     def __init__(
-        self, client: AsyncHoneyHive, sanitizer: Sanitizer, ledger: Ledger, max_attempts: int
+        self,
+        client: AsyncHoneyHive,
+        sanitizer: Sanitizer,
+        ledger: Ledger,
+        max_attempts: int | None,
+        *,
+        retry_window: float = RETRY_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._client = client
         self._sanitizer = sanitizer
         self._ledger = ledger
         self._max_attempts = max_attempts
+        self._retry_window = retry_window
+        self._clock = clock
+        self._sleep = sleep
+        self.backing_off = 0
+        """Requests waiting out a backoff now (`drain` sends more chunks while some do)."""
+        self._order = SessionOrder()
 
-    async def send_next(
-        self, take: Callable[[], Chunk], after: asyncio.Future[None] | None
-    ) -> None:
+    def _policy(self, started: float) -> Any:
+        """The retry policy of a request whose first attempt began at `started` (`clock`)."""
+        deadline = None if self._max_attempts is not None else started + self._retry_window
+        return build_batch_retrying(
+            max_attempts=self._max_attempts, deadline=deadline, clock=self._clock, sleep=self._wait
+        )
+
+    async def _wait(self, seconds: float) -> None:
+        self.backing_off += 1
+        try:
+            await self._sleep(seconds)
+        finally:
+            self.backing_off -= 1
+
+    async def send_next(self, take: Callable[[], Chunk]) -> None:
         """Take the next chunk with `take` and send it (`send`).
 
         Taken in the task's first step: a task cancelled before it ran took nothing (the
         stop gives up on what is still buffered).
         """
-        await self.send(take(), after)
+        await self.send(take())
 
-    async def send(self, chunk: Chunk, after: asyncio.Future[None] | None = None) -> None:
+    async def send(self, chunk: Chunk) -> None:
         """Send `chunk`; what is not sent when this returns (or is cancelled) is dropped.
 
-        Its session starts go out at once; its batch and updates once `after` (the chunk
-        before it, if still on its way) is done, so that they keep the order of the queue
-        (an enrich after the close wins), and its flush marks resolve when all is done.
+        Call it in the step that took the chunk: it takes its sessions' turns
+        (`SessionOrder`) before its first wait. Its session starts go out at once; its batch
+        once the earlier requests that made its events' sessions ended, each update after
+        the earlier requests for its session (an enrich after the close wins). Other chunks
+        in flight neither wait for it nor hold it up. Its flush marks resolve once it and
+        every chunk taken before it are done.
         """
         ledger = self._ledger
         starts, events, updates, folded = chunk.starts, chunk.events, chunk.updates, chunk.folded
+        turns = self._order.begin(
+            [e.session_id for e in events if e.session_id is not None], bool(chunk.marks)
+        )
+        # A start is its session's first request; the ended sessions are made by the batch.
+        start_turns = {id(s): turns.hold(s.event_id)[1] for s in starts}
+        batch_turns = [turns.hold(s.event_id)[1] for s in chunk.ended]
+        update_turns = [turns.hold(s.event_id) for s in updates]
         started: set[int] = set()
         updated: set[int] = set()
         try:
@@ -158,17 +143,19 @@ class Sender:
             # known); an update only touches a session started in this chunk or before, so
             # updates go alongside the batch.
             await gather_limited(
-                [partial(self._send_start, s, id(s) in folded, started) for s in starts]
+                [
+                    partial(self._send_start, s, id(s) in folded, started, start_turns[id(s)])
+                    for s in starts
+                ]
             )
-            if after is not None:
-                await asyncio.wait({after})  # not `await after`: a cancel must not reach it
             jobs: list[Callable[[], Coroutine[Any, Any, None]]] = [
-                partial(self._send_update, s, updated) for s in updates
+                partial(self._update_in_turn, s, updated, before, mine)
+                for s, (before, mine) in zip(updates, update_turns, strict=True)
             ]
-            batch = [*self._session_events(chunk.ended), *events]
-            if batch:
-                jobs.insert(0, partial(self._send_events, batch))
+            if chunk.ended or events:
+                jobs.insert(0, partial(self._batch_in_turn, chunk, turns, batch_turns))
             await gather_limited(jobs)
+            await wait_quietly(turns.earlier)  # a flush mark: everything before it is done
         except BaseException as exc:
             reason = "shutdown" if isinstance(exc, asyncio.CancelledError) else "internal_error"
             if reason == "internal_error":
@@ -180,32 +167,63 @@ class Sender:
             for session in updates:
                 if id(session) not in updated:
                     ledger.failed_update(reason, session)
-            ledger.give_up(reason, _chunk_ids(chunk), exc)
+            ledger.give_up(reason, chunk_ids(chunk), exc)
             if reason == "shutdown":
                 raise
         finally:
+            turns.release()
             # Every event of the chunk is sent or dropped (on_drop has seen it) by now: the
             # ledger lets go of what is left before a flush that waits on this chunk returns.
-            ledger.end_chunk(_chunk_ids(chunk), len(starts) - len(started))
+            ledger.end_chunk(chunk_ids(chunk), len(starts) - len(started))
             for mark in chunk.marks:
                 resolve(mark)
+
+    async def _batch_in_turn(
+        self, chunk: Chunk, turns: ChunkTurns, made: list[asyncio.Future[None]]
+    ) -> None:
+        """Send the chunk's batch once the requests that made its sessions ended."""
+        try:
+            await wait_quietly(turns.events_after)
+            batch = [*self._session_events(chunk.ended), *chunk.events]
+            if batch:
+                await self._send_events(batch)
+        finally:
+            _end_turns(made)
+
+    async def _update_in_turn(
+        self,
+        session: Session,
+        done: set[int],
+        before: asyncio.Future[None] | None,
+        mine: asyncio.Future[None],
+    ) -> None:
+        try:
+            if before is not None:
+                await wait_quietly([before])
+            if self._ledger.session_dropped(session):  # never stored: the update would 404
+                self._ledger.failed_update("session_dropped", session)
+                done.add(id(session))
+                return
+            await self._send_update(session, done)
+        finally:
+            _end_turns([mine])
 
     async def _send_events(self, events: list[CreateEventRequest]) -> None:
         ledger = self._ledger
         pending = events
         try:
-            async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
+            async for attempt in self._policy(self._clock()):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         ledger.retried(len(pending))
                     try:
                         await self._client.events.create_batch(pending)
                     except PartialBatchError as exc:
-                        ledger.acknowledge(_ids(pending, but=exc.uncreated))
+                        ledger.acknowledge(event_ids(pending, but=exc.uncreated))
                         pending = exc.uncreated
                         if pending:
                             raise
-            ledger.acknowledge(_ids(pending))
+            ledger.acknowledge(event_ids(pending))
         except APIStatusError as exc:
             if exc.status == 413 and len(pending) > 1:
                 # Too large for the server: halve until it fits.
@@ -214,10 +232,10 @@ class Sender:
                 await self._send_events(pending[half:])
                 return
             if not batch_should_retry(exc):
-                ledger.give_up(f"rejected_{exc.status}", _ids(pending), exc)
+                ledger.give_up(f"rejected_{exc.status}", event_ids(pending), exc)
             else:
                 await self._give_up_on_batch(pending, exc)
-            _forget_traceback(exc)
+            forget_traceback(exc)
         except (UnicodeEncodeError, msgspec.EncodeError):
             # Text that is not UTF-8 (a lone surrogate from `os.fsdecode`) in a name or an
             # error: repair it, so that one bad string never costs the batch.
@@ -225,10 +243,10 @@ class Sender:
             if pending:
                 await self._send_events(pending)
         except MissingAPIKeyError as exc:
-            ledger.give_up("missing_api_key", _ids(pending), exc)
+            ledger.give_up("missing_api_key", event_ids(pending), exc)
         except HoneyHiveError as exc:  # connection failures, a decode error
             await self._give_up_on_batch(pending, exc)
-            _forget_traceback(exc)
+            forget_traceback(exc)
 
     async def _give_up_on_batch(self, pending: list[CreateEventRequest], exc: Exception) -> None:
         """Drop what the last attempt left, but what the server says it holds (issue 14).
@@ -236,7 +254,7 @@ class Sender:
         An answer lost after the server stored the batch must not count its events dropped:
         each is looked up (`GET /v1/events/{id}`, a few at a time) and counted sent if found.
         """
-        ids = _ids(pending)
+        ids = event_ids(pending)
         held: set[str] = set()
         if batch_may_be_stored(exc):
 
@@ -269,12 +287,20 @@ class Sender:
             try:
                 check_encodable(request)
             except Exception as exc:
-                self._ledger.give_up("encode_failed", _ids([request]), exc)
+                self._ledger.give_up("encode_failed", event_ids([request]), exc)
                 continue
             kept.append(request)
         return kept
 
-    async def _send_start(self, session: Session, folded: bool, done: set[int]) -> None:
+    async def _send_start(
+        self, session: Session, folded: bool, done: set[int], turn: asyncio.Future[None]
+    ) -> None:
+        try:
+            await self._start_session(session, folded, done)
+        finally:
+            _end_turns([turn])
+
+    async def _start_session(self, session: Session, folded: bool, done: set[int]) -> None:
         ledger = self._ledger
         # The start is idempotent (the tracer made the session id), so a retry after a lost
         # answer makes no second session. It carries what the session holds now (its end too,
@@ -300,6 +326,7 @@ class Sender:
             if not stored:
                 ledger.warn(f"could not start session {session.event_id}: {describe(exc)}")
                 ledger.drop("session_start_failed", session, STARTING)
+            forget_traceback(exc)
         if stored:
             ledger.start_stored()
         # Not in a `finally`: a start cancelled in flight is neither sent nor dropped here,
@@ -320,14 +347,16 @@ class Sender:
         Nearly every session request succeeds at once, and making the policy (tenacity)
         costs about a quarter of a loopback request's own Python work, once per session.
         """
+        started = self._clock()
         try:
             await call()
             return
         except Exception as exc:
-            if self._max_attempts < 2 or not batch_should_retry(exc):
+            capped = self._max_attempts is not None and self._max_attempts < 2
+            if capped or not batch_should_retry(exc):
                 raise
             failed: Exception | None = exc
-        async for attempt in build_batch_retrying(max_attempts=self._max_attempts):
+        async for attempt in self._policy(started):
             with attempt:
                 if failed is not None:  # attempt 1, already made: the policy waits as after it
                     first, failed = failed, None
@@ -353,40 +382,13 @@ class Sender:
             await self._retrying(partial(self._client.events.update, session.event_id, **fields))
         except Exception as exc:  # a bug here must not cost the chunk either
             self._ledger.failed_update("rejected", session, exc)
+            forget_traceback(exc)
         finally:
             done.add(id(session))
 
 
-def _forget_traceback(exc: BaseException) -> None:
-    """Cut the frames off a failure given up on (and off its causes).
-
-    Its frames (the client's, the transport's) hold the batch's encoded body and sit in
-    reference cycles: without this they stay until the cyclic GC runs, and with few other
-    allocations (no session requests) that is late: peak memory climbed while the server was
-    down (tests/reliability/test_overflow.py).
-    """
-    seen: set[int] = set()
-    pending: BaseException | None = exc
-    while pending is not None and id(pending) not in seen:
-        seen.add(id(pending))
-        pending.__traceback__ = None
-        pending = pending.__cause__ or pending.__context__
-
-
-def _chunk_ids(chunk: Chunk) -> list[str]:
-    """The event ids of everything `chunk` sends in its batch, its ended sessions included."""
-    return [*(session.event_id for session in chunk.ended), *_ids(chunk.events)]
-
-
-def _ids(
-    requests: list[CreateEventRequest], *, but: Iterable[CreateEventRequest] = ()
-) -> list[str]:
-    """The event ids of `requests`, leaving out those of `but`."""
-    left = {request.event_id for request in but}
-    return [r.event_id for r in requests if r.event_id is not None and r.event_id not in left]
-
-
-def log_failure(task: asyncio.Task[None]) -> None:
-    """Log the error a finished send ended on, if any (a bug: `send` catches the rest)."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("honeyhive: unexpected error in the exporter", exc_info=task.exception())
+def _end_turns(turns: list[asyncio.Future[None]]) -> None:
+    """Let the requests waiting on these turns go on (`SessionOrder`)."""
+    for turn in turns:
+        if not turn.done():
+            turn.set_result(None)

@@ -101,7 +101,8 @@ class Tracer:
             of the values they captured, as soon as they reach the exporter.
         flush_interval: Seconds between background exports when batches are not full.
         export_timeout: Seconds one export request may take.
-        max_export_attempts: Attempts per batch for transient failures (5xx, 429, timeouts).
+        max_export_attempts: Attempts per request for transient failures (5xx, 429,
+            timeouts); None (the default) retries for a minute from the first attempt instead.
         field_budget: Encoded bytes one field (inputs, outputs, ...) may take; larger values
             are cut with a marker that carries the original size.
         redact_keys: Keys whose values are replaced by ``"[REDACTED]"`` wherever they appear
@@ -138,7 +139,7 @@ class Tracer:
         max_buffer_bytes: int = 64 * 1024 * 1024,
         flush_interval: float = 1.0,
         export_timeout: float = 15.0,
-        max_export_attempts: int = 4,
+        max_export_attempts: int | None = None,
         field_budget: int = 64 * 1024,
         redact_keys: Iterable[str] = DEFAULT_REDACT_KEYS,
         scrub_credentials: bool = True,

@@ -257,7 +257,7 @@ async def test_a_score_update_that_fails_once_is_retried(
     assert (await client.session.get(session.event_id)).metrics == {"score": 2}
 
 
-async def test_the_next_chunks_starts_overlap_a_slow_batch_and_batches_keep_their_order(
+async def test_the_next_chunks_starts_overlap_a_slow_batch(
     tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
 ) -> None:
     tracer = tracer_factory(max_batch_size=5, **HELD)
@@ -275,7 +275,8 @@ async def test_the_next_chunks_starts_overlap_a_slow_batch_and_batches_keep_thei
     log = _sent(honeyhive_server)
     # The next chunk's sessions were started without waiting for the first batch (5 events).
     assert log[: log.index(("POST", BATCH))].count(("POST", SESSIONS)) > 5
-    # The second batch went out only once the first was answered.
-    assert second.hit_times[0] >= slow.hit_times[0] + 0.3
+    # Both batches went out (chunks no longer wait for each other: tests/tracing/
+    # test_chunks_in_flight.py shows a slow one holds up no other).
+    assert (slow.hits, second.hits) == (1, 1)
     for session in sessions:
         assert len((await client.session.get(session.event_id)).children_ids) == 1

@@ -1,0 +1,89 @@
+"""Per-session order between the chunks in flight (`Sender` sends several at once).
+
+Chunks go out concurrently, each retried on its own, so that one backing off never holds up
+the others. What must still keep the queue's order is per session: a span goes after the
+request that made its session (its start, or the batch that carried it as an event), and a
+session update after every earlier request for that session (an enrich after the close wins).
+A flush mark waits for every chunk taken before it. Everything else may overtake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+__all__ = ["ChunkTurns", "SessionOrder", "wait_quietly"]
+
+
+class ChunkTurns:
+    """What one chunk waits for, and the turns it holds for later chunks (see `SessionOrder`)."""
+
+    __slots__ = ("_held", "_order", "done", "earlier", "events_after")
+
+    def __init__(self, order: SessionOrder) -> None:
+        self._order = order
+        self._held: list[tuple[str, asyncio.Future[None]]] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Resolved when the chunk's send has ended, however it ended."""
+        self.earlier: list[asyncio.Future[None]] = []
+        """The chunks taken before this one and still on their way (filled for flush marks)."""
+        self.events_after: set[asyncio.Future[None]] = set()
+        """Earlier requests that made the sessions of this chunk's events."""
+
+    def hold(self, session_id: str) -> tuple[asyncio.Future[None] | None, asyncio.Future[None]]:
+        """Take the session's next turn: (the turn before it, or None; this one, to resolve)."""
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        before = self._order.turns.get(session_id)
+        self._order.turns[session_id] = mine
+        self._held.append((session_id, mine))
+        return before, mine
+
+    def release(self) -> None:
+        """End every turn this chunk holds (waiters go on), and the chunk itself."""
+        turns = self._order.turns
+        for session_id, turn in self._held:
+            if not turn.done():
+                turn.set_result(None)
+            if turns.get(session_id) is turn:
+                del turns[session_id]
+        self._held.clear()
+        if not self.done.done():
+            self.done.set_result(None)
+        chunks = self._order.chunks
+        if self.done in chunks:
+            chunks.remove(self.done)
+
+
+class SessionOrder:
+    """The turns of the sessions the chunks in flight touch; lives on the exporter's loop.
+
+    Its size is bounded by the chunks in flight: a turn leaves once its request has ended.
+    """
+
+    def __init__(self) -> None:
+        self.turns: dict[str, asyncio.Future[None]] = {}
+        """Session id -> the last request for it that later ones must follow."""
+        self.chunks: list[asyncio.Future[None]] = []
+        """The chunks on their way, in the order they were taken."""
+
+    def begin(self, event_sessions: Iterable[str], marks: bool) -> ChunkTurns:
+        """Start a chunk's turns; call in the step that took it (before any other chunk's).
+
+        Args:
+            event_sessions: The session ids of the chunk's events (spans).
+            marks: Whether the chunk ends at a flush mark (it then waits for the earlier chunks).
+        """
+        chunk = ChunkTurns(self)
+        turns = self.turns
+        chunk.events_after = {turns[sid] for sid in set(event_sessions) if sid in turns}
+        if marks:
+            chunk.earlier = list(self.chunks)
+        self.chunks.append(chunk.done)
+        return chunk
+
+
+async def wait_quietly(futures: Iterable[asyncio.Future[None]]) -> None:
+    """Wait for `futures` to end; a cancel of the waiter never reaches them."""
+    pending = {future for future in futures if not future.done()}
+    if pending:
+        await asyncio.wait(pending)
