@@ -257,7 +257,7 @@ async def test_a_score_update_that_fails_once_is_retried(
     assert (await client.session.get(session.event_id)).metrics == {"score": 2}
 
 
-async def test_the_next_chunks_starts_overlap_a_slow_batch(
+async def test_open_sessions_behind_a_slow_batch_all_arrive(
     tracer_factory: Any, honeyhive_server: LocalServer, client: AsyncHoneyHive
 ) -> None:
     tracer = tracer_factory(max_batch_size=5, **HELD)
@@ -272,11 +272,11 @@ async def test_the_next_chunks_starts_overlap_a_slow_batch(
                 pass
         report = await tracer.flush(10)
     assert (report.sent, report.pending, report.dropped) == (24, 0, {})
-    log = _sent(honeyhive_server)
-    # The next chunk's sessions were started without waiting for the first batch (5 events).
-    assert log[: log.index(("POST", BATCH))].count(("POST", SESSIONS)) > 5
-    # Both batches went out (chunks no longer wait for each other: tests/tracing/
-    # test_chunks_in_flight.py shows a slow one holds up no other).
+    # Both batches went out, every session started once. (That the next chunks' requests do
+    # not wait for a slow batch is shown without timing in tests/tracing/
+    # test_chunks_in_flight.py: a batch backing off on an injected sleep holds up no other.
+    # How many starts beat the first batch here depends on scheduling, so it is not asserted.)
+    assert _sent(honeyhive_server).count(("POST", SESSIONS)) == 12
     assert (slow.hits, second.hits) == (1, 1)
     for session in sessions:
         assert len((await client.session.get(session.event_id)).children_ids) == 1
