@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import msgspec
 
 from ._jsonl import complete_lines, count_lines, open_output, write_lines
+from ._pagination import send_off
 from ._progress import Progress
 from ._transfer_writer import PageWriter
 from .errors import PartialBatchError
@@ -57,9 +58,6 @@ __all__ = [
 
 IMPORT_BATCH_SIZE = 500
 """Events per `create_batch` request on import."""
-
-SEND_TURNS = 8
-"""Loop turns `export_events` yields after starting the next page's request (see `_send_off`)."""
 
 _EARLIEST = "1970-01-01T00:00:00Z"
 _LATEST = "9999-12-31T23:59:59Z"
@@ -224,7 +222,7 @@ async def export_events(
                 # decoded: the decode and the write overlap the download.
                 if total is not None and page * page_size < total:
                     pending = asyncio.ensure_future(fetch(page + 1))
-                    await _send_off(pending)
+                    await send_off(pending)
                 # JSON may break lines between tokens; the file has one event per line.
                 spread = b"\n" in body or b"\r" in body
                 try:
@@ -247,7 +245,7 @@ async def export_events(
                 more = len(events) == page_size and (total is None or page * page_size < total)
                 if more and pending is None:
                     pending = asyncio.ensure_future(fetch(page + 1))
-                    await _send_off(pending)
+                    await send_off(pending)
                 elif not more and pending is not None:
                     pending.cancel()
                     pending = None
@@ -277,22 +275,6 @@ async def export_events(
                 pending.cancel()
             writer.close()
     return TransferResult(events=written, skipped=done, repeats=repeats, window_changed=changed)
-
-
-async def _send_off(request: asyncio.Future[bytes]) -> None:
-    """Give the loop the turns a just-started request needs to reach the socket.
-
-    The split that follows holds the loop for milliseconds (~4 ms a 4 MB page); a request
-    still queued behind it would leave the server idle for as long, and the next page would
-    arrive only after this one is written. aiohttp writes the body from a task of its own that
-    starts a turn after the request (2 turns in all with aiohttp 3.14 over a kept-alive
-    connection; the test pins that it leaves), so one `sleep(0)` is not enough. The margin
-    covers other aiohttp versions; a turn with nothing else ready costs microseconds.
-    """
-    for _ in range(SEND_TURNS):
-        if request.done():
-            return
-        await asyncio.sleep(0)
 
 
 def _event_id(event: msgspec.Raw) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import http.server
 import io
 import json
 import os
@@ -31,6 +30,7 @@ from honeyhive_async.transfer import (
     import_events,
     parse_filter,
 )
+from tests.page_server import PageServer
 
 # The exact round trip at 100,000 events takes ~25 s on 2 cores; the suite checks 10,000 and
 # the 100,000 check runs in `benchmarks/transfer.py` (its `exact` field).
@@ -197,43 +197,12 @@ async def test_export_fetches_the_next_page_while_writing(
     assert result.events == 3
 
 
-class _PageHandler(http.server.BaseHTTPRequestHandler):
-    """Serves `server.pages` over HTTP/1.1 (kept alive); marks each request once fully read."""
-
-    protocol_version = "HTTP/1.1"
-    server: _PageServer
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        page = msgspec.json.decode(body)["page"]
-        self.server.arrived[page].set()
-        reply = self.server.pages[page - 1]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _PageServer(http.server.ThreadingHTTPServer):
-    def __init__(self, pages: list[bytes]) -> None:
-        super().__init__(("127.0.0.1", 0), _PageHandler)
-        self.daemon_threads = True
-        self.pages = pages
-        self.arrived = {page: threading.Event() for page in range(1, len(pages) + 1)}
-
-
 async def test_export_sends_the_next_pages_request_before_splitting_this_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The overlap is real only if the next request is on the wire while this page is split
     # (the split holds the loop): the server must hold the whole request by then.
     pages = [_page(6, "a", "b"), _page(6, "c", "d"), _page(6, "e", "f")]
-    server = _PageServer(pages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     split = transfer._page_decoder
     next_request_there: list[bool] = []
 
@@ -251,12 +220,9 @@ async def test_export_sends_the_next_pages_request_before_splitting_this_page(
 
     monkeypatch.setattr(transfer, "_page_decoder", WatchingSplit())
     out = tmp_path / "o.jsonl"
-    try:
-        async with AsyncHoneyHive("k", base_url=f"http://127.0.0.1:{server.server_port}") as client:
+    with PageServer(pages) as server:
+        async with AsyncHoneyHive("k", base_url=server.url) as client:
             result = await export_events(client, out, page_size=2)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert next_request_there == [True, True, True]
     assert result.events == 6
     assert [line["event_id"] for line in map(json.loads, out.read_text().splitlines())] == list(
