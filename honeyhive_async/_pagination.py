@@ -122,10 +122,13 @@ class PageIterator(Generic[P, T]):
             # the page before this one is gone, which keeps at most two pages alive.
             if found and self._has_next(page, self._page_number):
                 self._next = self._spawn(self._page_number + 1)
-                await send_off(self._next)  # before the caller reads this page
             key = self._key
             self._current = iter(found) if key is None else _unseen(found, key, self._seen)
             del page, found
+            if self._next is not None:
+                # On the wire before the caller reads this page (a cancellation here keeps
+                # the page: `_current` holds it already).
+                await send_off(self._next)
             for item in self._current:
                 return item
             # An empty page ends the iteration (`_next` is None then).
