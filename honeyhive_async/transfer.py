@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import msgspec
 
 from ._jsonl import complete_lines, count_lines, open_output, write_lines
+from ._pagination import send_off
 from ._progress import Progress
 from ._transfer_writer import PageWriter
 from .errors import PartialBatchError
@@ -221,7 +222,7 @@ async def export_events(
                 # decoded: the decode and the write overlap the download.
                 if total is not None and page * page_size < total:
                     pending = asyncio.ensure_future(fetch(page + 1))
-                    await asyncio.sleep(0)  # let it send the request
+                    await send_off(pending)
                 # JSON may break lines between tokens; the file has one event per line.
                 spread = b"\n" in body or b"\r" in body
                 try:
@@ -244,7 +245,7 @@ async def export_events(
                 more = len(events) == page_size and (total is None or page * page_size < total)
                 if more and pending is None:
                     pending = asyncio.ensure_future(fetch(page + 1))
-                    await asyncio.sleep(0)
+                    await send_off(pending)
                 elif not more and pending is not None:
                     pending.cancel()
                     pending = None

@@ -30,6 +30,7 @@ from honeyhive_async.transfer import (
     import_events,
     parse_filter,
 )
+from tests.page_server import PageServer
 
 # The exact round trip at 100,000 events takes ~25 s on 2 cores; the suite checks 10,000 and
 # the 100,000 check runs in `benchmarks/transfer.py` (its `exact` field).
@@ -194,6 +195,39 @@ async def test_export_fetches_the_next_page_while_writing(
     assert overlapped == [True]
     assert fake.calls == [1, 2]
     assert result.events == 3
+
+
+async def test_export_sends_the_next_pages_request_before_splitting_this_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The overlap is real only if the next request is on the wire while this page is split
+    # (the split holds the loop): the server must hold the whole request by then.
+    pages = [_page(6, "a", "b"), _page(6, "c", "d"), _page(6, "e", "f")]
+    split = transfer._page_decoder
+    next_request_there: list[bool] = []
+
+    class WatchingSplit:
+        def decode(self, body: bytes) -> Any:
+            page = len(next_request_there) + 1
+            if page < len(pages):
+                # Blocks the loop, as a long split does: a request still queued behind the
+                # split cannot arrive meanwhile (then the wait ends on its timeout, False).
+                # Page 1's total is unknown until split, so its next request follows it.
+                next_request_there.append(page == 1 or server.arrived[page + 1].wait(10))
+            else:
+                next_request_there.append(True)
+            return split.decode(body)
+
+    monkeypatch.setattr(transfer, "_page_decoder", WatchingSplit())
+    out = tmp_path / "o.jsonl"
+    with PageServer(pages) as server:
+        async with AsyncHoneyHive("k", base_url=server.url) as client:
+            result = await export_events(client, out, page_size=2)
+    assert next_request_there == [True, True, True]
+    assert result.events == 6
+    assert [line["event_id"] for line in map(json.loads, out.read_text().splitlines())] == list(
+        "abcdef"
+    )
 
 
 async def test_export_writes_pages_in_order_off_the_loops_thread_and_raises_a_write_error(

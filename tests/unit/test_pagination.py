@@ -6,9 +6,12 @@ import asyncio
 import weakref
 from collections.abc import Sequence
 
+import msgspec
 import pytest
 
+from honeyhive_async import AsyncHoneyHive
 from honeyhive_async._pagination import PageIterator, more_after
+from tests.page_server import PageServer
 
 
 class Items(list[int]):
@@ -227,3 +230,26 @@ async def test_aclose_after_a_failed_fetch_ahead_is_quiet() -> None:
     await api.called[2].wait()
     await iterator.aclose()
     assert [item async for item in iterator] == []
+
+
+async def test_the_page_fetched_ahead_is_asked_for_before_this_page_is_read() -> None:
+    # A caller that reads a page without awaiting holds the loop: the request for the next
+    # page must already be on the wire by then, or the fetch ahead overlaps nothing.
+    pages = [
+        msgspec.json.encode({"count": 4, "events": [{"event_id": f"{n}a"}, {"event_id": f"{n}b"}]})
+        for n in (1, 2)
+    ]
+    seen: list[str] = []
+    next_request_there: list[bool] = []
+    with PageServer(pages) as server:
+        async with (
+            AsyncHoneyHive("k", base_url=server.url) as client,
+            client.events.iter(page_size=2) as events,
+        ):
+            async for event in events:
+                if not seen:
+                    # Blocks the loop: a request still queued behind it cannot arrive.
+                    next_request_there.append(server.arrived[2].wait(10))
+                seen.append(event.event_id)
+    assert next_request_there == [True]
+    assert seen == ["1a", "1b", "2a", "2b"]
