@@ -91,6 +91,7 @@ class Exporter:
         # span starts one), then a batch's worth (wake the thread), then never until it drained.
         self._wake_at = 0
         self._wake_threshold = max(1, min(self._max_batch, self.max_queue_size // 2))
+        self._ledger.hold, self._ledger.hold_below = self._interval, self._wake_threshold
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -209,6 +210,7 @@ class Exporter:
             running = self._thread is not None
         with self._ledger.lock:
             self._bound()
+            self._ledger.marks_waiting += 1  # the stop holds no start back either
         if running:
             self._poke()
         elif self._finish():
@@ -309,7 +311,7 @@ class Exporter:
                     return
                 if type(item) is tuple:  # session work or a flush mark (see `enqueue_span`)
                     kind, work = item  # an update may join its session's start or update
-                    if kind == MARK or not ledger.fold(kind, work):
+                    if not ledger.fold(kind, work):  # a flush mark is counted there
                         buffer.append((kind, work, None, 0))
                         self._bound()
                     continue
@@ -333,13 +335,14 @@ class Exporter:
     async def _drain(self, sender: Sender) -> None:
         # Up to two chunks on their way (a second once a full batch waits): its session starts
         # go out while the first's batch is sent. Each chunk's batch waits for the one before.
-        buffer, flying = self._buffer, deque[asyncio.Task[None]]()
+        buffer, flying, ledger = self._buffer, deque[asyncio.Task[None]](), self._ledger
+        ledger.held = False  # a held start ends the round (once the sends in flight are done)
         try:
             while True:
                 self._encode_backlog()
                 while flying and flying[0].done():
                     log_failure(flying.popleft())
-                if buffer and len(flying) < (2 if len(buffer) >= self._max_batch else 1):
+                if buffer and not ledger.held and len(flying) <= (len(buffer) >= self._max_batch):
                     sending = sender.send_next(self._take, flying[-1] if flying else None)
                     flying.append(asyncio.ensure_future(sending))
                     await asyncio.sleep(0)  # it takes its chunk before this loop looks again

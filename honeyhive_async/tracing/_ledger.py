@@ -120,6 +120,14 @@ class Ledger:
         """Chunks on their way (a flush waits for them even when they hold no event)."""
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
+        self.hold = 0.0
+        """Seconds a young open session's start may wait in the buffer (see `holds`)."""
+        self.hold_below = 0
+        """Buffer length from which nothing is held (a round's worth, or the queue fills)."""
+        self.marks_waiting = 0
+        """Flush marks (and a stop) not yet taken: while one waits, no start is held back."""
+        self.held = False
+        """Whether the last chunk taken ended at a held start (the exporter's round ends)."""
         self._waiting: dict[int, int] = {}
         """Sessions (by `id`) whose start or update waits in the buffer: see `fold`."""
         self._sent = 0
@@ -234,6 +242,9 @@ class Ledger:
         made before that read). Call under `lock` as the item leaves the queue; False means
         buffer it.
         """
+        if kind == MARK:
+            self.marks_waiting += 1
+            return False
         key = id(session)
         waiting = self._waiting.get(key)
         if kind == START:
@@ -245,6 +256,31 @@ class Ledger:
         if waiting == _START_WAITS:
             self._waiting[key] = _START_FOLDED
         return True
+
+    def hold_from(self) -> float:
+        """The `perf_counter` time after which a session opened and still open is held."""
+        if self.hold and not self.marks_waiting:
+            return time.perf_counter() - self.hold
+        return float("inf")
+
+    def holds(self, entry: Buffered, young: float) -> bool:
+        """Whether a chunk ends before `entry`: the start of a session opened after `young`.
+
+        Only a session still open is held: left in the buffer, it most likely ends before a
+        later round, and its start then goes in that round's batch as one ended-session
+        event, where sent now it costs a start and a closing update: two requests of their
+        own (issue 14). Sent all the same once `hold` seconds old (a round later, or two), or
+        when `hold_below` entries from it to the buffer's end would make a batch or fill the
+        queue's bound (that session alone then costs the two requests).
+        """
+        kind, item = entry[0], entry[1]
+        self.held = (
+            kind == START
+            and item._t0 > young
+            and not item.ended
+            and len(self._buffer) < self.hold_below
+        )
+        return self.held
 
     def unfold(self, session: Session) -> bool:
         """The session's item leaves the buffer; return whether an update was folded into it."""

@@ -76,15 +76,19 @@ class Chunk:
 def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_bytes: int) -> Chunk:
     """Take the next chunk from the front of `buffer`; call under `ledger.lock`.
 
-    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, or at a flush mark
-    (resolved once what came before it was sent or dropped). Its events are in flight from
-    here: the ledger holds their records until they are acknowledged or given up on.
+    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, at a flush mark
+    (resolved once what came before it was sent or dropped), or at the start of a session
+    opened a moment ago and still open, while no flush waits (`Ledger.holds`). Its events
+    are in flight from here: the ledger holds their records until acknowledged or given up on.
     """
     chunk = Chunk()
     in_flight: dict[str, SpanRecord | Session] = {}
     size = 0
     ledger.busy += 1  # a flush waits for the chunk even when it holds no event
+    young = ledger.hold_from()
     while buffer and len(chunk.events) + len(chunk.ended) < max_events and size < max_bytes:
+        if ledger.holds(buffer[0], young):
+            break
         kind, item, request, item_size = buffer.popleft()
         if request is not None:  # a span
             chunk.events.append(request)
@@ -107,6 +111,7 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
             chunk.updates.append(item)
         else:
             chunk.marks.append(item)
+            ledger.marks_waiting -= 1
             break
     ledger.starts_left += len(chunk.starts)
     ledger.in_flight.update(in_flight)
