@@ -16,6 +16,9 @@ Untraced, the same functions run undecorated. Contenders:
   costs the app when the server is not the limit);
 * ``ours-spans``: the same to the sink without a session per request (the 3 spans go to the
   tracer's default session): what the per-request session costs, by difference;
+* ``ours-discard`` (only when named in ``--contenders``): sessions and spans made as in
+  ``ours`` but let go of by the exporter's queue (no thread, nothing sent): what the caller's
+  side alone costs, by difference with ``untraced``, and the exporter, with ``ours-sink``;
 * ``langfuse``: ``start_as_current_observation`` per request (a trace; ``session_id`` set with
   ``propagate_attributes``), ``@observe()`` children;
 * ``langsmith``: ``langsmith.trace(...)`` root run per request (``session_id`` in its
@@ -25,6 +28,11 @@ Untraced, the same functions run undecorated. Contenders:
   docs show for async web servers), ``@trace`` children.
 
 Peers export to the ``sink`` stand-in (`servers.py`), where every exporter succeeds.
+
+``--profile DIR`` splits each sample's service CPU per request between its main thread (the
+app's loop, the traced calls) and its other threads (an exporter's), logged per sample; with
+``py-spy`` installed (``pip install py-spy``) it also samples the service's threads during the
+load into ``DIR/<contender>-<round>.txt`` (collapsed stacks, one line a stack).
 
 The load comes from a separate process (`_load.py`: raw asyncio connections with keep-alive;
 wrk is not used, so the ``wrk`` line of the report does not apply here). A sample is a window
@@ -67,6 +75,7 @@ NAMES = {
     "ours": "honeyhive_async -> LocalServer",
     "ours-sink": "honeyhive_async -> null sink",
     "ours-spans": "honeyhive_async -> null sink, no session per request (3 spans only)",
+    "ours-discard": "honeyhive_async, events let go of at the queue (the caller's side alone)",
     "langfuse": "langfuse",
     "langsmith": "langsmith",
     "honeyhive": "honeyhive 1.7.0",
@@ -146,16 +155,21 @@ def setup(contender: str, url: str, backend: Backend) -> tuple[App, Flush]:
 
         return plain, lambda: None
     if contender.startswith("ours"):
-        return _ours(url, backend, sessions=contender != "ours-spans")
+        sessions = contender != "ours-spans"
+        return _ours(url, backend, sessions=sessions, discard=contender == "ours-discard")
     peers = {"langfuse": _langfuse, "langsmith": _langsmith, "honeyhive": _honeyhive}
     return peers[contender](url, backend)
 
 
-def _ours(url: str, backend: Backend, *, sessions: bool) -> tuple[App, Flush]:
+def _ours(url: str, backend: Backend, *, sessions: bool, discard: bool) -> tuple[App, Flush]:
     from honeyhive_async import AsyncHoneyHive, Tracer, trace
     from honeyhive_async.server import LOCAL_API_KEY
 
     tracer = Tracer(AsyncHoneyHive(api_key=LOCAL_API_KEY, base_url=url), flush_at_exit=False)
+    if discard:  # the exporter's queue takes nothing in, so its thread never starts
+        exporter: Any = tracer._exporter
+        for name in ("enqueue_span", "enqueue_session_start", "enqueue_session_update"):
+            setattr(exporter, name, lambda _item: None)
     fns = _functions(trace(event_type="tool"), trace(event_type="tool"), backend)
 
     async def handle(question: str) -> str:
@@ -296,15 +310,20 @@ def _service(contender: str, url: str, backend: str) -> Iterator[tuple[int, int]
 
 
 def _sample(
-    port: int, pid: int, connections: int, warmup: float, duration: float
+    port: int, pid: int, connections: int, warmup: float, duration: float, spy: str | None = None
 ) -> dict[str, Any]:
-    """One window of load from a separate process, then the service's untimed flush."""
+    """One window of load from a separate process, then the service's untimed flush.
+
+    With `spy` (a path), py-spy samples the service's threads during the load into it.
+    """
     import urllib.request
 
     cmd = [sys.executable, "-m", "benchmarks._load", str(port), str(pid), str(connections)]
     cmd += [str(warmup), str(duration)]
+    main0 = thread_cpu_seconds(pid, pid)
     cpu0 = proc_cpu_seconds(pid)
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
+    with _py_spy(pid, warmup + duration, spy):
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     request = urllib.request.Request(f"http://127.0.0.1:{port}/_flush", data=b"", method="POST")
     with urllib.request.urlopen(request, timeout=300) as response:
@@ -313,10 +332,34 @@ def _sample(
     # them, the export deferred past the window included: a tracer cannot hide work in a
     # backlog that the untimed flush drains.
     result["cycle_cpu_s"] = proc_cpu_seconds(pid) - cpu0
+    result["main_thread_cpu_s"] = thread_cpu_seconds(pid, pid) - main0
     return result
 
 
-def measure(contenders: list[str], workload: str, quick: bool) -> dict[str, list[dict[str, Any]]]:
+def thread_cpu_seconds(pid: int, tid: int) -> float:
+    """User + system CPU seconds of one thread of a process so far (Linux `/proc`)."""
+    with open(f"/proc/{pid}/task/{tid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def _py_spy(pid: int, seconds: float, path: str | None) -> Iterator[None]:
+    """Sample process `pid`'s threads with py-spy into `path` while the block runs (if asked)."""
+    spy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    if path is None or not os.path.exists(spy):
+        yield
+        return
+    args = [spy, "record", "--pid", str(pid), "--duration", str(int(seconds) + 1), "--rate", "200"]
+    args += ["--threads", "--nonblocking", "--format", "raw", "--output", path]
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        yield
+        proc.wait()
+
+
+def measure(
+    contenders: list[str], workload: str, quick: bool, profile: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
     from .servers import serve
 
     connections = 16 if quick else 64
@@ -337,12 +380,21 @@ def measure(contenders: list[str], workload: str, quick: bool) -> dict[str, list
         }
         for r in range(warm_rounds + rounds):
             for c in contenders:  # round-robin: a noisy spell hits every contender alike
-                one = _sample(*services[c], connections, warmup, duration)
+                spy = None if profile is None else os.path.join(profile, f"{c}-{r}.txt")
+                one = _sample(*services[c], connections, warmup, duration, spy)
                 rate = one["requests"] / one["seconds"]
                 log(
                     f"service[{c}] round {r}: {rate:,.0f} req/s, service CPU "
                     f"{one['service_cpu_s'] / one['seconds']:.2f} cores, flush {one['flush']}"
                 )
+                if profile is not None and one["all_requests"]:
+                    per = 1e6 / one["all_requests"]
+                    main_us = one["main_thread_cpu_s"] * per
+                    log(
+                        f"service[{c}] round {r}: CPU us per request {one['cycle_cpu_s'] * per:.0f}"
+                        f" = main thread {main_us:.0f} + other threads "
+                        f"{one['cycle_cpu_s'] * per - main_us:.0f}"
+                    )
                 if r >= warm_rounds:
                     samples[c].append(
                         {**one, "rate": rate, "connections": connections, "workload": workload}
@@ -453,6 +505,11 @@ def main(argv: list[str] | None = None) -> None:
         default="http",
         help="http: retrieve and generate make loopback HTTP calls; bare: no I/O",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="log each sample's CPU per request by thread; with py-spy, sample stacks into DIR",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="bare", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -464,7 +521,10 @@ def main(argv: list[str] | None = None) -> None:
     if "untraced" not in contenders:
         contenders.insert(0, "untraced")
     started = time.monotonic()
-    tables, metrics = tables_and_metrics(measure(contenders, opts.workload, opts.quick))
+    if opts.profile:
+        os.makedirs(opts.profile, exist_ok=True)
+    samples = measure(contenders, opts.workload, opts.quick, opts.profile)
+    tables, metrics = tables_and_metrics(samples)
     log(f"service done in {time.monotonic() - started:.0f}s: {metrics}")
     emit(tables, metrics)
 

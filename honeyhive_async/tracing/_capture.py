@@ -221,7 +221,7 @@ class Sanitizer:
         return f"{head}... [truncated, {len(text)} chars]"
 
     def _flat(self, value: Any) -> bool:
-        """Tell whether `value` is a dict of JSON scalars under keys that are not secret."""
+        """Tell whether `value` is a dict of JSON scalars (or lists of them) under keys not secret."""
         if type(value) is not dict or len(value) > self.max_items:
             return False
         known = self._secret_cache
@@ -233,6 +233,24 @@ class Sanitizer:
             cls = type(item)
             if cls is str:
                 if len(item) > max_string or (search is not None and search(item)):
+                    return False
+            elif cls is list or cls is tuple:  # retrieved documents, ids: no walk either
+                if not self._flat_items(item):
+                    return False
+            elif not (item is None or cls is int or cls is float or cls is bool):
+                return False
+        return True
+
+    def _flat_items(self, items: list[Any] | tuple[Any, ...]) -> bool:
+        """Tell whether `items` holds JSON scalars only, that the walk would keep as they are."""
+        if len(items) > self.max_items:
+            return False
+        if len(items) == 2 and type(items[0]) is str and self.is_secret(items[0]):
+            return False  # a ("Authorization", "Bearer ...") pair: the walk redacts it
+        for item in items:
+            cls = type(item)
+            if cls is str:
+                if len(item) > self.max_string or (self._search and self._search(item)):
                     return False
             elif not (item is None or cls is int or cls is float or cls is bool):
                 return False

@@ -44,6 +44,12 @@ class BackingOff(Protocol):
     backing_off: int
 
 
+class Holding(Protocol):
+    """What tells `drain` the last chunk ended at a held session start (`Ledger`)."""
+
+    held: bool
+
+
 class Chunk:
     """One round of sends: session starts, then one batch of events and session updates.
 
@@ -67,15 +73,19 @@ class Chunk:
 def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_bytes: int) -> Chunk:
     """Take the next chunk from the front of `buffer`; call under `ledger.lock`.
 
-    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, or at a flush mark
-    (resolved once what came before it was sent or dropped). Its events are in flight from
-    here: the ledger holds their records until they are acknowledged or given up on.
+    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, at a flush mark
+    (resolved once what came before it was sent or dropped), or at the start of a session
+    opened a moment ago and still open, while no flush waits (`Ledger.holds`). Its events
+    are in flight from here: the ledger holds their records until acknowledged or given up on.
     """
     chunk = Chunk()
     in_flight: dict[str, SpanRecord | Session] = {}
     size = 0
     ledger.busy += 1  # a flush waits for the chunk even when it holds no event
+    young = ledger.hold_from()
     while buffer and len(chunk.events) + len(chunk.ended) < max_events and size < max_bytes:
+        if ledger.holds(buffer[0], young):
+            break
         kind, item, request, item_size = buffer.popleft()
         if request is not None:  # a span
             chunk.events.append(request)
@@ -101,6 +111,7 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
             chunk.updates.append(item)
         else:
             chunk.marks.append(item)
+            ledger.marks_waiting -= 1
             break
     ledger.starts_left += len(chunk.starts)
     ledger.in_flight.update(in_flight)
@@ -147,6 +158,7 @@ async def drain(
     buffer: deque[Buffered],
     send_next: Callable[[], Coroutine[Any, Any, None]],
     sender: BackingOff,
+    ledger: Holding,
     max_batch: int,
     interval: float,
 ) -> None:
@@ -154,10 +166,12 @@ async def drain(
 
     Up to `CHUNKS_IN_FLIGHT` chunks are on their way, each retried on its own, `ACTIVE_CHUNKS`
     of them not backing off. Another goes once a full batch or a flush waits, or `interval`
-    seconds after the last was taken; fewer, fuller batches otherwise. `encode` moves the queue into the
-    buffer, `send_next` takes a chunk in its first step and sends it.
+    seconds after the last was taken; fewer, fuller batches otherwise. A chunk that ended at a
+    held session start (`Ledger.holds`) ends the round: the rest waits for the next one.
+    `encode` moves the queue into the buffer, `send_next` takes a chunk in its first step.
     """
     flying = set[asyncio.Task[None]]()
+    ledger.held = False
     loop, last_take = asyncio.get_running_loop(), 0.0
     try:
         while True:
@@ -172,7 +186,7 @@ async def drain(
             )
             active = len(flying) - sender.backing_off
             room = len(flying) < CHUNKS_IN_FLIGHT and active < ACTIVE_CHUNKS
-            if buffer and (not flying or (due and room)):
+            if buffer and not ledger.held and (not flying or (due and room)):
                 flying.add(asyncio.ensure_future(send_next()))
                 last_take = loop.time()
                 await asyncio.sleep(0)  # it takes its chunk before this loop looks again

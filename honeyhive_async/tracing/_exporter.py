@@ -66,6 +66,7 @@ class Exporter:
         max_attempts: int | None = None,
         retry_window: float = RETRY_WINDOW,
         on_drop: DropHook | None = None,
+        session_hold: float | None = None,
     ) -> None:
         if max_queue_size < 1 or max_batch_size < 1:
             raise ValueError("max_queue_size and max_batch_size must be >= 1")
@@ -81,6 +82,7 @@ class Exporter:
         self._retry_clock: Callable[[], float] = time.monotonic
         self._retry_sleep: Sleep = asyncio.sleep  # a test's recorder may replace it
         self._on_drop = on_drop
+        self._hold = flush_interval if session_hold is None else session_hold  # `Ledger.holds`
         self._reset()
         _live_exporters.add(self)
 
@@ -99,12 +101,12 @@ class Exporter:
         # span starts one), then a batch's worth (wake the thread), then never until it drained.
         self._wake_at = 0
         self._wake_threshold = max(1, min(self._max_batch, self.max_queue_size // 2))
+        self._ledger.hold, self._ledger.hold_below = self._hold, self._wake_threshold
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
-        # Set once the exporter has given up on what was left at its stop: from then on a
-        # late append is swept by its own caller (see `_backlog`).
+        # Set once what was left at the stop is given up on: a late append then sweeps (`_backlog`).
         self._final = False
         self._stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._main_task: asyncio.Task[None] | None = None
@@ -113,9 +115,8 @@ class Exporter:
 
     def enqueue_span(self, record: SpanRecord) -> None:
         """Queue a finished span; drop it (counted) when the queue is full."""
-        # The traced call's path: a length, a compare and an append. The record goes in bare,
-        # not as a (kind, item) pair as session work and flush marks do: a tuple per span would
-        # cost every traced call; who reads the queue tells the two apart by type.
+        # The traced call's path: a length, a compare and an append. The record goes in bare, not
+        # as a (kind, item) pair: a tuple per span would cost every call; readers check the type.
         queue = self._queue
         size = len(queue)
         if size >= self._capacity:
@@ -221,6 +222,7 @@ class Exporter:
             running = self._thread is not None
         with self._ledger.lock:
             self._bound()
+            self._ledger.marks_waiting += 1  # the stop holds no start back either
         if running:
             self._poke()
         elif self._finish():
@@ -329,7 +331,7 @@ class Exporter:
                     return
                 if type(item) is tuple:  # session work or a flush mark (see `enqueue_span`)
                     kind, work = item  # an update may join its session's start or update
-                    if kind == MARK or not ledger.fold(kind, work):
+                    if not ledger.fold(kind, work):  # a flush mark is counted there
                         buffer.append((kind, work, None, 0))
                         self._bound()
                     continue
@@ -352,9 +354,8 @@ class Exporter:
 
     async def _drain(self, sender: Sender) -> None:
         send_next = partial(sender.send_next, self._take)
-        await drain(
-            self._encode_backlog, self._buffer, send_next, sender, self._max_batch, self._interval
-        )
+        args = (sender, self._ledger, self._max_batch, self._interval)
+        await drain(self._encode_backlog, self._buffer, send_next, *args)
 
     def _take(self) -> Chunk:
         with self._ledger.lock:  # a report sees its events buffered or in flight, never neither

@@ -69,9 +69,6 @@ DropHook = Callable[[str, SpanRecord | Session], None]
 _WARN_EVERY = 10.0
 """Seconds between two warnings about dropped events."""
 
-_DROPPED_SESSIONS_KEPT = 10_000
-"""Dropped sessions remembered (the latest), so that their updates are not sent to 404."""
-
 
 class ExportReport(msgspec.Struct, kw_only=True):
     """What became of the events handed to a tracer (totals since it started)."""
@@ -123,14 +120,20 @@ class Ledger:
         """Chunks on their way (a flush waits for them even when they hold no event)."""
         self.buffered_bytes = 0
         """Encoded size of what waits in the buffer (bounded by `max_buffer_bytes`)."""
+        self.hold = 0.0
+        """Seconds a young open session's start may wait in the buffer (see `holds`)."""
+        self.hold_below = 0
+        """Buffer length from which nothing is held (a round's worth, or the queue fills)."""
+        self.marks_waiting = 0
+        """Flush marks (and a stop) not yet taken: while one waits, no start is held back."""
+        self.held = False
+        """Whether the last chunk taken ended at a held start (the exporter's round ends)."""
         self._waiting: dict[int, int] = {}
         self.on_free: Callable[[], None] | None = None
         """Called under `lock` as a chunk ends: the exporter's bound counts what flies."""
         self.open_started: set[str] = set()
         """Sessions started while running whose close has not left the buffer: their update
         passes a full queue (dropping it would lose their end; at most one per running session)."""
-        self._dropped_sessions: dict[str, None] = {}
-        """The latest sessions given up on (see `session_dropped`), oldest first."""
         """Sessions (by `id`) whose start or update waits in the buffer: see `fold`."""
         self._sent = 0
         self._retried = 0
@@ -246,6 +249,9 @@ class Ledger:
         made before that read). Call under `lock` as the item leaves the queue; False means
         buffer it.
         """
+        if kind == MARK:
+            self.marks_waiting += 1
+            return False
         key = id(session)
         waiting = self._waiting.get(key)
         if kind == START:
@@ -257,6 +263,31 @@ class Ledger:
         if waiting == _START_WAITS:
             self._waiting[key] = _START_FOLDED
         return True
+
+    def hold_from(self) -> float:
+        """The `perf_counter` time after which a session opened and still open is held."""
+        if self.hold and not self.marks_waiting:
+            return time.perf_counter() - self.hold
+        return float("inf")
+
+    def holds(self, entry: Buffered, young: float) -> bool:
+        """Whether a chunk ends before `entry`: the start of a session opened after `young`.
+
+        Only a session still open is held: left in the buffer, it most likely ends before a
+        later round, and its start then goes in that round's batch as one ended-session
+        event, where sent now it costs a start and a closing update: two requests of their
+        own (issue 14). Sent all the same once `hold` seconds old (a round later, or two), or
+        when `hold_below` entries from it to the buffer's end would make a batch or fill the
+        queue's bound (that session alone then costs the two requests).
+        """
+        kind, item = entry[0], entry[1]
+        self.held = (
+            kind == START
+            and item._t0 > young
+            and not item.ended
+            and len(self._buffer) < self.hold_below
+        )
+        return self.held
 
     def unfold(self, session: Session) -> bool:
         """The session's item leaves the buffer; return whether an update was folded into it."""
@@ -299,16 +330,12 @@ class Ledger:
                 item.release()
 
     def session_dropped(self, session: Session) -> bool:
-        """Whether `session` was given up on (of the latest `_DROPPED_SESSIONS_KEPT`)."""
-        return session.event_id in self._dropped_sessions
+        """Whether `session` was given up on (marked on the session: no memory kept here)."""
+        return session._dropped
 
     def _settle_dropped(self, reason: str, item: SpanRecord | Session) -> None:
         if type(item) is Session:
-            with self.lock:
-                kept = self._dropped_sessions
-                kept[item.event_id] = None
-                if len(kept) > _DROPPED_SESSIONS_KEPT:
-                    del kept[next(iter(kept))]
+            item._dropped = True
         if self._on_drop is not None:
             try:
                 self._on_drop(reason, item)

@@ -314,6 +314,8 @@ class Session(Span, gc=True):
     """A session owned by another process (distributed tracing): never started or closed here."""
     _ref: SessionRef = SessionRef("", "", "")
     """What the records of this session's spans point at: its id, name and source only."""
+    _dropped: bool = False
+    """Given up on by the exporter: its later updates are not sent (they could only 404)."""
 
     @classmethod
     def open(

@@ -100,6 +100,10 @@ class Tracer:
             beyond it new events are dropped as `buffer_full`. Spans are encoded, and let go
             of the values they captured, as soon as they reach the exporter.
         flush_interval: Seconds between background exports when batches are not full.
+        session_hold: Seconds a just-opened session's start may wait for the session to end
+            (default: `flush_interval`; 0: never), so that a short session goes as one event
+            of a batch rather than a start and an update request of its own. The events
+            queued after it wait as long; flushing and closing never wait for it.
         export_timeout: Seconds one export request may take.
         max_export_attempts: Attempts per request for transient failures (5xx, 429,
             timeouts); None (the default) retries for a minute from the first attempt instead.
@@ -138,6 +142,7 @@ class Tracer:
         max_batch_bytes: int = 4 * 1024 * 1024,
         max_buffer_bytes: int = 64 * 1024 * 1024,
         flush_interval: float = 1.0,
+        session_hold: float | None = None,
         export_timeout: float = 15.0,
         max_export_attempts: int | None = None,
         field_budget: int = 64 * 1024,
@@ -178,6 +183,7 @@ class Tracer:
             max_batch_bytes=max_batch_bytes,
             max_buffer_bytes=max_buffer_bytes,
             flush_interval=flush_interval,
+            session_hold=session_hold,
             max_attempts=max_export_attempts,
             on_drop=on_drop,
         )

@@ -320,7 +320,9 @@ async def test_drain_keeps_two_chunks_active_and_adds_more_while_some_back_off()
             await looked.wait()
 
     sender = SimpleNamespace(backing_off=0)
-    draining = asyncio.ensure_future(drain(encode, buffer, send_next, sender, 10, 3600.0))
+    draining = asyncio.ensure_future(
+        drain(encode, buffer, send_next, sender, SimpleNamespace(held=False), 10, 3600.0)
+    )
     await rounds_pass(5)
     assert len(sent) == ACTIVE_CHUNKS == 2  # full batches wait, but two are on their way
     sender.backing_off = 1  # one of them waits out a backoff: another goes
