@@ -62,6 +62,7 @@ class Exporter:
         flush_interval: float = 1.0,
         max_attempts: int = 4,
         on_drop: DropHook | None = None,
+        session_hold: float = 0.0,
     ) -> None:
         if max_queue_size < 1 or max_batch_size < 1:
             raise ValueError("max_queue_size and max_batch_size must be >= 1")
@@ -74,6 +75,7 @@ class Exporter:
         self._interval = flush_interval
         self._max_attempts = max_attempts
         self._on_drop = on_drop
+        self._hold = session_hold  # seconds a young open session's start may wait (`take_chunk`)
         self._reset()
         _live_exporters.add(self)
 
@@ -95,8 +97,7 @@ class Exporter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._stopping = False
-        # Set once the exporter has given up on what was left at its stop: from then on a
-        # late append is swept by its own caller (see `_backlog`).
+        # Set once what was left at the stop is given up on: a late append then sweeps (`_backlog`).
         self._final = False
         self._stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._main_task: asyncio.Task[None] | None = None
@@ -105,9 +106,8 @@ class Exporter:
 
     def enqueue_span(self, record: SpanRecord) -> None:
         """Queue a finished span; drop it (counted) when the queue is full."""
-        # The traced call's path: a length, a compare and an append. The record goes in bare,
-        # not as a (kind, item) pair as session work and flush marks do: a tuple per span would
-        # cost every traced call; who reads the queue tells the two apart by type.
+        # The traced call's path: a length, a compare and an append. The record goes in bare, not
+        # as a (kind, item) pair: a tuple per span would cost every call; readers check the type.
         queue = self._queue
         size = len(queue)
         if size >= self._capacity:
@@ -334,12 +334,14 @@ class Exporter:
         # Up to two chunks on their way (a second once a full batch waits): its session starts
         # go out while the first's batch is sent. Each chunk's batch waits for the one before.
         buffer, flying = self._buffer, deque[asyncio.Task[None]]()
+        self._held = False  # a chunk ended at a held start: the rest waits for the next round
         try:
             while True:
                 self._encode_backlog()
                 while flying and flying[0].done():
                     log_failure(flying.popleft())
-                if buffer and len(flying) < (2 if len(buffer) >= self._max_batch else 1):
+                ready = not self._held and len(flying) < 1 + (len(buffer) >= self._max_batch)
+                if buffer and ready:
                     sending = sender.send_next(self._take, flying[-1] if flying else None)
                     flying.append(asyncio.ensure_future(sending))
                     await asyncio.sleep(0)  # it takes its chunk before this loop looks again
@@ -355,7 +357,9 @@ class Exporter:
 
     def _take(self) -> Chunk:
         with self._ledger.lock:  # a report sees its events buffered or in flight, never neither
-            chunk = take_chunk(self._buffer, self._ledger, self._max_batch, self._max_batch_bytes)
+            limits = (self._max_batch, self._max_batch_bytes, 0.0 if self._stopping else self._hold)
+            chunk = take_chunk(self._buffer, self._ledger, *limits)
+            self._held = chunk.held
             self._bound()
         return chunk
 

@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
@@ -23,12 +24,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from .._retry import batch_should_retry, build_batch_retrying
-from ..errors import (
-    APIStatusError,
-    HoneyHiveError,
-    MissingAPIKeyError,
-    PartialBatchError,
-)
+from ..errors import APIStatusError, HoneyHiveError, MissingAPIKeyError, PartialBatchError
 from ..models import CreateEventRequest
 from ._ambiguous import batch_may_be_stored, may_have_acted
 from ._capture import Sanitizer
@@ -40,7 +36,7 @@ from ._encode import (
     session_start_fields,
     session_update_fields,
 )
-from ._ledger import START, STARTING, UPDATE, Buffered, Ledger, describe, resolve
+from ._ledger import MARK, START, STARTING, UPDATE, Buffered, Ledger, describe, resolve
 from ._record import SpanRecord
 from ._span import Session
 from ._turns import gather_limited
@@ -56,11 +52,10 @@ log = logging.getLogger("honeyhive_async.tracing")
 class Chunk:
     """One round of sends: session starts, then one batch of events and session updates.
 
-    The records of its events (its ended sessions too) wait in the ledger
-    (`Ledger.in_flight`) until acknowledged.
+    Its events' records (its ended sessions' too) wait in `Ledger.in_flight` until acknowledged.
     """
 
-    __slots__ = ("ended", "events", "folded", "marks", "starts", "updates")
+    __slots__ = ("ended", "events", "folded", "held", "marks", "starts", "updates")
 
     def __init__(self) -> None:
         self.starts: list[Session] = []
@@ -71,14 +66,18 @@ class Chunk:
         self.events: list[CreateEventRequest] = []
         self.updates: list[Session] = []
         self.marks: list[concurrent.futures.Future[None]] = []
+        self.held = False  # it ended at a young open session's start, left for a later chunk
 
 
-def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_bytes: int) -> Chunk:
+def take_chunk(
+    buffer: deque[Buffered], ledger: Ledger, max_events: int, max_bytes: int, hold: float = 0.0
+) -> Chunk:
     """Take the next chunk from the front of `buffer`; call under `ledger.lock`.
 
-    A chunk ends at `max_events` events, at `max_bytes` encoded bytes, or at a flush mark
-    (resolved once what came before it was sent or dropped). Its events are in flight from
-    here: the ledger holds their records until they are acknowledged or given up on.
+    A chunk ends at `max_events` events, `max_bytes` encoded bytes, a flush mark (resolved once
+    what came before it was sent or dropped), or, no flush waiting, a start of a session open
+    under `hold` s: it likely ends by a later chunk and goes as an event, not two requests.
+    Its events are in flight from here: the ledger holds them until acknowledged.
     """
     chunk = Chunk()
     in_flight: dict[str, SpanRecord | Session] = {}
@@ -93,6 +92,11 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
             size += item_size
             ledger.buffered_bytes -= item_size
         elif kind == START:
+            young = hold and not item.ended and time.perf_counter() - item._t0 < hold
+            if young and not any(entry[0] == MARK for entry in buffer):
+                buffer.appendleft((kind, item, request, item_size))
+                chunk.held = True
+                break
             folded = ledger.unfold(item)
             if item.ended:  # its close (folded or still queued) is in what the event carries
                 chunk.ended.append(item)

@@ -100,6 +100,9 @@ class Tracer:
             beyond it new events are dropped as `buffer_full`. Spans are encoded, and let go
             of the values they captured, as soon as they reach the exporter.
         flush_interval: Seconds between background exports when batches are not full.
+        session_hold: Seconds a session's start may wait for the session to end (0: none), so
+            that a short session goes as one event of a batch, not as a start and an update
+            request; the events queued after it wait as long (not while flushing or closing).
         export_timeout: Seconds one export request may take.
         max_export_attempts: Attempts per batch for transient failures (5xx, 429, timeouts).
         field_budget: Encoded bytes one field (inputs, outputs, ...) may take; larger values
@@ -137,6 +140,7 @@ class Tracer:
         max_batch_bytes: int = 4 * 1024 * 1024,
         max_buffer_bytes: int = 64 * 1024 * 1024,
         flush_interval: float = 1.0,
+        session_hold: float = 0.0,
         export_timeout: float = 15.0,
         max_export_attempts: int = 4,
         field_budget: int = 64 * 1024,
@@ -179,6 +183,7 @@ class Tracer:
             flush_interval=flush_interval,
             max_attempts=max_export_attempts,
             on_drop=on_drop,
+            session_hold=session_hold,
         )
         _live_tracers.add(self)
         if flush_at_exit:
