@@ -56,10 +56,15 @@ def external_dataset_id(rows: Sequence[Mapping[str, Any]], custom_id: str | None
 
 def external_datapoint_id(row: Mapping[str, Any], index: int) -> str:
     """The ``EXT-`` id of one row: its own ``id``/``datapoint_id``, else a hash of row and index."""
+    return _datapoint_id(row, index, None)
+
+
+def _datapoint_id(row: Mapping[str, Any], index: int, dumped: str | None) -> str:
     custom = row.get("id") or row.get("datapoint_id")
     if custom:
         return _prefixed(str(custom))
-    return EXTERNAL_PREFIX + _digest(f"{json.dumps(row, sort_keys=True)}{index}")
+    text = json.dumps(row, sort_keys=True) if dumped is None else dumped
+    return EXTERNAL_PREFIX + _digest(f"{text}{index}")
 
 
 def from_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Datapoint]]:
@@ -70,19 +75,22 @@ def from_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Datapoint]]:
         ValueError: Two rows have the same id.
     """
     points = []
+    # Each row's JSON text, made once: its id's hash and the dataset's both use it (joined as
+    # `json.dumps` joins a list's items, they are the text of the whole list).
+    dumped = []
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
             raise TypeError(f"dataset[{index}] must be a mapping, got {type(row).__name__}")
         inputs = row.get("inputs", {})
         if not isinstance(inputs, Mapping):
             raise TypeError(f"dataset[{index}]['inputs'] must be a mapping")
-        points.append(
-            Datapoint(external_datapoint_id(row, index), dict(inputs), row.get("ground_truth"))
-        )
+        dumped.append(json.dumps(row, sort_keys=True))
+        point_id = _datapoint_id(row, index, dumped[-1])
+        points.append(Datapoint(point_id, dict(inputs), row.get("ground_truth")))
     ids = [point.datapoint_id for point in points]
     if len(set(ids)) != len(ids):
         raise ValueError("two datapoints of the dataset have the same id")
-    return external_dataset_id(rows), points
+    return EXTERNAL_PREFIX + _digest(f"[{', '.join(dumped)}]"), points
 
 
 async def load_dataset(client: AsyncHoneyHive, dataset_id: str) -> list[Datapoint]:

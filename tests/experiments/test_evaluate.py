@@ -307,3 +307,39 @@ async def test_bad_arguments_fail_before_any_run(
     with pytest.raises(error):
         await evaluate(lambda inputs: inputs, client=client, **kwargs)
     assert [r for r in honeyhive_server.requests if r.path.startswith("/v1/runs")] == []
+
+
+async def test_a_session_ended_within_the_hold_goes_as_one_event_of_a_batch(
+    client: AsyncHoneyHive, honeyhive_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Datapoint 1 waits until a batch has reached the server: the exporter took a chunk while
+    # its session was open. Held, its start went neither then nor on its own later.
+    monkeypatch.setattr("honeyhive_async.experiments._evaluate._SESSION_HOLD", 3600.0)
+    batch_arrived = honeyhive_server.faults.delay_next(0, path="/v1/events/batch")
+
+    async def answer(inputs: dict[str, Any]) -> dict[str, Any]:
+        if inputs["i"] == 1:
+            await batch_arrived.wait_hit()
+        return {"i": inputs["i"]}
+
+    result = await evaluate(
+        answer,
+        dataset=rows(2),
+        evaluators=[exact],
+        concurrency=1,
+        timeout=30,
+        client=client,
+        progress=False,
+    )
+
+    assert result.status == "completed"
+    assert [r.error for r in result.results] == [None, None]
+    assert result.export is not None
+    assert (result.export.sent, result.export.dropped) == (6, {})
+    paths = [r.path for r in honeyhive_server.requests]
+    assert "/v1/sessions" not in paths
+    run = await run_of(client, result.run_id)
+    assert run.event_ids == [r.session_id for r in result.results]
+    for r in result.results:
+        session = await client.session.get(str(r.session_id))
+        assert session.metrics == {"exact": True}

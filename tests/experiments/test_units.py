@@ -50,6 +50,21 @@ def test_ids_are_those_honeyhive_1_7_0_gives() -> None:
     ]
 
 
+def test_from_rows_ids_are_those_of_the_public_id_functions() -> None:
+    # from_rows dumps each row once and joins the texts for the dataset's hash.
+    rows: list[dict[str, Any]] = [
+        {"inputs": {"b": [1, {"z": 2, "a": None}], "a": 'é"\\'}, "ground_truth": 3.5},
+        {"id": "x", "inputs": {}},
+        {"inputs": {"q": ""}, "ground_truth": [True, False]},
+    ]
+    for each in (rows, rows[:1], []):
+        dataset_id, points = from_rows(each)
+        assert dataset_id == external_dataset_id(each)
+        assert [p.datapoint_id for p in points] == [
+            external_datapoint_id(row, i) for i, row in enumerate(each)
+        ]
+
+
 def test_ids_follow_the_content() -> None:
     changed = [dict(ROWS[0], ground_truth={"a": "5"}), *ROWS[1:]]
     assert from_rows(changed)[0] != from_rows(ROWS)[0]

@@ -103,6 +103,22 @@ async def test_sessions_join_a_run_by_listing_or_by_metadata(
     assert [s["event_id"] for s in server.store.runs.sessions(run)] == [listed, tagged]
 
 
+async def test_a_run_id_elsewhere_in_a_session_or_needing_json_escapes(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    # Sessions are found by the run id's JSON text in their body, then checked field by field.
+    run_id = (await create_run(client, run_id='run "é" \\ 1'))["run_id"]
+    assert run_id == 'run "é" \\ 1'
+    tagged = (await start_session(client, session_name="t", metadata={"run_id": run_id}))[
+        "session_id"
+    ]
+    await start_session(client, session_name="mentions", inputs={"run_id": run_id})
+    await start_session(client, session_name="nested", metadata={"note": {"run_id": run_id}})
+    run = server.store.runs.get(run_id)
+    assert run is not None
+    assert [s["event_id"] for s in server.store.runs.sessions(run)] == [tagged]
+
+
 async def test_summary_passes_datapoints_by_passing_range(
     server: LocalServer, client: aiohttp.ClientSession
 ) -> None:

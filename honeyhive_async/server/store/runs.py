@@ -210,8 +210,12 @@ class Runs:
         """
         session_ids = self.extra(run["run_id"]).get("session_ids") or []
         listed = {*run.get("event_ids", []), *session_ids}
+        # Only the sessions listed, or whose body holds the run id as JSON text, are decoded
+        # and checked: not every session of the store (it grows by a run's worth a run).
         rows = self._db.read(
-            "SELECT body FROM events WHERE event_type = 'session' ORDER BY start_time, rowid"
+            "SELECT body FROM events WHERE event_type = 'session' AND (instr(body, ?) > 0"
+            " OR event_id IN (SELECT value FROM json_each(?))) ORDER BY start_time, rowid",
+            (_encoder.encode(run["run_id"]), _encoder.encode(sorted(listed)).decode()),
         )
         found = []
         for row in rows:
