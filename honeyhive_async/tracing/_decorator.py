@@ -1,12 +1,12 @@
 """`@trace` and `trace_span`: turn calls and blocks into spans.
 
-One wrapper per kind of callable (sync, coroutine, generator, async generator), each kept
-short: the traced call pays for an id, two clock reads, a contextvar set/reset and an append.
+One wrapper per kind of callable: functions and coroutine functions (`_calls.py`), generators
+and async generators (`_streams.py`). The traced call pays for an id, two clock reads, a
+contextvar set/reset and an append.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 import logging
 from collections.abc import Callable
@@ -14,28 +14,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast, overload
 
 from ..models import SPAN_TYPES, SpanType, check_event_type
-from . import _ids
-from . import _tracer as _tracers
+from ._calls import wrap_coroutine, wrap_function
 from ._capture import Binder
 from ._context import _current
-from ._record import SpanRecord
-from ._span import MAX_CHILDREN, Span, _perf, open_child
+from ._span import Span
 from ._streams import wrap_async_generator, wrap_generator
 from ._tracer import Tracer, detached_session
-from ._wrapping import (
-    Static,
-    apply_static,
-    capture_failed,
-    child,
-    end_quietly,
-    fail,
-    merged,
-    open_span,
-    reset_closing,
-    root_parent,
-    snapshot_args,
-    snapshot_kwargs,
-)
+from ._wrapping import Static, capture_failed, child, fail, open_span
 
 if TYPE_CHECKING:
     from contextvars import Token
@@ -46,10 +31,6 @@ log = logging.getLogger("honeyhive_async.tracing")
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-_get = _current.get
-_set = _current.set
-_reset = _current.reset
 
 
 def _wrap(
@@ -65,158 +46,25 @@ def _wrap(
 ) -> Callable[..., Any]:
     name = event_name or getattr(func, "__qualname__", None) or repr(func)
     binder = Binder(func, is_method=is_method) if capture_inputs else None
-    has_static = static.config is not None or static.metadata is not None
 
-    if inspect.isasyncgenfunction(func) or inspect.isgeneratorfunction(func):
-        wrap_stream = wrap_async_generator if inspect.isasyncgenfunction(func) else wrap_generator
-        return wrap_stream(
-            func,
-            tracer=tracer,
-            event_type=event_type,
-            name=name,
-            static=static,
-            binder=binder,
-            capture_outputs=capture_outputs,
-        )
-
-    if inspect.iscoroutinefunction(func):
-
-        @functools.wraps(func)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            parent = _get()
-            if parent is None:
-                parent = root_parent(tracer, name)
-                if parent is None:
-                    return await func(*args, **kwargs)
-            call_args: tuple[Any, ...] = ()
-            call_kwargs: dict[str, Any] | None = None
-            try:
-                span = open_child(parent, event_type, name)
-                if binder is not None:  # the values as they are now: the call may change them
-                    call_args = snapshot_args(args)
-                    call_kwargs = snapshot_kwargs(kwargs) if kwargs else None
-                if has_static:
-                    apply_static(span, static)
-            except Exception:  # tracing must never break the call it wraps
-                log.exception("honeyhive: could not open a span for %s; running it untraced", name)
-                return await func(*args, **kwargs)
-            token = _set(span)
-            try:
-                result = await func(*args, **kwargs)
-            except BaseException as exc:
-                reset_closing(token)
-                fail(span, exc)
-                end_quietly(span, span.outputs, binder, call_args, call_kwargs)
-                raise
-            _reset(token)
-            # Nothing below may raise: the call succeeded, its result goes back unchanged.
-            try:
-                outputs = span.outputs  # set by enrich_span during the call, if anything
-                if capture_outputs:
-                    outputs = result if outputs is None else merged(result, outputs)
-                span._end_call(outputs, binder, call_args, call_kwargs)
-            except Exception:  # a result or enriched outputs the tracer cannot read
-                end_quietly(span, capture_failed(result), binder, call_args, call_kwargs)
-            return result
-
-        return async_wrapper
-
-    @functools.wraps(func)
-    def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-        # The hottest path of the package: root_parent(), open_child() and snapshot_args() are
-        # inlined for their common case (four calls fewer for a root span: ~18 % of its added
-        # time in benchmarks.tracing's sync case).
-        parent = _get()
-        if parent is None:
-            root = tracer or _tracers._default_tracer
-            parent = None if root is None else root._default_session
-            if parent is None:  # no tracer, or its first span: the slow path opens the session
-                parent = root_parent(tracer, name)
-                if parent is None:
-                    return func(*args, **kwargs)
-        call_args = args
-        call_kwargs: dict[str, Any] | None = None
-        try:
-            eid = _ids.next_id()
-            span = Span(parent.session, parent._id, event_type, name, eid, _perf())
-            siblings = parent._children
-            if siblings is None:
-                parent._children = [eid]
-            elif len(siblings) < MAX_CHILDREN:
-                siblings.append(eid)
-            if binder is None:
-                call_args = ()
-            else:  # the values as they are now: the call may change them
-                for arg in args:
-                    cls = type(arg)
-                    if cls is list or cls is dict:
-                        call_args = snapshot_args(args)
-                        break
-                if kwargs:
-                    call_kwargs = snapshot_kwargs(kwargs)
-            if has_static:
-                apply_static(span, static)
-        except Exception:  # tracing must never break the call it wraps
-            log.exception("honeyhive: could not open a span for %s; running it untraced", name)
-            return func(*args, **kwargs)
-        token = _set(span)
-        try:
-            # Without keywords, no dict is built to pass them on (~20 ns).
-            result = func(*args, **kwargs) if kwargs else func(*args)
-        except BaseException as exc:
-            _reset(token)
-            fail(span, exc)
-            end_quietly(span, span.outputs, binder, call_args, call_kwargs)
-            raise
-        _reset(token)
-        # Nothing below may raise: the call succeeded, its result goes back unchanged.
-        try:
-            outputs = span.outputs  # set by enrich_span during the call, if anything
-            if capture_outputs:
-                outputs = result if outputs is None else merged(result, outputs)
-            if call_kwargs is None and span._extra is None and not span._t1:
-                # span._end_call() inlined for most spans, called with positional arguments and
-                # nothing enriched: one call fewer (~50 ns; ~4 % of a depth-3 chain's time).
-                span._t1 = t1 = _perf()
-                session = span.session
-                sink = session._sink
-                if sink is not None:
-                    children = span._children
-                    if children is None:  # a leaf: the keyword left out saves ~8 ns
-                        record = SpanRecord(
-                            session=session._ref,
-                            event_type=span.event_type,
-                            event_name=span.event_name,  # enrich_span may rename it
-                            id=eid,
-                            parent=span._parent,
-                            perf_start=span._t0,
-                            perf_end=t1,
-                            outputs=outputs,
-                            binder=binder,
-                            args=call_args,
-                        )
-                    else:  # a chain's link: the record owns the ids of what it started
-                        record = SpanRecord(
-                            session=session._ref,
-                            event_type=span.event_type,
-                            event_name=span.event_name,
-                            id=eid,
-                            parent=span._parent,
-                            perf_start=span._t0,
-                            perf_end=t1,
-                            outputs=outputs,
-                            binder=binder,
-                            args=call_args,
-                            children=children.copy(),
-                        )
-                    sink.enqueue_span(record)
-            else:
-                span._end_call(outputs, binder, call_args, call_kwargs)
-        except Exception:  # a result or enriched outputs the tracer cannot read
-            end_quietly(span, capture_failed(result), binder, call_args, call_kwargs)
-        return result
-
-    return sync_wrapper
+    wrap: Callable[..., Callable[..., Any]]
+    if inspect.isasyncgenfunction(func):
+        wrap = wrap_async_generator
+    elif inspect.isgeneratorfunction(func):
+        wrap = wrap_generator
+    elif inspect.iscoroutinefunction(func):
+        wrap = wrap_coroutine
+    else:
+        wrap = wrap_function
+    return wrap(
+        func,
+        tracer=tracer,
+        event_type=event_type,
+        name=name,
+        static=static,
+        binder=binder,
+        capture_outputs=capture_outputs,
+    )
 
 
 @overload

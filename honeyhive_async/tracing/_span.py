@@ -179,7 +179,8 @@ class Span(msgspec.Struct, eq=False):
         """`finish()`, with the call's values given rather than read from the span.
 
         @trace's sync and async wrappers never put them on the span: they go straight into
-        the exporter's copy. The sync wrapper has its own copy of the first branch: change both.
+        the exporter's copy. They have their own copies of the first two branches
+        (`_calls.py`): change all three.
         """
         if self._t1:
             return
@@ -365,7 +366,8 @@ def open_child(
 ) -> Span:
     """Start a span inside `parent`: the one constructor call on `@trace`'s hot path.
 
-    @trace's sync wrapper has its own copy of these lines (`_decorator.py`): change both.
+    @trace's sync and async wrappers have their own copies of these lines (`_calls.py`):
+    change all three.
     """
     eid: int | str = _ids.next_id() if event_id is None else event_id
     span = Span(parent.session, parent._id, event_type, event_name, eid, _perf())

@@ -58,7 +58,7 @@ def root_parent(tracer: Tracer | None, name: str) -> Span | None:
     """The parent of a call made outside any span: the tracer's default session."""
     try:
         # Its common case first, read in place (two calls fewer on every root span's path);
-        # @trace's sync wrapper has its own copy of these lines.
+        # @trace's sync and async wrappers have their own copies of these lines (`_calls.py`).
         root = tracer or _tracers._default_tracer
         session = None if root is None else root._default_session
         if session is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -485,3 +487,136 @@ async def test_trace_span_with_inputs_it_cannot_read_still_runs_the_block(
     assert ran == [True]
     events = _by_name(await events_of(client, session.event_id))
     assert events["blk"].inputs == {"result": "[capture failed: KeysExplode]"}
+
+
+def _traced(kind: str, name: str, body: Callable[..., Any], **options: Any) -> Any:
+    """`body` traced as `kind.name`: a function, or a coroutine function with its signature."""
+    call: Callable[..., Any]
+    if kind == "async":
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return body(*args, **kwargs)
+
+    else:
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return body(*args, **kwargs)
+
+    call.__signature__ = inspect.signature(body)  # type: ignore[union-attr]
+    return trace(event_name=f"{kind}.{name}", **options)(call)
+
+
+async def _run_shapes(kind: str) -> None:
+    async def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return await result if kind == "async" else result
+
+    def leaf_body(x: int, items: list[int]) -> int:
+        return x + len(items)
+
+    def keywords_body(x: int, *, options: dict[str, int]) -> dict[str, int]:
+        return {"y": x, **options}
+
+    def enriched_body(x: int) -> int:
+        enrich_span(outputs={"extra": x}, metrics={"score": 0.5}, event_name=f"{kind}.renamed")
+        return x
+
+    def fails_body(x: int) -> int:
+        raise ValueError(f"bad {x}")
+
+    leaf = _traced(kind, "leaf", leaf_body)
+    keywords = _traced(
+        kind, "keywords", keywords_body, event_type="model", config={"m": 1}, metadata={"t": "a"}
+    )
+    enriched = _traced(kind, "enriched", enriched_body)
+    quiet = _traced(kind, "quiet", leaf_body, capture_inputs=False, capture_outputs=False)
+    fails = _traced(kind, "fails", fails_body)
+
+    async def link_body(x: int) -> int:
+        return int(await run(leaf, x, [])) + int(await run(leaf, x, [x]))
+
+    # A chain's link (its record carries the ids of the spans it started), sync or async.
+    link: Any
+    if kind == "async":
+        link = trace(event_name="async.link", event_type="chain")(link_body)
+    else:
+
+        def sync_link(x: int) -> int:
+            return int(leaf(x, [])) + int(leaf(x, [x]))
+
+        link = trace(event_name="sync.link", event_type="chain")(sync_link)
+
+    items = [1, 2]
+    assert await run(leaf, 1, items) == 3
+    items.append(3)  # after the call: not what the call saw
+    assert await run(keywords, 2, options={"z": 1}) == {"y": 2, "z": 1}
+    assert await run(enriched, 4) == 4
+    assert await run(quiet, 5, [5]) == 6
+    with pytest.raises(ValueError, match="bad 6"):
+        await run(fails, 6)
+    assert await run(link, 7) == 15
+
+
+async def test_sync_and_async_calls_export_the_same_events(
+    tracer: Tracer, client: AsyncHoneyHive
+) -> None:
+    # The two wrappers are inlined copies of each other (and of Span._end_call): every shape of
+    # call (a leaf, keywords, static fields, enriched, nothing captured, failed, a chain's
+    # link) exports the same event from both.
+    async with tracer.session("shapes") as session:
+        await _run_shapes("sync")
+        await _run_shapes("async")
+    await _flushed(tracer)
+    events = await events_of(client, session.event_id)
+    by_id = {e.event_id: e for e in events}
+
+    def short(event_id: str | None) -> str:
+        if event_id == session.event_id:
+            return "session"
+        return str(by_id[str(event_id)].event_name).partition(".")[2]
+
+    rows: dict[str, dict[str, list[dict[str, Any]]]] = {"sync": {}, "async": {}}
+    for e in events:
+        if e.event_type == "session":
+            continue
+        kind, _, name = str(e.event_name).partition(".")
+        metadata = dict(e.metadata or {})
+        # The frames differ in the wrapper's (sync and async run other code); the innermost is
+        # the user's in both.
+        frames = metadata.pop("error_traceback", None)
+        if frames:
+            metadata["innermost"] = frames[-1]["name"]
+        rows[kind].setdefault(name, []).append(
+            {
+                "event_type": e.event_type,
+                "inputs": e.inputs,
+                "outputs": e.outputs,
+                "config": e.config,
+                "metadata": metadata,
+                "metrics": e.metrics,
+                "error": e.error,
+                "parent": short(e.parent_id),
+                "children": sorted(
+                    (short(c), by_id[c].inputs["x"] if by_id[c].inputs else None)
+                    for c in e.children_ids or []
+                ),
+            }
+        )
+    for by_name in rows.values():
+        for found in by_name.values():
+            found.sort(key=repr)
+    assert sorted(rows["sync"]) == ["fails", "keywords", "leaf", "link", "quiet", "renamed"]
+    assert rows["async"] == rows["sync"]
+    sync = rows["sync"]
+    assert [r["inputs"] for r in sync["leaf"] if r["parent"] == "session"] == [
+        {"x": 1, "items": [1, 2]}
+    ]
+    assert sync["keywords"][0]["inputs"] == {"x": 2, "options": {"z": 1}}
+    assert sync["keywords"][0]["config"] == {"m": 1}
+    assert sync["renamed"][0]["outputs"] == {"result": 4, "extra": 4}
+    assert sync["renamed"][0]["metrics"] == {"score": 0.5}
+    assert not sync["quiet"][0]["inputs"]
+    assert not sync["quiet"][0]["outputs"]
+    assert str(sync["fails"][0]["error"]).startswith("ValueError: bad 6")
+    assert sync["fails"][0]["metadata"] == {"error_type": "ValueError", "innermost": "fails_body"}
+    assert sync["link"][0]["children"] == [("leaf", 7), ("leaf", 7)]
