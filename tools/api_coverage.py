@@ -25,6 +25,7 @@ import yaml
 from honeyhive_async import AsyncHoneyHive
 from honeyhive_async._operations import CLIENT_METHODS
 from honeyhive_async.server.app import create_app
+from honeyhive_async.server.ui import is_ui_path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "API-COVERAGE.md"
@@ -148,12 +149,17 @@ def load_operations(specs: Mapping[str, Path] = SPECS) -> list[Operation]:
 
 
 def served_routes() -> set[tuple[str, str]]:
-    """Return the ``route_key`` of every route the local server installs (HEAD left out)."""
+    """Return the ``route_key`` of every API route the local server installs (HEAD left out).
+
+    The web view's pages (``/ui``) are HTML for people, not API operations: left out.
+    """
     app = create_app(api_key="api-coverage", db=":memory:")
     return {
         route_key(route.method, route.resource.canonical)
         for route in app.router.routes()
-        if route.method != "HEAD" and route.resource is not None
+        if route.method != "HEAD"
+        and route.resource is not None
+        and not is_ui_path(route.resource.canonical)
     }
 
 
