@@ -22,6 +22,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 
 from honeyhive_async.server import LocalServer
+from honeyhive_async.tracing import _tracer
 from tools.ui_browser import PageWatch, Seeded, chromium_path, launch, seed, sign_in
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
@@ -62,8 +63,16 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def site(chromium: str) -> AsyncIterator[Site]:
     del chromium  # asked for first: no seeding when the tests are going to skip
-    async with LocalServer() as server:
-        yield Site(server.url, await seed(server))
+    # Seeding creates tracers; the first becomes the process default. Put back what was there,
+    # so tests that run later (say of "no Tracer has been created") see the process as it was.
+    default = _tracer._default_tracer
+    try:
+        async with LocalServer() as server:
+            seeded = await seed(server)
+            _tracer._default_tracer = default
+            yield Site(server.url, seeded)
+    finally:
+        _tracer._default_tracer = default
 
 
 NewPage = Callable[..., Awaitable[Page]]
