@@ -71,8 +71,11 @@ def wrap_function(
         call_args = args
         call_kwargs: dict[str, Any] | None = None
         try:
+            # Kept in locals for the record at the end: a local read is cheaper than the span's.
+            session = parent.session
+            parent_id = parent._id
             eid = _ids.next_id()
-            span = Span(parent.session, parent._id, event_type, name, eid, _perf())
+            span = Span(session, parent_id, event_type, name, eid, t0 := _perf())
             siblings = parent._children
             if siblings is None:
                 parent._children = [eid]
@@ -112,38 +115,40 @@ def wrap_function(
                 # span._end_call() inlined for most spans, called with positional arguments and
                 # nothing enriched: one call fewer (~50 ns; ~4 % of a depth-3 chain's time).
                 span._t1 = t1 = _perf()
-                session = span.session
                 sink = session._sink
                 if sink is not None:
+                    # Positional (`SpanRecord`'s field order): ~20 % cheaper than keywords.
                     children = span._children
-                    if children is None:  # a leaf: the keyword left out saves ~8 ns
-                        record = SpanRecord(
-                            session=session._ref,
-                            event_type=span.event_type,
-                            event_name=span.event_name,  # enrich_span may rename it
-                            id=eid,
-                            parent=span._parent,
-                            perf_start=span._t0,
-                            perf_end=t1,
-                            outputs=outputs,
-                            binder=binder,
-                            args=call_args,
+                    sink.enqueue_span(
+                        SpanRecord(
+                            session._ref,
+                            span.event_type,
+                            span.event_name,  # enrich_span may rename it
+                            eid,
+                            parent_id,
+                            t0,
+                            t1,
+                            outputs,
+                            binder,
+                            call_args,
                         )
-                    else:  # a chain's link: the record owns the ids of what it started
-                        record = SpanRecord(
-                            session=session._ref,
-                            event_type=span.event_type,
-                            event_name=span.event_name,
-                            id=eid,
-                            parent=span._parent,
-                            perf_start=span._t0,
-                            perf_end=t1,
-                            outputs=outputs,
-                            binder=binder,
-                            args=call_args,
-                            children=children.copy(),
+                        if children is None
+                        # a chain's link: the record owns the ids of what it started
+                        else SpanRecord(
+                            session._ref,
+                            span.event_type,
+                            span.event_name,
+                            eid,
+                            parent_id,
+                            t0,
+                            t1,
+                            outputs,
+                            binder,
+                            call_args,
+                            None,
+                            children.copy(),
                         )
-                    sink.enqueue_span(record)
+                    )
             else:
                 span._end_call(outputs, binder, call_args, call_kwargs)
         except Exception:  # a result or enriched outputs the tracer cannot read
@@ -182,8 +187,11 @@ def wrap_coroutine(
         call_args = args
         call_kwargs: dict[str, Any] | None = None
         try:
+            # Kept in locals for the record at the end: a local read is cheaper than the span's.
+            session = parent.session
+            parent_id = parent._id
             eid = _ids.next_id()
-            span = Span(parent.session, parent._id, event_type, name, eid, _perf())
+            span = Span(session, parent_id, event_type, name, eid, t0 := _perf())
             siblings = parent._children
             if siblings is None:
                 parent._children = [eid]
@@ -220,38 +228,40 @@ def wrap_coroutine(
                 outputs = result if outputs is None else merged(result, outputs)
             if call_kwargs is None and span._extra is None and not span._t1:
                 span._t1 = t1 = _perf()
-                session = span.session
                 sink = session._sink
                 if sink is not None:
+                    # Positional (`SpanRecord`'s field order): ~20 % cheaper than keywords.
                     children = span._children
-                    if children is None:
-                        record = SpanRecord(
-                            session=session._ref,
-                            event_type=span.event_type,
-                            event_name=span.event_name,
-                            id=eid,
-                            parent=span._parent,
-                            perf_start=span._t0,
-                            perf_end=t1,
-                            outputs=outputs,
-                            binder=binder,
-                            args=call_args,
+                    sink.enqueue_span(
+                        SpanRecord(
+                            session._ref,
+                            span.event_type,
+                            span.event_name,  # enrich_span may rename it
+                            eid,
+                            parent_id,
+                            t0,
+                            t1,
+                            outputs,
+                            binder,
+                            call_args,
                         )
-                    else:
-                        record = SpanRecord(
-                            session=session._ref,
-                            event_type=span.event_type,
-                            event_name=span.event_name,
-                            id=eid,
-                            parent=span._parent,
-                            perf_start=span._t0,
-                            perf_end=t1,
-                            outputs=outputs,
-                            binder=binder,
-                            args=call_args,
-                            children=children.copy(),
+                        if children is None
+                        # a chain's link: the record owns the ids of what it started
+                        else SpanRecord(
+                            session._ref,
+                            span.event_type,
+                            span.event_name,
+                            eid,
+                            parent_id,
+                            t0,
+                            t1,
+                            outputs,
+                            binder,
+                            call_args,
+                            None,
+                            children.copy(),
                         )
-                    sink.enqueue_span(record)
+                    )
             else:
                 span._end_call(outputs, binder, call_args, call_kwargs)
         except Exception:  # a result or enriched outputs the tracer cannot read

@@ -87,7 +87,7 @@ class SessionRef(msgspec.Struct, gc=False, frozen=True):
     source: str
 
 
-class SpanRecord(msgspec.Struct, kw_only=True, gc=False):
+class SpanRecord(msgspec.Struct, gc=False):
     """A finished span as the exporter holds it, and as `on_drop(reason, record)` sees it.
 
     Not GC-tracked: thousands wait at a time, and tracked they made the application's own

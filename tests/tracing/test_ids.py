@@ -13,15 +13,21 @@ from honeyhive_async.tracing import _ids
 from honeyhive_async.tracing._record import wall_offset
 
 
-def test_an_id_formats_as_a_version_4_rfc_4122_uuid_of_the_same_value() -> None:
+def test_an_id_formats_as_a_version_4_rfc_4122_uuid_of_the_same_low_bits() -> None:
     for _ in range(100):
         value = _ids.next_id()
         text = _ids.format_id(value)
         parsed = uuid.UUID(text)
         assert str(parsed) == text
-        assert parsed.int == value
+        assert parsed.int & _ids._LOW_MASK == value & _ids._LOW_MASK
+        assert parsed.int >> 48 == _ids._base >> 48
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
+
+
+def test_ids_are_small_integers_on_the_callers_path() -> None:
+    # Below 2**63 `itertools.count` adds in machine words; a 128-bit id cost the caller more.
+    assert 0 <= _ids.next_id() < 1 << 63
 
 
 def test_every_draw_of_the_high_bits_keeps_the_version_and_variant() -> None:
@@ -30,7 +36,7 @@ def test_every_draw_of_the_high_bits_keeps_the_version_and_variant() -> None:
         value = next_value()
         parsed = uuid.UUID(_ids.format_id(value))
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
-        assert value >> 48 == base >> 48
+        assert parsed.int >> 48 == base >> 48
         assert _ids.format_id(value).startswith(text)
 
 
@@ -82,6 +88,28 @@ def test_a_forked_child_gives_its_spans_ids_of_its_own() -> None:
     assert child[:24] != parent[:24]  # the random high part differs
     assert parent[:24] == before[:24]
     assert uuid.UUID(child).version == 4
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
+def test_an_id_made_before_a_fork_formats_alike_in_the_child() -> None:
+    # A span opened before the fork is the parent of the child's spans: its id must name the
+    # same event on both sides, whatever high bits the child drew for its own ids.
+    before = _ids.next_id()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            own = _ids.format_id(_ids.next_id())
+            os.write(write, f"{_ids.format_id(before)} {own}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    seen, child_own = os.read(read, 200).decode().split()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert seen == _ids.format_id(before)
+    assert child_own[:24] != seen[:24]
 
 
 def test_wall_offset_turns_the_monotonic_clock_into_unix_time() -> None:
