@@ -302,3 +302,73 @@ def test_an_async_generators_span_is_current_at_every_step_only() -> None:
     assert record.metrics is not None
     assert record.metrics["chunk_count"] == 3
     assert record.outputs == {"result": [0, 1, 2]}
+
+
+def test_an_async_generators_chunks_past_the_bound_are_counted_not_kept() -> None:
+    total = MAX_STREAM_CHUNKS + 3
+
+    @trace(event_name="along")
+    async def along() -> AsyncIterator[str]:
+        for _ in range(total):
+            yield "x"
+
+    async def consume() -> int:
+        return sum([1 async for _ in along()])
+
+    def body() -> None:
+        assert asyncio.run(consume()) == total
+
+    record = run_in_outer(body).one("along")
+    assert record.outputs == {"result": "x" * MAX_STREAM_CHUNKS}
+    assert record.metrics is not None
+    assert record.metrics["chunk_count"] == total
+    assert record.metadata == {"chunks_truncated": 3}
+
+
+def test_an_async_generator_without_output_capture_still_counts_its_chunks() -> None:
+    @trace(event_name="auncaptured", capture_outputs=False)
+    async def auncaptured() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"
+        yield "c"
+
+    async def consume() -> list[str]:
+        return [chunk async for chunk in auncaptured()]
+
+    def body() -> None:
+        assert asyncio.run(consume()) == ["a", "b", "c"]
+
+    record = run_in_outer(body).one("auncaptured")
+    assert record.outputs is None
+    assert record.metrics is not None
+    assert record.metrics["chunk_count"] == 3
+
+
+def test_a_stream_stopped_early_counts_the_chunks_it_yielded() -> None:
+    @trace(event_name="stopped")
+    def stopped() -> Iterator[str]:
+        yield from "abcdef"
+
+    @trace(event_name="astopped")
+    async def astopped() -> AsyncGenerator[str, None]:
+        for chunk in "abcdef":
+            yield chunk
+
+    async def take_two() -> None:
+        agen = astopped()
+        assert [await agen.__anext__(), await agen.__anext__()] == ["a", "b"]
+        await agen.aclose()
+
+    def body() -> None:
+        gen = stopped()
+        assert [next(gen), next(gen), next(gen)] == ["a", "b", "c"]
+        gen.close()
+        asyncio.run(take_two())
+
+    captured = run_in_outer(body)
+    for name, count, kept in (("stopped", 3, "abc"), ("astopped", 2, "ab")):
+        record = captured.one(name)
+        assert record.outputs == {"result": kept}
+        assert record.metrics is not None
+        assert record.metrics["chunk_count"] == count
+        assert record.metadata == {"stopped_early": True}
