@@ -346,7 +346,7 @@ def test_an_async_generator_without_output_capture_still_counts_its_chunks() -> 
 
 def test_a_stream_stopped_early_counts_the_chunks_it_yielded() -> None:
     @trace(event_name="stopped")
-    def stopped() -> Iterator[str]:
+    def stopped() -> Generator[str, None, None]:
         yield from "abcdef"
 
     @trace(event_name="astopped")
