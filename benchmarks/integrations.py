@@ -5,10 +5,10 @@ classes globally): ``python -m benchmarks.integrations --peer
 ours|langsmith|langfuse|openinference`` (``--clock cpu``: the calling thread's CPU time instead
 of wall time, for comparing two builds on a busy machine). Every process starts the fake OpenAI of
 `servers.openai_app` and a loopback sink for the exporters, and measures, interleaved, the bare
-client against the traced one: `chat.completions.create` sync and async, plain and streamed
-(20 chunks, read to the end). A peer that patches globally is switched off for the bare
-samples and on for the traced ones, outside the timed calls; the tracer is flushed after each
-sample, untimed, as in `tracing.py`.
+client against the traced one, their order flipped every round: `chat.completions.create` sync
+and async, plain and streamed (20 chunks, read to the end). A peer that patches globally is
+switched off for the bare samples and on for the traced ones, outside the timed calls; the
+tracer is flushed after each sample, untimed, as in `tracing.py`.
 
 * ours: `honeyhive_async.integrations.wrap_openai(client)`, a `Tracer` exporting to the sink;
 * langsmith: `langsmith.wrappers.wrap_openai(client)`, exporting to the sink;
@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ._out import args, emit, log, num, table
-from ._timer import ainterleave, interleave, perf, summarize
+from ._timer import AsyncSample, Sample, ainterleave, interleave, perf, summarize
 from .servers import serve
 
 PEERS = ("ours", "langsmith", "langfuse", "openinference")
@@ -178,10 +178,40 @@ def _async_sample(
     return sample
 
 
+def _orders(names: list[str], rounds: int) -> list[list[str]]:
+    # The contenders' order flips every round. In a fixed order (bare, then traced) the traced
+    # sample always followed the bare one and the bare one always followed the tracer's flush,
+    # so whatever a position costs (the flush's tail on the exporter thread and the sink, the
+    # loop's and the caches' state) went to one contender only; flipped, both pay it alike.
+    return [names if r % 2 == 0 else names[::-1] for r in range(rounds)]
+
+
+def alternating(contenders: dict[str, Sample], rounds: int) -> dict[str, list[float]]:
+    """`interleave` after one warm-up round, the contenders' order flipped every round."""
+    interleave(contenders, 0)
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for order in _orders(list(contenders), rounds):
+        taken = interleave({name: contenders[name] for name in order}, 1, warmup=0)
+        for name in order:
+            samples[name] += taken[name]
+    return samples
+
+
+async def aalternating(contenders: dict[str, AsyncSample], rounds: int) -> dict[str, list[float]]:
+    """`alternating` for contenders that run inside the event loop."""
+    await ainterleave(contenders, 0)
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for order in _orders(list(contenders), rounds):
+        taken = await ainterleave({name: contenders[name] for name in order}, 1, warmup=0)
+        for name in order:
+            samples[name] += taken[name]
+    return samples
+
+
 def measure(peer_name: str, quick: bool, clock: Callable[[], float] = perf) -> dict[str, Any]:
     import openai
 
-    calls, rounds = (3, 1) if quick else (100, 11)
+    calls, rounds = (3, 2) if quick else (100, 12)
     with serve("sink") as (sink, _), serve("openai") as (fake, _):
         url = f"{fake}/v1"
         peer = setup(peer_name, sink, url)
@@ -194,7 +224,7 @@ def measure(peer_name: str, quick: bool, clock: Callable[[], float] = perf) -> d
                 "bare": _sync_sample(bare, stream, calls, peer, False, clock),
                 peer_name: _sync_sample(peer.traced, stream, calls, peer, True, clock),
             }
-            results[kind] = summarize(interleave(contenders, rounds))
+            results[kind] = summarize(alternating(contenders, rounds))
             log(f"  {peer_name} {kind}: {_line(results[kind], peer_name)}")
 
         async def run_async() -> None:
@@ -204,7 +234,7 @@ def measure(peer_name: str, quick: bool, clock: Callable[[], float] = perf) -> d
                     "bare": _async_sample(abare, stream, calls, peer, False, clock),
                     peer_name: _async_sample(peer.atraced, stream, calls, peer, True, clock),
                 }
-                results[kind] = summarize(await ainterleave(contenders, rounds))
+                results[kind] = summarize(await aalternating(contenders, rounds))
                 log(f"  {peer_name} {kind}: {_line(results[kind], peer_name)}")
             await abare.close()
             await peer.atraced.close()
@@ -255,8 +285,8 @@ def integration_tables(
             "Integrations: what wrapping the OpenAI client adds to a loopback call; peers in their own processes",
             ["call", "bare call (us, ours' process)", *[NAMES[p] for p in PEERS]],
             rows,
-            "Added = traced median / bare median - 1, both measured interleaved in the same process "
-            "(openai "
+            "Added = traced median / bare median - 1, both measured interleaved in the same process, "
+            "their order flipped every round (openai "
             "client against a fake OpenAI over loopback; streams are 20 chunks read to the end). "
             "OpenInference exports to a no-op exporter; the others to a loopback sink, flushed "
             "untimed after each sample.",
