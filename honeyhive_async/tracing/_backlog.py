@@ -26,7 +26,7 @@ SLICE = 64
 """Most queue items taken into hand at once: few enough that the buffer's byte bound
 (checked per span against what the slice already added) and `report` stay close to now."""
 
-YIELD_EVERY = 0.001
+YIELD_EVERY = 0.0005
 """Seconds of encoding after which the thread lets the application's threads have the GIL."""
 
 
@@ -64,10 +64,11 @@ def encode_backlog(
             ledger.in_hand += events
             on_held()
         ready: list[Any] = []  # encoded spans as buffer entries, other items as queued
-        added = 0
+        added, work = 0, False
         for item in taken:
             if type(item) is tuple:  # session work or a flush mark (see `enqueue_span`)
                 ready.append(item)
+                work = True
                 continue
             try:
                 request, size = event_request(item, sanitizer, offset)
@@ -84,14 +85,10 @@ def encode_backlog(
             ready.append((SPAN, item, request, size))
             added += size
         with lock:  # the slice goes to the buffer in one step as `report` sees it, in order
-            append = buffer.append
-            for entry in ready:
-                if len(entry) == 2:
-                    kind, work = entry  # an update may join its session's start or update
-                    if not ledger.fold(kind, work):  # a flush mark is counted there
-                        append((kind, work, None, 0))
-                else:
-                    append(entry)
+            if work:
+                _buffer_in_order(ready, buffer, ledger)
+            else:  # spans only, the common slice
+                buffer.extend(ready)
             ledger.buffered_bytes += added
             ledger.in_hand -= events
             on_held()
@@ -99,3 +96,14 @@ def encode_backlog(
         if now >= yield_at:
             time.sleep(0)  # let the application's threads have the GIL between slices
             yield_at = clock() + YIELD_EVERY
+
+
+def _buffer_in_order(ready: list[Any], buffer: deque[Buffered], ledger: Ledger) -> None:
+    """Buffer a slice with session work in it; call under `ledger.lock`."""
+    for entry in ready:
+        if len(entry) == 2:
+            kind, item = entry  # an update may join its session's start or update
+            if not ledger.fold(kind, item):  # a flush mark is counted there
+                buffer.append((kind, item, None, 0))
+        else:
+            buffer.append(entry)

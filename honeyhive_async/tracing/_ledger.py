@@ -172,8 +172,8 @@ class Ledger:
     def acknowledge(self, event_ids: Iterable[str]) -> None:
         """Count the events in flight with these ids as sent, and release their records."""
         with self.lock:
-            records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
-            done = [record for record in records if record is not None]
+            pop = self.in_flight.pop
+            done = [record for event_id in event_ids if (record := pop(event_id, None)) is not None]
             self._sent += len(done)
         _release(done)
 
