@@ -202,8 +202,8 @@ class Ledger:
             if event_ids is None:
                 left, self.in_flight = list(self.in_flight.values()), {}
             else:
-                records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
-                left = [record for record in records if record is not None]
+                pop = self.in_flight.pop
+                left = [r for event_id in event_ids if (r := pop(event_id, None)) is not None]
             self.starts_left = 0 if starts is None else self.starts_left - starts
             if self.on_free is not None:
                 self.on_free()  # before the flush waiting on this chunk returns
