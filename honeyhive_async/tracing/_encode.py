@@ -141,13 +141,13 @@ def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, An
     """
     # The enriched fields read from their dict at once (the properties cost a call each).
     extra = session._extra or _NO_KWARGS
-    outputs, t1 = session.outputs, session._t1
-    end_time = (t1 + wall_offset()) * 1e3 if t1 else None
+    outputs, t0, t1, offset = session.outputs, session._t0, session._t1, wall_offset()
+    end_time = (t1 + offset) * 1e3 if t1 else None
     return {
         "session_id": session.event_id,
         "session_name": repair_value(session.session_name),
         "source": repair_value(session.source),
-        "start_time": int(session.start_time),  # whole ms, as `event_request` sends
+        "start_time": int((t0 + offset) * 1e3),  # whole ms, as `event_request` sends
         "inputs": _raw(sanitizer, "inputs", extra.get("inputs")),
         "outputs": None if outputs is None else sanitizer.field("outputs", wrap_output(outputs)),
         "config": _raw(sanitizer, "config", extra.get("config")),
@@ -155,7 +155,7 @@ def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, An
         "user_properties": _raw(sanitizer, "user_properties", extra.get("user_properties")),
         "children_ids": session.children_ids or None,
         "end_time": None if end_time is None else int(end_time),
-        "duration": (t1 - session._t0) * 1e3 if t1 else None,
+        "duration": (t1 - t0) * 1e3 if t1 else None,
     }
 
 
