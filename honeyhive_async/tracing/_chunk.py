@@ -80,23 +80,30 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
     """
     chunk = Chunk()
     in_flight: dict[str, SpanRecord | Session] = {}
-    size = 0
+    events, ended = chunk.events, chunk.ended
+    size = freed = 0
     ledger.busy += 1  # a flush waits for the chunk even when it holds no event
     young = ledger.hold_from()
-    while buffer and len(chunk.events) + len(chunk.ended) < max_events and size < max_bytes:
-        if ledger.holds(buffer[0], young):
-            break
-        kind, item, request, item_size = buffer.popleft()
-        if request is not None:  # a span
-            chunk.events.append(request)
+    if buffer and max_events > 0 and max_bytes > 0:
+        ledger.held = False  # a span ends no chunk: only a held start sets it (`holds`)
+    while buffer and len(events) + len(ended) < max_events and size < max_bytes:
+        entry = buffer[0]
+        kind, item, request, item_size = entry
+        if request is not None:  # a span: the common entry, nothing to hold or unfold
+            buffer.popleft()
+            events.append(request)
             if request.event_id is not None:
                 in_flight[request.event_id] = item
             size += item_size
-            ledger.buffered_bytes -= item_size
-        elif kind == START:
+            freed += item_size
+            continue
+        if ledger.holds(entry, young):
+            break
+        buffer.popleft()
+        if kind == START:
             folded = ledger.unfold(item)
             if item.ended:  # its close (folded or still queued) is in what the event carries
-                chunk.ended.append(item)
+                ended.append(item)
                 in_flight[item.event_id] = item
                 size += EVENT_OVERHEAD
                 continue
@@ -113,6 +120,7 @@ def take_chunk(buffer: deque[Buffered], ledger: Ledger, max_events: int, max_byt
             chunk.marks.append(item)
             ledger.marks_waiting -= 1
             break
+    ledger.buffered_bytes -= freed
     ledger.starts_left += len(chunk.starts)
     ledger.in_flight.update(in_flight)
     return chunk

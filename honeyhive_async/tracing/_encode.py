@@ -18,7 +18,7 @@ from msgspec import UNSET
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, repair_text, wrap_output
 from ._ids import format_id
-from ._record import SpanRecord, bind_inputs
+from ._record import SpanRecord, bind_inputs, wall_offset
 from ._span import Session
 
 __all__ = [
@@ -37,6 +37,7 @@ EVENT_OVERHEAD = 400
 """Approximate encoded bytes of an event beyond its captured fields."""
 _EMPTY_OBJECT: Any = msgspec.Raw(b"{}")  # stands in for an empty inputs dict
 _encoder = msgspec.json.Encoder()
+_NO_KWARGS: dict[str, Any] = {}  # shared and never written: only read
 
 
 def event_request(
@@ -53,7 +54,11 @@ def event_request(
     # GIL, so the common span (arguments bound by @trace, nothing enriched) takes the
     # shortest way. Raw JSON stands in for the dict fields (typed Any for that reason).
     field: Callable[[str, Any], Any] = sanitizer.field
-    inputs = bind_inputs(record.binder, record.args, record.kwargs, record.extra)
+    binder, extra = record.binder, record.extra
+    if binder is not None and extra is None:  # `bind_inputs` with nothing to merge
+        inputs: dict[str, Any] | None = binder.bind(record.args, record.kwargs or _NO_KWARGS)
+    else:
+        inputs = bind_inputs(binder, record.args, record.kwargs, extra)
     if inputs is None and sanitizer.redact is None:
         raw_inputs = _EMPTY_OBJECT
     else:  # a redaction hook sees every field, an empty one too
@@ -62,7 +67,7 @@ def event_request(
     outputs = record.outputs
     raw_outputs: Any = None
     if outputs is not None:
-        raw_outputs = field("outputs", wrap_output(outputs))
+        raw_outputs = field("outputs", outputs if type(outputs) is dict else wrap_output(outputs))
         size += len(raw_outputs)
     t0 = record.perf_start
     start = (t0 + wall_offset) * 1e3
@@ -71,14 +76,16 @@ def event_request(
     # stores int64 ms and honeyhive==0.2.57 refuses an `end_time` with a fraction.
     session = record.session
     session_id = session.event_id
-    parent = record.parent
-    children = record.children
+    # Ids are formatted here, off the caller's path; a string id (a session's, the user's) as is.
+    event_id, parent, children = record.id, record.parent, record.children
     request = CreateEventRequest(
         event_type=record.event_type,
         inputs=raw_inputs,
-        event_id=format_id(record.id),
+        event_id=event_id if type(event_id) is str else format_id(event_id),
         session_id=session_id,
-        parent_id=session_id if parent is None else format_id(parent),
+        parent_id=(
+            session_id if parent is None else parent if type(parent) is str else format_id(parent)
+        ),
         children_ids=None if children is None else [format_id(child) for child in children],
         event_name=record.event_name,
         source=session.source,
@@ -87,7 +94,6 @@ def event_request(
         end_time=int(start + duration),
         duration=duration,
     )
-    extra = record.extra
     if extra is not None:
         size += _add_extra(request, extra, sanitizer)
     return request, size
@@ -133,21 +139,23 @@ def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, An
     children): its closing update needs no request of its own. Made once per start: a
     retried start sends the same bytes.
     """
-    outputs = session.outputs
-    end_time, duration = session.end_time, session.duration
+    # The enriched fields read from their dict at once (the properties cost a call each).
+    extra = session._extra or _NO_KWARGS
+    outputs, t0, t1, offset = session.outputs, session._t0, session._t1, wall_offset()
+    end_time = (t1 + offset) * 1e3 if t1 else None
     return {
         "session_id": session.event_id,
         "session_name": repair_value(session.session_name),
         "source": repair_value(session.source),
-        "start_time": int(session.start_time),  # whole ms, as `event_request` sends
-        "inputs": _raw(sanitizer, "inputs", session.inputs),
+        "start_time": int((t0 + offset) * 1e3),  # whole ms, as `event_request` sends
+        "inputs": _raw(sanitizer, "inputs", extra.get("inputs")),
         "outputs": None if outputs is None else sanitizer.field("outputs", wrap_output(outputs)),
-        "config": _raw(sanitizer, "config", session.config),
-        "metadata": _raw(sanitizer, "metadata", session.metadata),
-        "user_properties": _raw(sanitizer, "user_properties", session.user_properties),
+        "config": _raw(sanitizer, "config", extra.get("config")),
+        "metadata": _raw(sanitizer, "metadata", extra.get("metadata")),
+        "user_properties": _raw(sanitizer, "user_properties", extra.get("user_properties")),
         "children_ids": session.children_ids or None,
         "end_time": None if end_time is None else int(end_time),
-        "duration": duration,
+        "duration": (t1 - t0) * 1e3 if t1 else None,
     }
 
 
@@ -158,12 +166,13 @@ def session_event(session: Session, sanitizer: Sanitizer) -> CreateEventRequest:
     it has no parent); unlike a start, it carries metrics and feedback too.
     """
     fields = session_start_fields(session, sanitizer)
-    inputs = fields["inputs"]
+    inputs, event_id = fields["inputs"], fields["session_id"]
+    extra = session._extra or _NO_KWARGS
     return CreateEventRequest(
         event_type="session",
         inputs=_EMPTY_OBJECT if inputs is None else inputs,
-        event_id=session.event_id,
-        session_id=session.event_id,
+        event_id=event_id,
+        session_id=event_id,
         children_ids=fields["children_ids"],
         event_name=fields["session_name"],
         source=fields["source"],
@@ -173,8 +182,8 @@ def session_event(session: Session, sanitizer: Sanitizer) -> CreateEventRequest:
         end_time=fields["end_time"],
         duration=fields["duration"],
         metadata=fields["metadata"],
-        feedback=_raw(sanitizer, "feedback", session.feedback),
-        metrics=_raw(sanitizer, "metrics", session.metrics),
+        feedback=_raw(sanitizer, "feedback", extra.get("feedback")),
+        metrics=_raw(sanitizer, "metrics", extra.get("metrics")),
         user_properties=fields["user_properties"],
     )
 

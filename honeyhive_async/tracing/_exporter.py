@@ -21,13 +21,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._retry import Sleep
+from ._backlog import encode_backlog
 from ._capture import Sanitizer
 from ._chunk import Chunk, drain, take_chunk
-from ._encode import event_request
 from ._ledger import (
-    IN_HAND,
     MARK,
-    SPAN,
     START,
     UPDATE,
     Buffered,
@@ -36,7 +34,7 @@ from ._ledger import (
     Ledger,
     resolve,
 )
-from ._record import SpanRecord, wall_offset
+from ._record import SpanRecord
 from ._send import RETRY_WINDOW, Sender
 from ._span import Session
 
@@ -188,8 +186,10 @@ class Exporter:
             loop.call_soon_threadsafe(wake.set)
 
     def _bound(self) -> None:
-        """Set the queue's bound from what waits in the buffer or flies; call under the lock."""
-        held = len(self._buffer) + len(self._ledger.in_flight)
+        """Set the queue's bound from what waits in hand, in the buffer or flies; call under the lock."""
+        ledger = self._ledger
+        # All in hand but one: the span being encoded, as when spans left the queue one by one.
+        held = len(self._buffer) + len(ledger.in_flight) + max(0, ledger.in_hand - 1)
         self._capacity = 0 if self._stopping else self.max_queue_size - held
 
     # -- flushing and stopping, from any thread ------------------------------------------------
@@ -312,45 +312,14 @@ class Exporter:
 
     def _encode_backlog(self) -> None:
         """Move what is queued to the buffer, encoding spans (payloads let go of, even mid-send)."""
-        queue, buffer, ledger, sanitizer = self._queue, self._buffer, self._ledger, self._sanitizer
-        encoded, offset = 0, wall_offset()
-        done: Buffered | None = None  # encoded, still in hand
-        while True:
-            # One lock a span: the one encoded goes to the buffer and the next leaves the queue
-            # into hand, each in one step as `report` sees it (and in queue order).
-            with ledger.lock:
-                if done is not None:
-                    buffer.append(done)
-                    ledger.buffered_bytes += done[3]
-                    ledger.in_hand -= 1
-                    done = None
-                    self._bound()
-                try:
-                    item = queue.popleft()
-                except IndexError:
-                    return
-                if type(item) is tuple:  # session work or a flush mark (see `enqueue_span`)
-                    kind, work = item  # an update may join its session's start or update
-                    if not ledger.fold(kind, work):  # a flush mark is counted there
-                        buffer.append((kind, work, None, 0))
-                        self._bound()
-                    continue
-                ledger.in_hand += 1
-            try:
-                request, size = event_request(item, sanitizer, offset)
-            except Exception:
-                log.exception("honeyhive: could not encode event %s", item.event_id)
-                ledger.drop("encode_failed", item, IN_HAND)
-                continue
-            if ledger.buffered_bytes + size > self._max_buffer_bytes:
-                ledger.drop("buffer_full", item, IN_HAND)
-                continue
-            item.drop_payload()  # the request carries it now
-            done = (SPAN, item, request, size)
-            encoded += 1
-            if encoded % 64 == 0:
-                # Let the application's threads have the GIL between slices of work.
-                time.sleep(0)
+        encode_backlog(
+            self._queue,
+            self._buffer,
+            self._ledger,
+            self._sanitizer,
+            self._max_buffer_bytes,
+            self._bound,
+        )
 
     async def _drain(self, sender: Sender) -> None:
         send_next = partial(sender.send_next, self._take)

@@ -172,8 +172,8 @@ class Ledger:
     def acknowledge(self, event_ids: Iterable[str]) -> None:
         """Count the events in flight with these ids as sent, and release their records."""
         with self.lock:
-            records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
-            done = [record for record in records if record is not None]
+            pop = self.in_flight.pop
+            done = [record for event_id in event_ids if (record := pop(event_id, None)) is not None]
             self._sent += len(done)
         _release(done)
 
@@ -202,8 +202,8 @@ class Ledger:
             if event_ids is None:
                 left, self.in_flight = list(self.in_flight.values()), {}
             else:
-                records = [self.in_flight.pop(event_id, None) for event_id in event_ids]
-                left = [record for record in records if record is not None]
+                pop = self.in_flight.pop
+                left = [r for event_id in event_ids if (r := pop(event_id, None)) is not None]
             self.starts_left = 0 if starts is None else self.starts_left - starts
             if self.on_free is not None:
                 self.on_free()  # before the flush waiting on this chunk returns

@@ -155,3 +155,12 @@ def test_a_span_started_with_an_id_of_its_own_is_a_child_of_its_parent() -> None
         assert child.event_id == "given-id"
         assert child.parent_id == parent.event_id
         assert parent.children_ids == ["given-id"]
+
+
+@pytest.mark.parametrize("low", [0, 1, 0xABC, 1 << 44, 1 << 47, (1 << 48) - 1])
+def test_this_process_ids_keep_twelve_zero_padded_low_digits(low: int) -> None:
+    value = _ids._base | low  # the base's low 48 bits are zero
+    assert _ids.format_id(value) == str(uuid.UUID(int=value))
+    # The small form the tracer keeps (generation << 48 | low) formats the same way.
+    generation = len(_ids._high_texts) - 1
+    assert _ids.format_id(generation << 48 | low) == str(uuid.UUID(int=value))
