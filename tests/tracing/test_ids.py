@@ -162,5 +162,7 @@ def test_this_process_ids_keep_twelve_zero_padded_low_digits(low: int) -> None:
     value = _ids._base | low  # the base's low 48 bits are zero
     assert _ids.format_id(value) == str(uuid.UUID(int=value))
     # The small form the tracer keeps (generation << 48 | low) formats the same way.
-    generation = len(_ids._high_texts) - 1
-    assert _ids.format_id(generation << 48 | low) == str(uuid.UUID(int=value))
+    made = _ids.next_id()
+    high = uuid.UUID(_ids.format_id(made)).int >> 48 << 48
+    small = made >> 48 << 48 | low
+    assert _ids.format_id(small) == str(uuid.UUID(int=high | low))
