@@ -333,7 +333,7 @@ def _partial_batch_error(
     body = exc.body if isinstance(exc.body, dict) else {}
     raw_ids = body.get("event_ids")
     created = [i for i in raw_ids if isinstance(i, str)] if isinstance(raw_ids, list) else []
-    return _partial_error(
+    error = _partial_error(
         exc.message,
         status=exc.status,
         body=exc.body,
@@ -342,6 +342,9 @@ def _partial_batch_error(
         items=items,
         path=path,
     )
+    # The server's Retry-After still holds (a 500 that says "retry now" is not waited out).
+    error.retry_after = exc.retry_after
+    return error
 
 
 def _partial_error(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from functools import partial
+from typing import TYPE_CHECKING
+
 from ..errors import (
     APIConnectionError,
     APIResponseDecodeError,
@@ -9,8 +13,12 @@ from ..errors import (
     APITimeoutError,
     HoneyHiveError,
 )
+from ._turns import gather_limited
 
-__all__ = ["batch_may_be_stored", "may_have_acted"]
+if TYPE_CHECKING:
+    from .._client import AsyncHoneyHive
+
+__all__ = ["batch_may_be_stored", "held_by_server", "may_have_acted"]
 
 
 def batch_may_be_stored(exc: Exception) -> bool:
@@ -34,3 +42,16 @@ def may_have_acted(exc: HoneyHiveError) -> bool:
     if isinstance(exc, APIConnectionError):
         return exc.request_sent
     return isinstance(exc, APIStatusError) and exc.status >= 500
+
+
+async def held_by_server(client: AsyncHoneyHive, event_ids: list[str]) -> set[str]:
+    """The ids of `event_ids` the server holds (`GET /v1/events/{id}`, a few at a time)."""
+    held: set[str] = set()
+
+    async def look_up(event_id: str) -> None:
+        with contextlib.suppress(HoneyHiveError):
+            await client.events.get(event_id)
+            held.add(event_id)
+
+    await gather_limited([partial(look_up, event_id) for event_id in event_ids])
+    return held

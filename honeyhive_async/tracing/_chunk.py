@@ -192,6 +192,10 @@ async def drain(
                 or buffer[-1][0] == MARK  # a flush waits for all of it
                 or loop.time() - last_take >= interval
             )
+            if due and ledger.held:
+                # Held since the last take, but by now a batch (or a flush) waits, or the held
+                # start has aged: waiting on for a chunk that backs off (seconds) filled the queue.
+                ledger.held = False
             active = len(flying) - sender.backing_off
             room = len(flying) < CHUNKS_IN_FLIGHT and active < ACTIVE_CHUNKS
             if buffer and not ledger.held and (not flying or (due and room)):

@@ -14,7 +14,6 @@ be encoded. Every outcome is written to the ledger.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -31,7 +30,7 @@ from ..errors import (
     PartialBatchError,
 )
 from ..models import CreateEventRequest
-from ._ambiguous import batch_may_be_stored, may_have_acted
+from ._ambiguous import batch_may_be_stored, held_by_server, may_have_acted
 from ._capture import Sanitizer
 from ._chunk import Chunk, chunk_ids, event_ids, forget_traceback
 from ._encode import (
@@ -42,7 +41,7 @@ from ._encode import (
     session_update_fields,
 )
 from ._ledger import STARTING, Ledger, describe, resolve
-from ._order import ChunkTurns, SessionOrder, wait_quietly
+from ._order import ChunkTurns, SessionOrder, end_turns, wait_quietly
 from ._span import Session
 from ._turns import gather_limited
 
@@ -181,14 +180,28 @@ class Sender:
     async def _batch_in_turn(
         self, chunk: Chunk, turns: ChunkTurns, made: list[asyncio.Future[None]]
     ) -> None:
-        """Send the chunk's batch once the requests that made its sessions ended."""
+        """Send the chunk's batch once the requests that made its sessions ended.
+
+        When one of those backs off instead (`ChunkTurns.events_ready`), the events that do not
+        need it go at once (its own sessions too), the others alone once their sessions are made.
+        """
+        later: list[CreateEventRequest] = []
         try:
-            await wait_quietly(turns.events_after)
-            batch = [*self._session_events(chunk.ended), *chunk.events]
+            events = chunk.events
+            if not await turns.events_ready():
+                events, later = turns.split(events)
+            batch = [*self._session_events(chunk.ended), *events]
             if batch:
-                await self._send_events(batch)
+                await self._send_events(batch, turns.stall)
         finally:
-            _end_turns(made)
+            end_turns(made)
+        if later:
+            self.backing_off += 1  # waiting out another chunk's backoff: not an active send
+            try:
+                await wait_quietly(turns.events_after)
+            finally:
+                self.backing_off -= 1
+            await self._send_events(later)
 
     async def _update_in_turn(
         self,
@@ -206,9 +219,12 @@ class Sender:
                 return
             await self._send_update(session, done)
         finally:
-            _end_turns([mine])
+            end_turns([mine])
 
-    async def _send_events(self, events: list[CreateEventRequest]) -> None:
+    async def _send_events(
+        self, events: list[CreateEventRequest], stall: Callable[[], None] = lambda: None
+    ) -> None:
+        """Send `events` (retried, halved, repaired as needed); `stall` is told of a failure."""
         ledger = self._ledger
         pending = events
         try:
@@ -222,14 +238,18 @@ class Sender:
                         ledger.acknowledge(event_ids(pending, but=exc.uncreated))
                         pending = exc.uncreated
                         if pending:
+                            stall()
                             raise
+                    except Exception:
+                        stall()
+                        raise
             ledger.acknowledge(event_ids(pending))
         except APIStatusError as exc:
             if exc.status == 413 and len(pending) > 1:
                 # Too large for the server: halve until it fits.
                 half = len(pending) // 2
-                await self._send_events(pending[:half])
-                await self._send_events(pending[half:])
+                await self._send_events(pending[:half], stall)
+                await self._send_events(pending[half:], stall)
                 return
             if not batch_should_retry(exc):
                 ledger.give_up(f"rejected_{exc.status}", event_ids(pending), exc)
@@ -241,7 +261,7 @@ class Sender:
             # error: repair it, so that one bad string never costs the batch.
             pending = self._encodable(pending)
             if pending:
-                await self._send_events(pending)
+                await self._send_events(pending, stall)
         except MissingAPIKeyError as exc:
             ledger.give_up("missing_api_key", event_ids(pending), exc)
         except HoneyHiveError as exc:  # connection failures, a decode error
@@ -255,15 +275,7 @@ class Sender:
         each is looked up (`GET /v1/events/{id}`, a few at a time) and counted sent if found.
         """
         ids = event_ids(pending)
-        held: set[str] = set()
-        if batch_may_be_stored(exc):
-
-            async def look_up(event_id: str) -> None:
-                with contextlib.suppress(HoneyHiveError):
-                    await self._client.events.get(event_id)
-                    held.add(event_id)
-
-            await gather_limited([partial(look_up, event_id) for event_id in ids])
+        held = await held_by_server(self._client, ids) if batch_may_be_stored(exc) else set()
         self._ledger.acknowledge(held)
         lost = [event_id for event_id in ids if event_id not in held]
         if lost:
@@ -298,7 +310,7 @@ class Sender:
         try:
             await self._start_session(session, folded, done)
         finally:
-            _end_turns([turn])
+            end_turns([turn])
 
     async def _start_session(self, session: Session, folded: bool, done: set[int]) -> None:
         ledger = self._ledger
@@ -385,10 +397,3 @@ class Sender:
             forget_traceback(exc)
         finally:
             done.add(id(session))
-
-
-def _end_turns(turns: list[asyncio.Future[None]]) -> None:
-    """Let the requests waiting on these turns go on (`SessionOrder`)."""
-    for turn in turns:
-        if not turn.done():
-            turn.set_result(None)
