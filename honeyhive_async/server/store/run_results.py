@@ -138,6 +138,8 @@ class RunResults:
             for event in scored[head.event_id]:
                 name, kind = str(event.event_name or ""), str(event.event_type or "")
                 seen_kinds[name, kind] = None
+                if not event.metrics:  # most events of a run: no generator made for them
+                    continue
                 for metric, raw, number in _numbers(event.metrics):
                     details.setdefault((metric, name, kind), []).append((key, raw, number))
                     ok = _passes(raw, number, ranges.get(metric))
