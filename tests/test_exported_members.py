@@ -856,6 +856,8 @@ PUBLIC: dict[str, list[str]] = {
         "RunDict",
         "RunQuery",
         "Runs",
+        "Scored",
+        "SessionHead",
         "iso_ms",
     ],
     "honeyhive_async.server.store.sessions": [

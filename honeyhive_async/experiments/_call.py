@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..models import SpanType
 from ..tracing import trace
+from ._pool import in_pool
 
 if TYPE_CHECKING:
     from ..tracing import Tracer
@@ -114,7 +115,7 @@ class Call:
         self._is_async = inspect.iscoroutinefunction(target)
         self._is_async_stream = inspect.isasyncgenfunction(target)
         self._is_stream = inspect.isgeneratorfunction(target)
-        self.in_pool = not (self._is_async or self._is_async_stream)
+        self.in_pool = in_pool(target)
         """Whether the call runs in the pool (a sync callable): `start` has it running at once."""
         self._traced: Callable[..., Any] = trace(
             event_type=event_type,

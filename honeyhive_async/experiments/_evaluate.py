@@ -16,6 +16,7 @@ from ..errors import HoneyHiveError
 from ..tracing import Tracer
 from ._call import Call, describe
 from ._dataset import Datapoint, from_rows, load_dataset
+from ._pool import in_pool, warm
 from ._result import ClientOpener, DatapointResult, EvaluationResult, borrowed
 from ._run import RunHandle, close_run, open_run
 from ._runner import Runner
@@ -165,6 +166,14 @@ async def evaluate(
             assert dataset_id is not None  # _check
             resolved_id, points = dataset_id, await load_dataset(client, dataset_id)
         function_name = str(getattr(function, "__name__", None) or type(function).__name__)
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="honeyhive-evaluate"
+        )
+        # Not waited for: a sync call that timed out still holds its thread.
+        stack.callback(pool.shutdown, wait=False)
+        if any(in_pool(each) for each in (function, *evaluators)):
+            # While the run is being created, not on the loop while datapoints run.
+            warm(pool, min(concurrency, len(points)))
         handle = await open_run(
             client,
             run_id=run_id,
@@ -196,11 +205,6 @@ async def evaluate(
                 flush_at_exit=False,
                 set_default=False,
             )
-        pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=concurrency, thread_name_prefix="honeyhive-evaluate"
-        )
-        # Not waited for: a sync call that timed out still holds its thread.
-        stack.callback(pool.shutdown, wait=False)
 
         def bound(target: Callable[..., Any], event_type: SpanType, label: str) -> Call:
             assert tracer is not None

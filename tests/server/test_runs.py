@@ -150,6 +150,51 @@ async def test_summary_passes_datapoints_by_passing_range(
     assert counted["metrics"]["details"][0]["aggregate"] == 3
 
 
+async def test_summary_reads_every_session_in_one_query_as_event_by_event(
+    server: LocalServer, client: aiohttp.ClientSession
+) -> None:
+    """The summary's one-query path (three fields decoded) answers what reading each event does."""
+    run_id = (await create_run(client, passing_ranges={"score": {"min": 2}}))["run_id"]
+    tagged = (await start_session(client, metadata={"run_id": run_id, "datapoint_id": "d1"}))[
+        "session_id"
+    ]
+    listed = (await start_session(client, metadata={"datapoint_id": "d2"}))["session_id"]
+    other = (await start_session(client, metadata={"run_id": "another"}))["session_id"]
+    await call(client, "PUT", f"/v1/runs/{run_id}", {"event_ids": [listed]})
+    # Out of start order within a session, and a text, a boolean and a nested metric.
+    for session_id, start, name, metrics in [
+        (tagged, 3_000, "judge", {"score": 3, "ok": True, "label": "text"}),
+        (tagged, 1_000, "llm", {}),
+        (tagged, 2_000, "first", {"score": 1, "nested": {"a": 1}}),
+        (listed, 1_500, "judge", {"score": 5, "ok": False}),
+        (other, 1_000, "judge", {"score": 100}),
+    ]:
+        await create_event(
+            client, session_id=session_id, event_name=name, start_time=start, metrics=metrics
+        )
+    summary = await call(client, "GET", f"/v1/runs/{run_id}/summary")
+    run = server.store.runs.get(run_id)
+    assert run is not None
+    results = RunResults(server.store.runs)
+    assert EventSelection(filters=[]).keeps_all  # as the route builds it: the one-query path
+    assert summary == results.summary(run, "average", EventSelection())
+    # Any other selection reads the events one session at a time.
+    assert summary == results.summary(run, "average", EventSelection(start_from=-1.0))
+    assert (summary["passed"], summary["failed"]) == ([], ["d1", "d2"])
+    assert [m["event_name"] for m in summary["datapoints"][0]["metrics"]] == [
+        "first",
+        "judge",
+        "judge",
+    ]
+    scores = {
+        d["metric_name"]: d["values"]
+        for d in summary["metrics"]["details"]
+        if d["event_name"] == "judge"
+    }
+    assert scores == {"ok": [1.0, 0.0], "score": [3.0, 5.0]}
+    assert {"event_name": "llm", "event_type": "tool"} in summary["event_details"]
+
+
 async def test_metrics_at_the_ends_of_the_float_range_give_numbers_not_nulls(
     client: aiohttp.ClientSession,
 ) -> None:

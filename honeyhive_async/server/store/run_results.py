@@ -17,7 +17,7 @@ from ..aggregates import aggregate, difference, metric_number, percentage_change
 from ..filters import matches, validate_filter
 from ._db import EventDict
 from .event_views import schema_of
-from .runs import RunDict, Runs
+from .runs import RunDict, Runs, Scored, SessionHead
 
 __all__ = ["EventSelection", "RunResults", "datapoint_of"]
 
@@ -34,6 +34,11 @@ class EventSelection:
     event_type: str | None = None
     start_from: float | None = None
     start_to: float | None = None
+
+    @property
+    def keeps_all(self) -> bool:
+        """Whether every event is selected (no test to run per event)."""
+        return not self.filters and self == EventSelection(filters=self.filters)
 
     def check(self) -> None:
         """Raise `FilterError` for a filter whose value does not convert to its type."""
@@ -54,18 +59,21 @@ class EventSelection:
         return all(matches(event, item) for item in self.filters)
 
 
-_EVERY_EVENT = EventSelection()
-
-
 def datapoint_of(session: EventDict) -> str | None:
     """Return the session's `metadata.datapoint_id`, or None."""
-    metadata = session.get("metadata")
+    return _datapoint_in(session.get("metadata"))
+
+
+def _datapoint_in(metadata: Any) -> str | None:
     value = metadata.get("datapoint_id") if isinstance(metadata, dict) else None
     return value if isinstance(value, str) and value else None
 
 
 def _metric_values(event: EventDict) -> Iterable[tuple[str, Any, float]]:
-    metrics = event.get("metrics")
+    return _numbers(event.get("metrics"))
+
+
+def _numbers(metrics: Any) -> Iterable[tuple[str, Any, float]]:
     if not isinstance(metrics, dict):
         return
     for name, raw in metrics.items():
@@ -94,9 +102,24 @@ class RunResults:
 
     def _events(self, session: EventDict, selection: EventSelection) -> list[EventDict]:
         events = self._runs.events(session["event_id"])
-        if selection == _EVERY_EVENT:  # the usual case: no test per event
+        if selection.keeps_all:  # the usual case: no test per event
             return events
         return [e for e in events if selection.keeps(e)]
+
+    def _scored(
+        self, heads: Sequence[SessionHead], selection: EventSelection
+    ) -> dict[str, list[Scored]]:
+        """The name, type and metrics of each session's selected events, by session id."""
+        if selection.keeps_all:  # the usual case: one query, three fields decoded
+            return self._runs.scored([head.event_id for head in heads])
+        return {
+            head.event_id: [
+                Scored(e.get("event_name"), e.get("event_type"), e.get("metrics"))
+                for e in self._runs.events(head.event_id)
+                if selection.keeps(e)
+            ]
+            for head in heads
+        }
 
     def summary(self, run: RunDict, function: str, selection: EventSelection) -> dict[str, Any]:
         """Return `GetExperimentRunResultResponse` for the run."""
@@ -106,14 +129,18 @@ class RunResults:
         passed: list[str] = []
         failed: list[str] = []
         seen_kinds: dict[tuple[str, str], None] = {}
-        for session in self._runs.sessions(run):
-            key = datapoint_of(session) or session["event_id"]
-            events = self._events(session, selection)
-            seen_kinds.update(_kinds(events))
+        heads = self._runs.session_heads(run)
+        scored = self._scored(heads, selection)
+        for head in heads:
+            datapoint = _datapoint_in(head.metadata)
+            key = datapoint or head.event_id
             results = []
-            for event in events:
-                name, kind = str(event.get("event_name") or ""), str(event.get("event_type") or "")
-                for metric, raw, number in _metric_values(event):
+            for event in scored[head.event_id]:
+                name, kind = str(event.event_name or ""), str(event.event_type or "")
+                seen_kinds[name, kind] = None
+                if not event.metrics:  # most events of a run: no generator made for them
+                    continue
+                for metric, raw, number in _numbers(event.metrics):
                     details.setdefault((metric, name, kind), []).append((key, raw, number))
                     ok = _passes(raw, number, ranges.get(metric))
                     results.append(
@@ -123,8 +150,8 @@ class RunResults:
                     )
             session_passed = all(result["passed"] for result in results)
             (passed if session_passed else failed).append(key)
-            point: dict[str, Any] = {"session_id": session["event_id"], "passed": session_passed}
-            point |= {"datapoint_id": datapoint_of(session), "metrics": results}
+            point: dict[str, Any] = {"session_id": head.event_id, "passed": session_passed}
+            point |= {"datapoint_id": datapoint, "metrics": results}
             datapoints.append(point)
         return {
             "status": run.get("status") or "pending",

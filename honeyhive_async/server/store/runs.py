@@ -17,12 +17,14 @@ from ...models import CreateRunRequest, UpdateRunRequest
 from ._db import Database, EventDict, EventTable
 from ._records import LOCAL_PROJECT_ID, new_id, now_ms
 
-__all__ = ["RunDict", "RunQuery", "Runs", "iso_ms"]
+__all__ = ["RunDict", "RunQuery", "Runs", "Scored", "SessionHead", "iso_ms"]
 
 RunDict = dict[str, Any]
 """A run as stored and returned: the fields of `ExperimentRunObject`."""
 
-_SCHEMA = """
+_RUN_OF = "json_extract(CAST(body AS TEXT), '$.metadata.run_id')"
+"""The run a session names in its metadata (what a tracer in an experiment sets)."""
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
     run_id     TEXT PRIMARY KEY,
     name       TEXT,
@@ -34,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
     extra      BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at);
+CREATE INDEX IF NOT EXISTS sessions_by_run ON events ({_RUN_OF}) WHERE event_type = 'session';
 """
 _INSERT = (
     "INSERT INTO runs (run_id, name, status, dataset_id, created_at, updated_at, body, extra)"
@@ -49,6 +52,30 @@ _EXTRA_FIELDS = ("session_ids", "datapoint_ids", "evaluators", "passing_ranges")
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+class SessionHead(msgspec.Struct):
+    """What a summary reads of a run's session: its id and metadata."""
+
+    event_id: str
+    metadata: Any = None
+
+
+class Scored(msgspec.Struct):
+    """What a summary reads of an event: its name, type and metrics (the rest is skipped)."""
+
+    event_name: Any = None
+    event_type: Any = None
+    metrics: Any = None
+
+
+class _Metadata(msgspec.Struct):
+    metadata: Any = None
+
+
+_scored_decoder = msgspec.json.Decoder(Scored)
+# The other fields of a body are skipped, not built: a run's sessions are read often.
+_metadata_decoder = msgspec.json.Decoder(_Metadata)
 
 
 def iso_ms(ms: float) -> str:
@@ -208,23 +235,47 @@ class Runs:
         A session belongs to a run when the run lists it (`event_ids`, `session_ids`) or the
         session's `metadata.run_id` names the run (what a tracer in an experiment sets).
         """
+        return [_decoder.decode(body) for _, body, _ in self._session_rows(run)]
+
+    def session_heads(self, run: RunDict) -> list[SessionHead]:
+        """Return the id and metadata of each session of a run, oldest first (`sessions`)."""
+        return [
+            SessionHead(event_id, metadata) for event_id, _, metadata in self._session_rows(run)
+        ]
+
+    def _session_rows(self, run: RunDict) -> list[tuple[str, bytes, Any]]:
+        """Each session of the run: its id, body, and metadata."""
         session_ids = self.extra(run["run_id"]).get("session_ids") or []
-        listed = {*run.get("event_ids", []), *session_ids}
-        # Only the sessions listed, or whose body holds the run id as JSON text, are decoded
-        # and checked: not every session of the store (it grows by a run's worth a run).
+        listed = sorted({*run.get("event_ids", []), *session_ids})
+        # Tagged sessions through the index on `metadata.run_id`, listed ones by id: never a
+        # scan of every event of the store (it grows by a run's worth a run).
         rows = self._db.read(
-            "SELECT body FROM events WHERE event_type = 'session' AND (instr(body, ?) > 0"
-            " OR event_id IN (SELECT value FROM json_each(?))) ORDER BY start_time, rowid",
-            (_encoder.encode(run["run_id"]), _encoder.encode(sorted(listed)).decode()),
+            f"SELECT rowid, start_time, event_id, body FROM events"
+            f" WHERE event_type = 'session' AND {_RUN_OF} = ?"
+            " UNION SELECT rowid, start_time, event_id, body FROM events"
+            " WHERE event_type = 'session' AND event_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY 2, 1",
+            (run["run_id"], _encoder.encode(listed).decode()),
         )
-        found = []
-        for row in rows:
-            event = _decoder.decode(row[0])
-            metadata = event.get("metadata")
-            if event["event_id"] in listed or (
-                isinstance(metadata, dict) and metadata.get("run_id") == run["run_id"]
-            ):
-                found.append(event)
+        return [
+            (event_id, body, _metadata_decoder.decode(body).metadata)
+            for _, _, event_id, body in rows
+        ]
+
+    def scored(self, session_ids: list[str]) -> dict[str, list[Scored]]:
+        """Return the name, type and metrics of every event of these sessions, by session.
+
+        One query for them all, each session's events oldest first (as `events` orders them);
+        only the three fields are decoded.
+        """
+        rows = self._db.read(
+            "SELECT session_id, body FROM events WHERE session_id IN"
+            " (SELECT value FROM json_each(?)) ORDER BY start_time, rowid",
+            (_encoder.encode(session_ids).decode(),),
+        )
+        found: dict[str, list[Scored]] = {session_id: [] for session_id in session_ids}
+        for session_id, body in rows:
+            found[session_id].append(_scored_decoder.decode(body))
         return found
 
     def events(self, session_id: str) -> list[EventDict]:
