@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
 
 from honeyhive_async import (
+    APIConnectionError,
     AsyncHoneyHive,
     AuthenticationError,
     ClientClosedError,
+    HoneyHiveError,
     MissingAPIKeyError,
 )
 from honeyhive_async.server import LOCAL_API_KEY, LocalServer
@@ -17,6 +22,8 @@ from honeyhive_async.tracing import Tracer
 from tests.integration.conftest import closed_port
 
 SECRET = "hh_supersecretkey_0123456789"
+T = TypeVar("T")
+OTHER_LOOP = "bound to the event loop it first ran in"
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +112,49 @@ def test_client_can_be_built_outside_a_running_loop_and_used_inside_one() -> Non
     assert ids[0] == ids[1]
     assert ids[2] == "1"
     assert client.is_closed
+
+
+def test_a_second_loop_on_the_same_thread_is_refused_before_any_io() -> None:
+    # A closed port: binding needs no server, and the refusal must come before any I/O.
+    client = AsyncHoneyHive(LOCAL_API_KEY, base_url=f"http://127.0.0.1:{closed_port()}")
+    client = client.with_options(max_retries=0)
+    first = asyncio.new_event_loop()
+    try:
+        for _ in range(2):  # the second call takes the path of a bound client
+            with pytest.raises(APIConnectionError):
+                first.run_until_complete(client.session.get("s1"))
+        with pytest.raises(HoneyHiveError, match=OTHER_LOOP):
+            asyncio.run(client.session.get("s1"))
+        with pytest.raises(APIConnectionError):  # its own loop may still use it
+            first.run_until_complete(client.session.get("s1"))
+    finally:
+        first.run_until_complete(client.aclose())
+        first.close()
+
+
+def test_a_second_loop_is_refused_while_the_clients_loop_runs_on_another_thread() -> None:
+    client = AsyncHoneyHive(LOCAL_API_KEY, base_url=f"http://127.0.0.1:{closed_port()}")
+    client = client.with_options(max_retries=0)
+    owner = asyncio.new_event_loop()
+    thread = threading.Thread(target=owner.run_forever, daemon=True)
+    thread.start()
+
+    def in_owner(coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, owner).result()
+
+    try:
+        for _ in range(2):
+            with pytest.raises(APIConnectionError):
+                in_owner(client.session.get("s1"))
+        with pytest.raises(HoneyHiveError, match=OTHER_LOOP):
+            asyncio.run(client.session.get("s1"))
+        with pytest.raises(APIConnectionError):
+            in_owner(client.session.get("s1"))
+    finally:
+        in_owner(client.aclose())
+        owner.call_soon_threadsafe(owner.stop)
+        thread.join()
+        owner.close()
 
 
 @pytest.mark.parametrize(
