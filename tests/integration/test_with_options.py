@@ -82,4 +82,6 @@ async def test_a_views_timeout_applies_to_the_group(
         await getattr(view, group)._get(PROBE, cast_to=NoneType)
 
     assert time.monotonic() - started >= 0.2 - 0.001
-    assert len(sent(server, "GET", PROBE)) == 1
+    # One attempt at most (max_retries=0). Not "exactly one": on a loaded machine the 0.2 s
+    # can pass before the request reaches the server (same loop), and it then never arrives.
+    assert len(sent(server, "GET", PROBE)) <= 1
