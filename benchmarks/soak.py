@@ -198,7 +198,8 @@ def run(
     db_path: str,
 ) -> tuple[bool, str]:
     """Run the soak; return whether every check passed and the report to print."""
-    sessions = max(1, events // EVENTS_PER_SESSION)
+    # whole sessions, rounded up: at least the events asked for (1,000,000 -> 1,000,010)
+    sessions = max(1, -(-events // EVENTS_PER_SESSION))
     produced = sessions * EVENTS_PER_SESSION
     with faulty_server(db_path, rate, seed) as url:
         report, took = asyncio.run(trace_sessions(url, sessions, attempts))

@@ -30,11 +30,11 @@ def test_a_tiny_soak_through_faults_passes_every_check() -> None:
     done = _soak("--events", "2000", "--seed", "3")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("soak: 1,991 events (181 sessions x 11)")
+    assert lines[0].startswith("soak: 2,002 events (182 sessions x 11)")
     checks = [line for line in lines if line.startswith("  ")]
     assert len(checks) == 5
     assert all(line.startswith("  ok ") for line in checks), done.stdout
-    assert "lost 0 (made 1,991, stored 1,991)" in done.stdout
+    assert "lost 0 (made 2,002, stored 2,002)" in done.stdout
     assert "accept log 0" in done.stdout
     assert lines[-1] == "soak: passed"
 
