@@ -68,13 +68,27 @@ async def _settle(
     results: Sequence[DatapointResult],
     status: RunStatus,
 ) -> ExportReport:
-    """Send every session, then close the run with their ids (what is done so far)."""
-    if own_tracer:
-        report = await tracer.aclose(timeout=flush_timeout)
-    else:
-        report = await tracer.flush(timeout=flush_timeout)
+    """Send every session and close the run with their ids (what is done so far), at once.
+
+    The run's update does not wait for the sessions to be sent: it names them by id, and the
+    summary is read only after both (a round trip less at the end of every run).
+    """
     session_ids = [r.session_id for r in results if r.session_id is not None]
-    await close_run(client, handle.run_id, status=status, session_ids=session_ids)
+    closing = asyncio.ensure_future(
+        close_run(client, handle.run_id, status=status, session_ids=session_ids)
+    )
+    try:
+        if own_tracer:
+            report = await tracer.aclose(timeout=flush_timeout)
+        else:
+            report = await tracer.flush(timeout=flush_timeout)
+    except BaseException:
+        # Cancelled while flushing: the run is still closed (its update is already on its way).
+        await asyncio.wait([closing])
+        if not closing.cancelled():
+            closing.exception()  # retrieved here: the flush's failure is what the caller sees
+        raise
+    await closing
     return report
 
 

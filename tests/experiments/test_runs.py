@@ -228,3 +228,39 @@ async def test_compare_without_a_client_uses_the_environment(
     own = await evaluate(lambda inputs: inputs, dataset=rows(1), progress=False)
     comparison = await own.compare(result.run_id)
     assert comparison.commonDatapoints == [result.results[0].datapoint_id]
+
+
+async def test_the_run_is_closed_while_its_sessions_are_sent(
+    client: AsyncHoneyHive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from honeyhive_async.experiments import _evaluate
+    from honeyhive_async.experiments._run import close_run
+    from honeyhive_async.tracing import Tracer
+
+    closed = asyncio.Event()
+    aclose = Tracer.aclose
+
+    async def recorded_close(*args: Any, **kwargs: Any) -> None:
+        await close_run(*args, **kwargs)
+        closed.set()
+
+    async def aclose_after_the_close(self: Tracer, timeout: float | None = 10.0) -> Any:
+        # Sequential, the close would wait for this flush: the wait below would time out.
+        await asyncio.wait_for(closed.wait(), 30)
+        return await aclose(self, timeout=timeout)
+
+    monkeypatch.setattr(_evaluate, "close_run", recorded_close)
+    monkeypatch.setattr(Tracer, "aclose", aclose_after_the_close)
+    result = await evaluate(
+        lambda inputs: inputs["i"], dataset=rows(3), client=client, progress=False
+    )
+
+    assert result.status == "completed"
+    assert result.export is not None
+    assert result.export.sent == 6
+    run = await run_of(client, result.run_id)
+    assert run.status == "completed"
+    assert sorted(run.event_ids) == sorted(r.session_id for r in result.results if r.session_id)
+    # The summary is read once the sessions are there.
+    assert result.summary is not None
+    assert len(result.summary.datapoints) == 3
