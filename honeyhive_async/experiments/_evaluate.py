@@ -62,7 +62,7 @@ async def _settle(
     client: AsyncHoneyHive,
     tracer: Tracer,
     *,
-    own_tracer: bool,
+    stop: bool,
     flush_timeout: float,
     handle: RunHandle,
     results: Sequence[DatapointResult],
@@ -71,14 +71,15 @@ async def _settle(
     """Send every session and close the run with their ids (what is done so far), at once.
 
     The run's update does not wait for the sessions to be sent: it names them by id, and the
-    summary is read only after both (a round trip less at the end of every run).
+    summary is read only after both (a round trip less at the end of every run). `stop`
+    closes the tracer rather than flushing it.
     """
     session_ids = [r.session_id for r in results if r.session_id is not None]
     closing = asyncio.ensure_future(
         close_run(client, handle.run_id, status=status, session_ids=session_ids)
     )
     try:
-        if own_tracer:
+        if stop:
             report = await tracer.aclose(timeout=flush_timeout)
         else:
             report = await tracer.flush(timeout=flush_timeout)
@@ -251,11 +252,13 @@ async def evaluate(
             found = {**handle.previous, **runner.done}
             return [found[p.datapoint_id] for p in points if p.datapoint_id in found]
 
-        async def finish(results: list[DatapointResult], status: RunStatus) -> ExportReport:
+        async def finish(
+            results: list[DatapointResult], status: RunStatus, *, stop: bool
+        ) -> ExportReport:
             return await _settle(
                 client,
                 tracer,
-                own_tracer=own_tracer,
+                stop=stop,
                 flush_timeout=flush_timeout,
                 handle=handle,
                 results=results,
@@ -268,21 +271,34 @@ async def evaluate(
             bar.close()
             stopped = isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt))
             try:
-                await finish(ordered(), "cancelled" if stopped else "failed")
+                await finish(ordered(), "cancelled" if stopped else "failed", stop=own_tracer)
             except Exception as settle_exc:  # the original failure is what the caller sees
                 log.warning("honeyhive: could not close run %s: %s", handle.run_id, settle_exc)
             raise
         bar.close()
         results = ordered()
         status = _status(results)
-        report = await finish(results, status)
+        # Flushed, not closed: the stop of a tracer of our own (its thread and client) need not
+        # hold up the summary, read meanwhile. Past a flush that timed out it waits no more.
+        report = await finish(results, status, stop=False)
+        stopping = None
+        if own_tracer:
+            left = 0.0 if report.timed_out else flush_timeout
+            stopping = asyncio.ensure_future(tracer.aclose(timeout=left))
+        try:
+            summary = await _summary(client, handle.run_id, aggregate_function)
+        finally:
+            if stopping is not None:
+                await asyncio.wait([stopping])
+        if stopping is not None:
+            report = stopping.result()
         result = EvaluationResult(
             run_id=handle.run_id,
             name=handle.name,
             dataset_id=resolved_id,
             status=status,
             results=results,
-            summary=await _summary(client, handle.run_id, aggregate_function),
+            summary=summary,
             evaluators=names,
             passing_ranges={k: dict(v) for k, v in (passing_ranges or {}).items()},
             export=report,

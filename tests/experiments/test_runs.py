@@ -238,18 +238,23 @@ async def test_the_run_is_closed_while_its_sessions_are_sent(
     from honeyhive_async.tracing import Tracer
 
     closed = asyncio.Event()
-    aclose = Tracer.aclose
+    flush, aclose = Tracer.flush, Tracer.aclose
 
     async def recorded_close(*args: Any, **kwargs: Any) -> None:
         await close_run(*args, **kwargs)
         closed.set()
 
-    async def aclose_after_the_close(self: Tracer, timeout: float | None = 10.0) -> Any:
+    async def flush_after_the_close(self: Tracer, timeout: float | None = 10.0) -> Any:
         # Sequential, the close would wait for this flush: the wait below would time out.
+        await asyncio.wait_for(closed.wait(), 30)
+        return await flush(self, timeout=timeout)
+
+    async def aclose_after_the_close(self: Tracer, timeout: float | None = 10.0) -> Any:
         await asyncio.wait_for(closed.wait(), 30)
         return await aclose(self, timeout=timeout)
 
     monkeypatch.setattr(_evaluate, "close_run", recorded_close)
+    monkeypatch.setattr(Tracer, "flush", flush_after_the_close)
     monkeypatch.setattr(Tracer, "aclose", aclose_after_the_close)
     result = await evaluate(
         lambda inputs: inputs["i"], dataset=rows(3), client=client, progress=False
@@ -262,5 +267,40 @@ async def test_the_run_is_closed_while_its_sessions_are_sent(
     assert run.status == "completed"
     assert sorted(run.event_ids) == sorted(r.session_id for r in result.results if r.session_id)
     # The summary is read once the sessions are there.
+    assert result.summary is not None
+    assert len(result.summary.datapoints) == 3
+
+
+async def test_the_summary_is_read_while_the_tracer_stops(
+    client: AsyncHoneyHive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from honeyhive_async.experiments import _evaluate
+    from honeyhive_async.tracing import Tracer
+
+    asked = asyncio.Event()
+    summary = _evaluate._summary
+    aclose = Tracer.aclose
+    stopped: list[Tracer] = []
+
+    async def recorded_summary(*args: Any) -> Any:
+        asked.set()
+        return await summary(*args)
+
+    async def aclose_once_the_summary_is_asked(self: Tracer, timeout: float | None = 10.0) -> Any:
+        # Sequential, the summary would wait for this stop: the wait below would time out.
+        await asyncio.wait_for(asked.wait(), 30)
+        stopped.append(self)
+        return await aclose(self, timeout=timeout)
+
+    monkeypatch.setattr(_evaluate, "_summary", recorded_summary)
+    monkeypatch.setattr(Tracer, "aclose", aclose_once_the_summary_is_asked)
+    result = await evaluate(
+        lambda inputs: inputs["i"], dataset=rows(3), client=client, progress=False
+    )
+
+    assert len(stopped) == 1  # the tracer evaluate made is closed before it returns
+    assert stopped[0].stats().pending == 0
+    assert result.export is not None
+    assert result.export.sent == 6
     assert result.summary is not None
     assert len(result.summary.datapoints) == 3
