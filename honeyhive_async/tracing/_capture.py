@@ -13,7 +13,15 @@ from typing import Any
 
 import msgspec
 
-from ._redact import DEFAULT_REDACT_KEYS, REDACTED, REDACTION_FAILED, KeyRule, Scrubber, repair_text
+from ._redact import (
+    DEFAULT_REDACT_KEYS,
+    REDACTED,
+    REDACTION_FAILED,
+    KeyRule,
+    Scrubber,
+    repair_text,
+    repaired_json,
+)
 
 __all__ = [
     "Binder",
@@ -185,7 +193,7 @@ class Sanitizer:
         except UnicodeEncodeError:
             # Checked here, not string by string: unencodable text is rare.
             try:
-                clean = _repaired(clean, self.max_depth + 8)
+                clean = repaired_json(clean, self.max_depth + 8)
                 return encode(clean), clean
             except Exception:
                 pass
@@ -221,40 +229,47 @@ class Sanitizer:
         return f"{head}... [truncated, {len(text)} chars]"
 
     def _flat(self, value: Any) -> bool:
-        """Tell whether `value` is a dict of JSON scalars (or lists of them) under keys not secret."""
-        if type(value) is not dict or len(value) > self.max_items:
-            return False
-        known = self._secret_cache
-        max_string = self.max_string
-        search = self._search
-        for key, item in value.items():
-            if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
-                return False
+        """Tell whether `value` is a dict the walk would keep as it is (encode it directly)."""
+        return type(value) is dict and self._plain(value, 0, self.max_nodes - 1) >= 0
+
+    def _plain(self, value: Any, depth: int, room: int) -> int:
+        """Containers `room` has left after `value` (dict, list, tuple), -1 if the walk changes it.
+
+        Plain: JSON scalars, dicts/lists/tuples of them (chat messages), no secret key, in bounds.
+        """
+        if depth >= self.max_depth or len(value) > self.max_items:
+            return -1
+        max_string, search = self.max_string, self._search
+        if type(value) is dict:
+            known = self._secret_cache
+            for key, item in value.items():
+                if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
+                    return -1
+                cls = type(item)
+                if cls is str:
+                    if len(item) > max_string or (search is not None and search(item)):
+                        return -1
+                elif cls is dict or cls is list or cls is tuple:
+                    room = -1 if room <= 0 else self._plain(item, depth + 1, room - 1)
+                    if room < 0:
+                        return -1
+                elif not (item is None or cls is int or cls is float or cls is bool):
+                    return -1
+            return room
+        if len(value) == 2 and type(value[0]) is str and self.is_secret(value[0]):
+            return -1  # a ("Authorization", "Bearer ...") pair: the walk redacts it
+        for item in value:  # the same checks as a dict's values: inline, for speed
             cls = type(item)
             if cls is str:
                 if len(item) > max_string or (search is not None and search(item)):
-                    return False
-            elif cls is list or cls is tuple:  # retrieved documents, ids: no walk either
-                if not self._flat_items(item):
-                    return False
+                    return -1
+            elif cls is dict or cls is list or cls is tuple:
+                room = -1 if room <= 0 else self._plain(item, depth + 1, room - 1)
+                if room < 0:
+                    return -1
             elif not (item is None or cls is int or cls is float or cls is bool):
-                return False
-        return True
-
-    def _flat_items(self, items: list[Any] | tuple[Any, ...]) -> bool:
-        """Tell whether `items` holds JSON scalars only, that the walk would keep as they are."""
-        if len(items) > self.max_items:
-            return False
-        if len(items) == 2 and type(items[0]) is str and self.is_secret(items[0]):
-            return False  # a ("Authorization", "Bearer ...") pair: the walk redacts it
-        for item in items:
-            cls = type(item)
-            if cls is str:
-                if len(item) > self.max_string or (self._search and self._search(item)):
-                    return False
-            elif not (item is None or cls is int or cls is float or cls is bool):
-                return False
-        return True
+                return -1
+        return room
 
     def is_secret(self, key: str) -> bool:
         """Tell whether values under `key` are redacted (a key that holds a secret: too)."""
@@ -292,21 +307,6 @@ class Sanitizer:
         except Exception:
             return f"<unrepresentable {type(value).__name__}>"
         return self.bounded(text, self.max_repr)
-
-
-def _repaired(value: Any, depth: int) -> Any:
-    """`value` (already JSON-safe) with every string and key made encodable."""
-    if type(value) is str:
-        return repair_text(value)
-    if depth <= 0:
-        return "[max depth reached]"
-    if isinstance(value, dict):
-        return {repair_text(str(k)): _repaired(v, depth - 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_repaired(v, depth - 1) for v in value]
-    if isinstance(value, str):
-        return repair_text(value)
-    return value
 
 
 class _Walk:

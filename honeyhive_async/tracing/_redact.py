@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from .._scrub import REDACTED
 
@@ -21,6 +22,7 @@ __all__ = [
     "Scrubber",
     "normal_key",
     "repair_text",
+    "repaired_json",
 ]
 
 
@@ -124,6 +126,21 @@ def repair_text(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text
+
+
+def repaired_json(value: Any, depth: int) -> Any:
+    """`value` (already JSON-safe) with every string and key made encodable."""
+    if type(value) is str:
+        return repair_text(value)
+    if depth <= 0:
+        return "[max depth reached]"
+    if isinstance(value, dict):
+        return {repair_text(str(k)): repaired_json(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [repaired_json(v, depth - 1) for v in value]
+    if isinstance(value, str):
+        return repair_text(value)
+    return value
 
 
 def normal_key(key: str) -> str:

@@ -40,6 +40,14 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 @pytest.fixture
+def no_tracer() -> Iterator[None]:
+    """No default tracer while the test runs (a tracer another test made stays the default)."""
+    previous = set_default_tracer(None)
+    yield
+    set_default_tracer(previous)
+
+
+@pytest.fixture
 async def tracer(honeyhive_server: LocalServer) -> AsyncIterator[Tracer]:
     previous = set_default_tracer(None)
     made = make_tracer(honeyhive_server)

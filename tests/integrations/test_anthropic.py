@@ -203,7 +203,10 @@ async def test_a_call_retried_after_a_429_is_one_event(
 
 
 async def test_without_a_tracer_the_call_runs_untraced_with_one_warning(
-    fake: FakeProvider, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    fake: FakeProvider,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    no_tracer: None,
 ) -> None:
     monkeypatch.setattr(_wrapping, "_warned_no_tracer", False)
     with (

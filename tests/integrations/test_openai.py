@@ -351,7 +351,10 @@ async def test_credentials_never_reach_an_event(
 
 
 async def test_without_a_tracer_the_call_runs_untraced_with_one_warning(
-    fake: FakeProvider, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    fake: FakeProvider,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    no_tracer: None,
 ) -> None:
     monkeypatch.setattr(_wrapping, "_warned_no_tracer", False)
     with sync_client(fake) as client:
