@@ -5,7 +5,7 @@ interval (5 ms): a release as short as ``time.sleep(0)`` is taken back before th
 woken. The exporter thread works in bursts (a backlog of spans to encode, a chunk taken, its
 sessions read, 32 session requests made in one round of its loop) that kept the app's event
 loop waiting the whole 5 ms (loop lag p99 > 5 ms in benchmarks/capacity.py). So it sleeps
-briefly once it has worked `BUSY_BUDGET` seconds without a wait: its loop's selector checks
+briefly once it has worked a millisecond or so (`Turn`) without a wait: its loop's selector checks
 between rounds (`HandoffSelector`), its code at `checkpoint` inside long rounds.
 """
 
@@ -35,6 +35,13 @@ HANDOFF = 0.0001
 BUSY_BUDGET = 0.001
 """Seconds the exporter thread works without a wait before it hands the GIL over."""
 
+MAX_BUDGET = 0.004
+"""The longest budget, once hand-offs went untaken: below the switch interval (5 ms), past
+which the interpreter makes the thread let go anyway."""
+
+TAKEN = 3 * HANDOFF
+"""A hand-off that lasted this long was taken: the GIL came back once the taker let go."""
+
 
 def hand_off() -> None:
     """Let a thread waiting for the GIL (the app's loop) take it."""
@@ -42,14 +49,18 @@ def hand_off() -> None:
 
 
 class Turn:
-    """How long a thread has held the GIL since it last let go; hands off past `BUSY_BUDGET`.
+    """How long a thread has held the GIL since it last let go; hands off past its budget.
+
+    The budget is `BUSY_BUDGET` while other threads take the hand-offs, and doubles (up to
+    `MAX_BUDGET`) after each one nobody took: sleeping for nothing (the app idle, awaiting
+    a flush) each millisecond would cost the exporter a tenth of its throughput.
 
     Args:
         clock: Read to measure the turn.
         pause: Lets go of the GIL.
     """
 
-    __slots__ = ("_clock", "_pause", "since")
+    __slots__ = ("_clock", "_pause", "budget", "since")
 
     def __init__(
         self, clock: Callable[[], float] = time.perf_counter, pause: Callable[[], None] = hand_off
@@ -57,12 +68,16 @@ class Turn:
         self._clock = clock
         self._pause = pause
         self.since = clock()
+        self.budget = BUSY_BUDGET
 
     def check(self) -> None:
-        """Hand the GIL over if the thread has worked `BUSY_BUDGET` seconds since it last did."""
-        if self._clock() - self.since >= BUSY_BUDGET:
+        """Hand the GIL over if the thread has worked its budget since it last let go."""
+        now = self._clock()
+        if now - self.since >= self.budget:
             self._pause()
-            self.since = self._clock()
+            self.since = after = self._clock()
+            taken = after - now >= TAKEN
+            self.budget = BUSY_BUDGET if taken else min(2 * self.budget, MAX_BUDGET)
 
 
 _state = threading.local()

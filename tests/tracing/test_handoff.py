@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-from honeyhive_async.tracing._handoff import BUSY_BUDGET, HandoffSelector, Turn, new_loop
+from honeyhive_async.tracing._handoff import (
+    BUSY_BUDGET,
+    MAX_BUDGET,
+    TAKEN,
+    HandoffSelector,
+    Turn,
+    new_loop,
+)
 
 
 class _Script:
@@ -16,6 +23,43 @@ class _Script:
 
     def __call__(self) -> float:
         return next(self._times)
+
+
+class _Clock:
+    """A clock a test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_untaken_hand_offs_stretch_the_budget_and_a_taken_one_resets_it() -> None:
+    clock = _Clock()
+    taken_for = [0.0]  # how long the next hand-off lasts
+    pauses: list[float] = []
+
+    def pause() -> None:
+        pauses.append(clock.now)
+        clock.now += taken_for[0]
+
+    turn = Turn(clock, pause)
+    budgets = []
+    for _ in range(4):  # nobody takes these: each sleep was for nothing
+        clock.now += turn.budget * 1.01  # just past it (float sums fall short)
+        turn.check()
+        budgets.append(turn.budget)
+    assert len(pauses) == 4
+    assert budgets == [2 * BUSY_BUDGET, 4 * BUSY_BUDGET, MAX_BUDGET, MAX_BUDGET]
+    clock.now += MAX_BUDGET / 2
+    turn.check()  # within the budget: no hand-off
+    assert len(pauses) == 4
+    taken_for[0] = TAKEN  # the app held the GIL until it let go
+    clock.now += MAX_BUDGET
+    turn.check()
+    assert len(pauses) == 5
+    assert turn.budget == BUSY_BUDGET
 
 
 def _selector(*times: float) -> tuple[HandoffSelector, list[None]]:
