@@ -51,16 +51,19 @@ def hand_off() -> None:
 class Turn:
     """How long a thread has held the GIL since it last let go; hands off past its budget.
 
-    The budget is `BUSY_BUDGET` while other threads take the hand-offs, and doubles (up to
-    `MAX_BUDGET`) after each one nobody took: sleeping for nothing (the app idle, awaiting
-    a flush) each millisecond would cost the exporter a tenth of its throughput.
+    The budget is `BUSY_BUDGET` while other threads take the hand-offs for a moment (an event
+    loop's round), and doubles (up to `MAX_BUDGET`) after each one nobody took: sleeping for
+    nothing (the app idle, awaiting a flush) each millisecond would cost the exporter a tenth
+    of its throughput. A hand-off taken for a whole switch interval went to a thread that
+    computes without pause: it gains nothing from more, and the exporter's share of the GIL
+    would fall from a half to a sixth (its queue filling): the budget is `MAX_BUDGET` then.
 
     Args:
         clock: Read to measure the turn.
         pause: Lets go of the GIL.
     """
 
-    __slots__ = ("_clock", "_pause", "budget", "since")
+    __slots__ = ("_clock", "_pause", "_saturated", "budget", "since")
 
     def __init__(
         self, clock: Callable[[], float] = time.perf_counter, pause: Callable[[], None] = hand_off
@@ -69,6 +72,7 @@ class Turn:
         self._pause = pause
         self.since = clock()
         self.budget = BUSY_BUDGET
+        self._saturated = 0.8 * sys.getswitchinterval()
 
     def check(self) -> None:
         """Hand the GIL over if the thread has worked its budget since it last let go."""
@@ -76,8 +80,11 @@ class Turn:
         if now - self.since >= self.budget:
             self._pause()
             self.since = after = self._clock()
-            taken = after - now >= TAKEN
-            self.budget = BUSY_BUDGET if taken else min(2 * self.budget, MAX_BUDGET)
+            took = after - now
+            if took < TAKEN:
+                self.budget = min(2 * self.budget, MAX_BUDGET)
+            else:
+                self.budget = MAX_BUDGET if took >= self._saturated else BUSY_BUDGET
 
 
 _state = threading.local()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 
 from honeyhive_async.tracing._handoff import (
@@ -60,6 +61,18 @@ def test_untaken_hand_offs_stretch_the_budget_and_a_taken_one_resets_it() -> Non
     turn.check()
     assert len(pauses) == 5
     assert turn.budget == BUSY_BUDGET
+
+
+def test_a_hand_off_taken_for_a_whole_switch_interval_stretches_the_budget() -> None:
+    clock = _Clock()
+
+    def pause() -> None:  # a thread that computes took the GIL until made to let go
+        clock.now += sys.getswitchinterval()
+
+    turn = Turn(clock, pause)
+    clock.now += BUSY_BUDGET
+    turn.check()
+    assert turn.budget == MAX_BUDGET
 
 
 def _selector(*times: float) -> tuple[HandoffSelector, list[None]]:
