@@ -14,7 +14,7 @@ from typing import Any
 
 from ._capture import Sanitizer
 from ._encode import event_request
-from ._handoff import checkpoint
+from ._handoff import checker
 from ._ledger import IN_HAND, SPAN, START, Buffered, Ledger
 from ._record import wall_offset
 
@@ -34,7 +34,7 @@ def encode_backlog(
     sanitizer: Sanitizer,
     max_buffer_bytes: int,
     on_held: Callable[[], None],
-    pause: Callable[[], None] = checkpoint,
+    pause: Callable[[], None] | None = None,
 ) -> None:
     """Move everything queued to `buffer`, encoding spans (their payloads let go of).
 
@@ -46,9 +46,11 @@ def encode_backlog(
         max_buffer_bytes: Encoded bytes the buffer may hold; a span past it is dropped.
         on_held: Called under `ledger.lock` once a slice is in hand and once it is buffered
             (the queue's bound counts both).
-        pause: Called after each span: lets go of the GIL when the thread has held it long.
+        pause: Called after each span: lets go of the GIL when the thread has held it long
+            (`_handoff.checker` when None).
     """
     lock, popleft = ledger.lock, queue.popleft
+    pause = pause or checker()
     offset = wall_offset()
     while True:
         with lock:

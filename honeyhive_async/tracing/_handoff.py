@@ -24,6 +24,7 @@ __all__ = [
     "HANDOFF",
     "HandoffSelector",
     "Turn",
+    "checker",
     "checkpoint",
     "hand_off",
     "new_loop",
@@ -95,6 +96,16 @@ def checkpoint() -> None:
     turn: Turn | None = getattr(_state, "turn", None)
     if turn is not None:
         turn.check()
+
+
+def _nothing() -> None:
+    pass
+
+
+def checker() -> Callable[[], None]:
+    """`checkpoint` for a loop that calls it per item: this thread's check, looked up once."""
+    turn: Turn | None = getattr(_state, "turn", None)
+    return _nothing if turn is None else turn.check
 
 
 class HandoffSelector(selectors.DefaultSelector):
