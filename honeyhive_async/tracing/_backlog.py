@@ -8,26 +8,23 @@ than one a span, and the queue's bound (`on_held`) set twice a slice.
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from ._capture import Sanitizer
 from ._encode import event_request
+from ._handoff import checker
 from ._ledger import IN_HAND, SPAN, START, Buffered, Ledger
 from ._record import wall_offset
 
-__all__ = ["SLICE", "YIELD_EVERY", "encode_backlog"]
+__all__ = ["SLICE", "encode_backlog"]
 
 log = logging.getLogger("honeyhive_async.tracing")
 
 SLICE = 64
 """Most queue items taken into hand at once: few enough that the buffer's byte bound
 (checked per span against what the slice already added) and `report` stay close to now."""
-
-YIELD_EVERY = 0.0005
-"""Seconds of encoding after which the thread lets the application's threads have the GIL."""
 
 
 def encode_backlog(
@@ -37,7 +34,7 @@ def encode_backlog(
     sanitizer: Sanitizer,
     max_buffer_bytes: int,
     on_held: Callable[[], None],
-    clock: Callable[[], float] = time.perf_counter,
+    pause: Callable[[], None] | None = None,
 ) -> None:
     """Move everything queued to `buffer`, encoding spans (their payloads let go of).
 
@@ -49,11 +46,12 @@ def encode_backlog(
         max_buffer_bytes: Encoded bytes the buffer may hold; a span past it is dropped.
         on_held: Called under `ledger.lock` once a slice is in hand and once it is buffered
             (the queue's bound counts both).
-        clock: Read to decide when to let go of the GIL.
+        pause: Called after each span: lets go of the GIL when the thread has held it long
+            (`_handoff.checker` when None).
     """
     lock, popleft = ledger.lock, queue.popleft
+    pause = pause or checker()
     offset = wall_offset()
-    yield_at = clock() + YIELD_EVERY
     while True:
         with lock:
             taken = [popleft() for _ in range(min(len(queue), SLICE))]
@@ -84,6 +82,8 @@ def encode_backlog(
             item.drop_payload()  # the request carries it now
             ready.append((SPAN, item, request, size))
             added += size
+            # Per span, not per slice: a slice of large spans alone can take milliseconds.
+            pause()  # nothing held here: the slice is in hand, not under the lock
         with lock:  # the slice goes to the buffer in one step as `report` sees it, in order
             if work:
                 _buffer_in_order(ready, buffer, ledger)
@@ -92,10 +92,6 @@ def encode_backlog(
             ledger.buffered_bytes += added
             ledger.in_hand -= events
             on_held()
-        now = clock()
-        if now >= yield_at:
-            time.sleep(0)  # let the application's threads have the GIL between slices
-            yield_at = clock() + YIELD_EVERY
 
 
 def _buffer_in_order(ready: list[Any], buffer: deque[Buffered], ledger: Ledger) -> None:

@@ -24,6 +24,7 @@ from .._retry import Sleep
 from ._backlog import encode_backlog
 from ._capture import Sanitizer
 from ._chunk import Chunk, drain, take_chunk
+from ._handoff import checkpoint, new_loop
 from ._ledger import (
     MARK,
     START,
@@ -259,7 +260,7 @@ class Exporter:
         try:
             # Inside the `try`: a loop that cannot be made (no file descriptors left) must
             # still set `ready`, or the caller in `_start` would wait for ever.
-            self._loop = loop = asyncio.new_event_loop()
+            self._loop = loop = new_loop()
             self._main_task = loop.create_task(self._main(ready))
             loop.run_until_complete(self._main_task)
         except asyncio.CancelledError:
@@ -330,6 +331,7 @@ class Exporter:
         with self._ledger.lock:  # a report sees its events buffered or in flight, never neither
             chunk = take_chunk(self._buffer, self._ledger, self._max_batch, self._max_batch_bytes)
             self._bound()
+        checkpoint()  # taking 500 events is a millisecond's work: let the app in (not under the lock)
         return chunk
 
 

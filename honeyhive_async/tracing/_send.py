@@ -23,12 +23,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from .._retry import Sleep, batch_should_retry, build_batch_retrying
-from ..errors import (
-    APIStatusError,
-    HoneyHiveError,
-    MissingAPIKeyError,
-    PartialBatchError,
-)
+from ..errors import APIStatusError, HoneyHiveError, MissingAPIKeyError, PartialBatchError
 from ..models import CreateEventRequest
 from ._ambiguous import batch_may_be_stored, held_by_server, may_have_acted
 from ._capture import Sanitizer
@@ -40,6 +35,7 @@ from ._encode import (
     session_start_fields,
     session_update_fields,
 )
+from ._handoff import checkpoint
 from ._ledger import STARTING, Ledger, describe, resolve
 from ._order import ChunkTurns, SessionOrder, end_turns, wait_quietly
 from ._span import Session
@@ -191,6 +187,7 @@ class Sender:
             if not await turns.events_ready():
                 events, later = turns.split(events)
             batch = [*self._session_events(chunk.ended), *events]
+            checkpoint()  # reading the ended sessions is work of its own before the encode
             if batch:
                 await self._send_events(batch, turns.stall)
         finally:

@@ -9,6 +9,7 @@ from typing import Any
 from honeyhive_async.tracing import Session
 from honeyhive_async.tracing._backlog import SLICE, encode_backlog
 from honeyhive_async.tracing._capture import Binder, Sanitizer
+from honeyhive_async.tracing._handoff import BUSY_BUDGET, Turn
 from honeyhive_async.tracing._ids import format_id, next_id
 from honeyhive_async.tracing._ledger import MARK, SPAN, START, UPDATE, Buffered, Ledger
 from honeyhive_async.tracing._record import SessionRef, SpanRecord
@@ -114,3 +115,49 @@ def test_the_byte_bound_drops_a_span_once_and_counts_what_the_slice_already_adde
     assert (report.pending, report.dropped) == (2, {"buffer_full": 2})
     assert books.ledger.in_hand == 0
     assert books.ledger.buffered_bytes == 2 * one
+
+
+class _Clock:
+    """A clock that moves `step` seconds each time it is read: each span 'costs' time."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_long_backlog_hands_the_gil_over_between_spans_and_buffers_them_all_in_order() -> None:
+    books = _Books()
+    records = [_record(str(i)) for i in range(2 * SLICE + 5)]
+    books.queue.extend(records)
+    pauses: list[int] = []  # how many spans were encoded (payload let go of) at each hand-off
+
+    clock = _Clock(BUSY_BUDGET / 4)  # a hand-off every few spans, mid-slice too
+
+    def pause() -> None:
+        pauses.append(sum(1 for record in records if record.args == ()))
+        clock.now += BUSY_BUDGET  # the app took the GIL for a while: the budget stays
+
+    turn = Turn(clock, pause)
+    encode_backlog(
+        books.queue, books.buffer, books.ledger, Sanitizer(), 1 << 30, books.on_held, turn.check
+    )
+    assert len(pauses) >= len(records) // 5  # about one each 4 spans
+    assert any(n % SLICE > 0 for n in pauses)  # inside a slice, not only between slices
+    assert pauses == sorted(pauses)
+    assert [entry[1] for entry in books.buffer] == records
+    assert books.ledger.in_hand == 0
+
+
+def test_a_short_backlog_encodes_without_a_hand_off() -> None:
+    books = _Books()
+    books.queue.extend(_record(str(i)) for i in range(SLICE))
+    pauses: list[None] = []
+    turn = Turn(lambda: 0.0, lambda: pauses.append(None))  # no time passes: never busy long
+    encode_backlog(
+        books.queue, books.buffer, books.ledger, Sanitizer(), 1 << 30, books.on_held, turn.check
+    )
+    assert pauses == []
+    assert len(books.buffer) == SLICE
