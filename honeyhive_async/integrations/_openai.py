@@ -100,10 +100,14 @@ class _Chat:
         span.config = request_config(_PROVIDER, kwargs)
         messages = kwargs.get("messages")
         span.inputs = {"chat_history": list(messages) if messages is not None else []}
-        if kwargs.get("stream") is True and "stream_options" not in kwargs:
+        if kwargs.get("stream") is True and not _asked_for_stream_options(kwargs):
             # Usage comes only when asked for; the chunk that carries it is held back from a
-            # caller who did not ask (`_ChatStream.add`).
-            return {**kwargs, "stream_options": {"include_usage": True}}
+            # caller who did not ask (`_ChatStream.add`). Asked in `extra_body`, which the SDK
+            # merges into the JSON as it is: as a parameter, `stream_options` goes through
+            # the SDK's typed transform of the request (~50 us a call, measured).
+            extra = kwargs.get("extra_body")
+            if extra is None or isinstance(extra, dict):
+                return {**kwargs, "extra_body": {**(extra or {}), **_ASK_USAGE}}
         return kwargs
 
     def response(self, span: Span, completion: Any) -> None:
@@ -122,7 +126,16 @@ class _Chat:
         span.metadata = metadata
 
     def stream(self, original: dict[str, Any]) -> Accumulator:
-        return _ChatStream(hide_usage="stream_options" not in original)
+        return _ChatStream(hide_usage=not _asked_for_stream_options(original))
+
+
+_ASK_USAGE = {"stream_options": {"include_usage": True}}
+
+
+def _asked_for_stream_options(kwargs: dict[str, Any]) -> bool:
+    """Whether the caller set `stream_options` (as a parameter or in `extra_body`)."""
+    extra = kwargs.get("extra_body")
+    return "stream_options" in kwargs or (isinstance(extra, dict) and "stream_options" in extra)
 
 
 _EMPTY_CHOICES = ('"choices":[]', '"choices": []')

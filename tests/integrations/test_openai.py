@@ -130,6 +130,45 @@ async def test_a_stream_reaches_the_caller_unchanged_and_records_the_joined_repl
         assert "stream_options" not in event["config"]
 
 
+@pytest.mark.parametrize(
+    ("extra_body", "caller_gets_usage"),
+    [
+        ({"user": "u-1"}, False),  # the caller's own extra body, kept alongside ours
+        ({"stream_options": {"include_usage": True}}, True),  # asked for by the caller
+        ({"stream_options": {"include_usage": False}}, False),  # declined by the caller
+    ],
+)
+async def test_usage_is_asked_for_beside_the_callers_extra_body_and_theirs_wins(
+    tracer: Tracer,
+    fake: FakeProvider,
+    read_events: Callable[..., Any],
+    extra_body: dict[str, Any],
+    caller_gets_usage: bool,
+) -> None:
+    given = json.loads(json.dumps(extra_body))
+    with sync_client(fake) as client:
+        async with tracer.session("chat") as session:
+            chunks = list(
+                client.chat.completions.create(
+                    model="gpt-4o-mini", messages=QUESTION, stream=True, extra_body=extra_body
+                )
+            )
+    assert extra_body == given  # the caller's dict is not changed
+    sent = fake.bodies[-1]
+    for key, value in extra_body.items():
+        assert sent[key] == value
+    if "stream_options" not in extra_body:
+        assert sent["stream_options"] == {"include_usage": True}
+    usage_chunks = [c for c in chunks if not c.choices]
+    assert len(usage_chunks) == (1 if caller_gets_usage else 0)
+    (event,) = await read_events(session.event_id)
+    assert event["outputs"] == {"role": "assistant", "content": "".join(REPLY)}
+    assert "stream_options" not in event["config"]
+    assert "extra_body" not in event["config"]
+    if sent["stream_options"]["include_usage"]:
+        assert event["metrics"]["total_tokens"] == 14
+
+
 def count_built_chunks(client: Any) -> list[Any]:
     """Record every object the SDK builds from a stream's events on `client`."""
     built: list[Any] = []
