@@ -52,11 +52,15 @@ def test_untaken_hand_offs_stretch_the_budget_and_a_taken_one_resets_it() -> Non
         turn.check()
         budgets.append(turn.budget)
     assert len(pauses) == 4
-    assert budgets == [2 * BUSY_BUDGET, 4 * BUSY_BUDGET, MAX_BUDGET, MAX_BUDGET]
+    assert (
+        budgets
+        == [min(2 * BUSY_BUDGET, MAX_BUDGET), min(4 * BUSY_BUDGET, MAX_BUDGET)] + [MAX_BUDGET] * 2
+    )
+    assert BUSY_BUDGET < MAX_BUDGET  # the budget does stretch
     clock.now += MAX_BUDGET / 2
     turn.check()  # within the budget: no hand-off
     assert len(pauses) == 4
-    taken_for[0] = TAKEN  # the app held the GIL until it let go
+    taken_for[0] = TAKEN * 1.01  # the app held the GIL until it let go (float sums fall short)
     clock.now += MAX_BUDGET
     turn.check()
     assert len(pauses) == 5
