@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, cast
 
 import aiohttp
 import aiohttp.abc
-from aiohttp.hdrs import CONTENT_ENCODING
+from aiohttp.hdrs import CONTENT_ENCODING, CONTENT_LENGTH
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -83,6 +83,11 @@ class RawResponse(NamedTuple):
             if value:
                 return value
         return None
+
+
+_ok = tuple.__new__
+"""Builds a 2xx `RawResponse` from a full tuple without the NamedTuple's Python-level
+`__new__` (a frame per call on the hot path)."""
 
 
 class Transport:
@@ -213,14 +218,17 @@ class Transport:
                 if resp.status >= 300:
                     return await _read_error(resp, self._api_key)
                 # Content-Length counts the body as sent: with a Content-Encoding it says
-                # nothing about the inflated size, which is what the cap bounds.
-                length = None if CONTENT_ENCODING in resp.headers else resp.content_length
+                # nothing about the inflated size, which is what the cap bounds. (Read from
+                # the headers directly: aiohttp's parser has checked it is digits.)
+                got = resp.headers
+                announced = None if CONTENT_ENCODING in got else got.get(CONTENT_LENGTH)
+                length = None if announced is None else int(announced)
                 if length is None:
                     body, complete = await _read_capped(resp.content, max_bytes)
                     if complete:
-                        return RawResponse(resp.status, resp.headers, body)
+                        return _ok(RawResponse, (resp.status, got, body, False, None))
                 elif length <= max_bytes:
-                    return RawResponse(resp.status, resp.headers, await resp.read())
+                    return _ok(RawResponse, (resp.status, got, await resp.read(), False, None))
                 else:
                     body = b""  # refused unread
                 raise APIResponseTooLargeError(
