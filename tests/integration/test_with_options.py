@@ -43,26 +43,29 @@ def test_the_groups_are_found() -> None:
 async def test_a_views_retries_and_deadline_apply_to_the_group(
     server: LocalServer, make_client: ClientFactory, group: str
 ) -> None:
-    # Every try answers 503 "retry after 0.4 s". The parent (no retries, 60 s) would stop at
-    # once; the view (5 retries, 1 s) waits twice, then its deadline refuses a third wait
-    # (0.8 s + 0.4 s > 1 s). With the view's retries but the parent's deadline: 6 tries.
-    server.faults.fail_next(20, 503, retry_after="0.4", path=PROBE)
+    # Every try answers 503 "retry after 25 s" (waits on a virtual clock). The parent (no
+    # retries, 600 s) would stop at once; the view (5 retries, 60 s) waits twice, then its
+    # deadline refuses a third wait (50 s + 25 s > 60 s). With the view's retries but the
+    # parent's deadline: 6 tries. The deadline also bounds each try for real (the last one gets
+    # the 10 s left): seconds apart, not tenths, so a loaded machine's slow loopback answer
+    # does not time out.
+    server.faults.fail_next(20, 503, retry_after="25", path=PROBE)
     vt = VirtualTime()
-    client = make_client(timeout=60.0, max_retries=0, **vt.options())
+    client = make_client(timeout=600.0, max_retries=0, **vt.options())
     parent_group = getattr(client, group)  # in use before the view is made
-    view = client.with_options(timeout=1.0, max_retries=5)
+    view = client.with_options(timeout=60.0, max_retries=5)
 
     with pytest.raises(InternalServerError):
         await getattr(view, group)._get(PROBE, cast_to=NoneType)
 
-    assert vt.waits == [0.4, 0.4]
+    assert vt.waits == [25.0, 25.0]
     assert len(sent(server, "GET", PROBE)) == 3
 
     # The parent's own group kept the parent's settings: one try, no wait.
     with pytest.raises(InternalServerError):
         await parent_group._get(PROBE, cast_to=NoneType)
 
-    assert vt.waits == [0.4, 0.4]
+    assert vt.waits == [25.0, 25.0]
     assert len(sent(server, "GET", PROBE)) == 4
 
 
