@@ -239,26 +239,18 @@ class Sanitizer:
         """
         if depth >= self.max_depth or len(value) > self.max_items:
             return -1
-        max_string, search = self.max_string, self._search
         if type(value) is dict:
             known = self._secret_cache
-            for key, item in value.items():
+            for key in value:
                 if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
                     return -1
-                cls = type(item)
-                if cls is str:
-                    if len(item) > max_string or (search is not None and search(item)):
-                        return -1
-                elif cls is dict or cls is list or cls is tuple:
-                    room = -1 if room <= 0 else self._plain(item, depth + 1, room - 1)
-                    if room < 0:
-                        return -1
-                elif not (item is None or cls is int or cls is float or cls is bool):
-                    return -1
-            return room
-        if len(value) == 2 and type(value[0]) is str and self.is_secret(value[0]):
-            return -1  # a ("Authorization", "Bearer ...") pair: the walk redacts it
-        for item in value:  # the same checks as a dict's values: inline, for speed
+            items: Iterable[Any] = value.values()
+        else:
+            if len(value) == 2 and type(value[0]) is str and self.is_secret(value[0]):
+                return -1  # a ("Authorization", "Bearer ...") pair: the walk redacts it
+            items = value
+        max_string, search = self.max_string, self._search
+        for item in items:
             cls = type(item)
             if cls is str:
                 if len(item) > max_string or (search is not None and search(item)):
