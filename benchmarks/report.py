@@ -315,8 +315,8 @@ def evaluate_table(runs: list[dict[str, Any]], metrics: dict[str, float]) -> lis
             "made a datapoint: ours 6 (session, function, two children, two evaluators), langsmith "
             "5 (no session), honeyhive 1.7.0 4 (scores go on the function's span). honeyhive 1.7.0 "
             "runs at its defaults (10 worker threads, a tracer and an event loop per datapoint); "
-            "the local server has no /session/start or OTLP ingest yet, so its session starts and "
-            "span exports fail there (logged, not fatal) and the events it stored are counted. "
+            "it exports to the same LocalServer (its /session/start, OTLP/JSON span ingest and run "
+            "routes); events delivered are the events the server stored. "
             "langsmith's default max_concurrency (0) runs one datapoint at a time: it runs at 16 here.",
         )
     ]
