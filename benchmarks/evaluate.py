@@ -10,7 +10,8 @@ global state:
 * ``ours``: `honeyhive_async.evaluate` at concurrency 10 (honeyhive 1.7.0's default worker
   count), 16 (our default) and 64, against `LocalServer` (SQLite, its own process). Events
   delivered: what the exporter's report counts as sent (6 a datapoint: the session, the
-  function's chain, its two children, the two evaluators).
+  function's chain, its two children, the two evaluators). Each run also logs the CPU seconds
+  the client process (every thread) and the server process used during the call.
 * ``honeyhive``: honeyhive 1.7.0 `evaluate` at its defaults (``max_workers=10``) against the
   same `LocalServer`, which serves its ``/session/start``, OTLP span export and run routes;
   events delivered are what the server stored.
@@ -35,7 +36,7 @@ from typing import Any
 
 from ._out import args, emit, log, num
 from ._timer import perf
-from .servers import serve
+from .servers import proc_cpu_seconds, serve
 
 LATENCY = 0.05
 EVENTS_PER_DATAPOINT = {"ours": 6, "honeyhive": 4, "langsmith": 5}
@@ -77,6 +78,8 @@ def _row(
         "delivered": statistics.median(r["delivered"] for r in runs),
         "expected": n * EVENTS_PER_DATAPOINT[peer],
         "failed": statistics.median(r.get("failed", 0) for r in runs),
+        # The client process's CPU seconds a run (ours only): the loop, exporter and pool threads.
+        "cpu": statistics.median(r["cpu"] for r in runs) if all("cpu" in r for r in runs) else None,
         "note": note,
     }
 
@@ -101,6 +104,7 @@ async def _ours_once(url: str, key: str, n: int, concurrency: int) -> dict[str, 
         return {"answer": await fake_llm(f"{inputs['question']} | {docs[0]}")}
 
     async with AsyncHoneyHive(key, base_url=url) as client:
+        cpu0 = time.process_time()
         t0 = perf()
         result = await evaluate(
             answer,
@@ -112,20 +116,28 @@ async def _ours_once(url: str, key: str, n: int, concurrency: int) -> dict[str, 
             progress=False,
         )
         wall = perf() - t0
+        cpu = time.process_time() - cpu0
     assert result.export is not None
-    return {"wall": wall, "delivered": result.export.sent, "failed": len(result.failed)}
+    return {"wall": wall, "cpu": cpu, "delivered": result.export.sent, "failed": len(result.failed)}
 
 
-def run_ours(n: int, rounds: int) -> list[dict[str, Any]]:
+def run_ours(
+    n: int, rounds: int, concurrencies: tuple[int, ...] = OUR_CONCURRENCY
+) -> list[dict[str, Any]]:
     from honeyhive_async.server import LOCAL_API_KEY
 
-    runs: dict[int, list[dict[str, Any]]] = {c: [] for c in OUR_CONCURRENCY}
-    with serve("local") as (url, _):
+    runs: dict[int, list[dict[str, Any]]] = {c: [] for c in concurrencies}
+    with serve("local") as (url, server_pid):
         for _ in range(rounds):
-            for concurrency in OUR_CONCURRENCY:  # round-robin: a noisy spell hits all
+            for concurrency in concurrencies:  # round-robin: a noisy spell hits all
+                server0 = proc_cpu_seconds(server_pid)
                 one = asyncio.run(_ours_once(url, LOCAL_API_KEY, n, concurrency))
+                server_cpu = proc_cpu_seconds(server_pid) - server0
                 runs[concurrency].append(one)
-                log(f"ours c={concurrency}: {one['wall']:.3f} s, {one['delivered']} events")
+                log(
+                    f"ours c={concurrency}: {one['wall']:.3f} s, {one['delivered']} events,"
+                    f" cpu client {one['cpu']:.3f} s server {server_cpu:.2f} s"
+                )
     return [
         _row("ours", f"honeyhive_async evaluate (c={c})", c, n, rs, "LocalServer")
         for c, rs in runs.items()
@@ -325,13 +337,19 @@ HEADERS = [
 
 
 def main(argv: list[str] | None = None) -> None:
-    opts = args(argv, peer="ours")
+    # --concurrency (ours only: a comma list, e.g. 16,64) and --rounds are for A/B runs by hand.
+    opts = args(argv, peer="ours", concurrency="", rounds="")
     started = time.monotonic()
     n = 40 if opts.quick else 500
     rounds = 1 if opts.quick else 3
     if opts.peer == "honeyhive":
         rounds = 1  # tens of seconds a run: once is enough to show the gap
-    rows = PEERS[opts.peer](n, rounds)
+    rounds = int(opts.rounds) if opts.rounds else rounds
+    if opts.peer == "ours" and opts.concurrency:
+        chosen = tuple(int(c) for c in opts.concurrency.split(","))
+        rows = run_ours(n, rounds, chosen)
+    else:
+        rows = PEERS[opts.peer](n, rounds)
     log(f"evaluate --peer {opts.peer}: {time.monotonic() - started:.0f}s")
     emit([], {}, evaluate={"peer": opts.peer, "rows": rows})
 
