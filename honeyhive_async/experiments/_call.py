@@ -95,6 +95,9 @@ class Call:
         pool: Where sync callables run.
         timeout: Seconds one call may take (None: no bound). A sync call that overruns keeps
             its worker thread until it returns: Python cannot stop a thread.
+        inline: Call a sync callable on the event loop (`call_inline`) rather than in the
+            pool: no thread hand-off, but nothing else runs on the loop meanwhile and no
+            timeout stops it.
     """
 
     def __init__(
@@ -107,6 +110,7 @@ class Call:
         metadata: dict[str, Any] | None,
         pool: concurrent.futures.Executor,
         timeout: float | None,
+        inline: bool = False,
     ) -> None:
         self.name = name
         self.timeout = timeout
@@ -115,7 +119,10 @@ class Call:
         self._is_async = inspect.iscoroutinefunction(target)
         self._is_async_stream = inspect.isasyncgenfunction(target)
         self._is_stream = inspect.isgeneratorfunction(target)
-        self.in_pool = in_pool(target)
+        sync = in_pool(target)
+        self.inline = inline and sync
+        """Whether the call is a sync one made on the loop, by `call_inline`."""
+        self.in_pool = sync and not self.inline
         """Whether the call runs in the pool (a sync callable): `start` has it running at once."""
         self._traced: Callable[..., Any] = trace(
             event_type=event_type,
@@ -130,6 +137,12 @@ class Call:
             return await self.finish(self.start(*args), None)
         deadline = asyncio.get_running_loop().time() + self.timeout
         return await self.finish(self.start(*args), deadline)
+
+    def call_inline(self, *args: Any) -> Any:
+        """Make the sync call on `args` here, on the loop (an `inline` call)."""
+        if self._is_stream:
+            return _collect(self._traced(*args))
+        return self._traced(*args)
 
     def start(self, *args: Any) -> Awaitable[Any]:
         """The call on `args`: running in the pool for a sync callable, else a coroutine."""
