@@ -5,7 +5,8 @@ Every call is wrapped once in `@trace` (the function as a ``chain``, each evalua
 datapoint's session. A sync callable runs in the pool inside a copy of the caller's context, so
 the session (and what the callable traces itself) stays its parent in the worker thread; a
 coroutine function is awaited on the loop; a generator's chunks are collected (in the pool for a
-sync one) and joined when they are all text.
+sync one) and joined when they are all text. A sync evaluator made `inline` is called on the
+loop instead (`Call.call_inline`): no thread hand-off, for quick checks the user opted in.
 
 `Call.start` hands back the call already under way (a sync one submitted to the pool) without a
 task of its own, and `Call.finish` awaits it, bounded by a deadline shared by every call that
