@@ -10,7 +10,10 @@ global state:
 * ``ours``: `honeyhive_async.evaluate` at concurrency 10 (honeyhive 1.7.0's default worker
   count), 16 (our default) and 64, against `LocalServer` (SQLite, its own process). Events
   delivered: what the exporter's report counts as sent (6 a datapoint: the session, the
-  function's chain, its two children, the two evaluators).
+  function's chain, its two children, the two evaluators). Each run also logs the CPU seconds
+  the client process (every thread) and the server process used during the call. At 64 it
+  also runs with ``inline_sync_evaluators=True`` (its sync evaluator on the loop, no thread
+  hand-off a datapoint), reported as a row of its own.
 * ``honeyhive``: honeyhive 1.7.0 `evaluate` at its defaults (``max_workers=10``) against the
   same `LocalServer`, which serves its ``/session/start``, OTLP span export and run routes;
   events delivered are what the server stored.
@@ -35,13 +38,14 @@ from typing import Any
 
 from ._out import args, emit, log, num
 from ._timer import perf
-from .servers import serve
+from .servers import proc_cpu_seconds, serve
 
 LATENCY = 0.05
 EVENTS_PER_DATAPOINT = {"ours": 6, "honeyhive": 4, "langsmith": 5}
 """Events one datapoint makes: ours and langsmith record each evaluator as an event (langsmith
 has no session event); honeyhive 1.7.0 writes the scores onto the function's span."""
-OUR_CONCURRENCY = (10, 16, 64)
+OUR_CONFIGS = ((10, False), (16, False), (64, False), (64, True))
+"""(concurrency, inline_sync_evaluators) of each of our rows."""
 LANGSMITH_CONCURRENCY = 16
 SDK_WORKERS = 10  # honeyhive 1.7.0 evaluate's default max_workers
 
@@ -77,6 +81,8 @@ def _row(
         "delivered": statistics.median(r["delivered"] for r in runs),
         "expected": n * EVENTS_PER_DATAPOINT[peer],
         "failed": statistics.median(r.get("failed", 0) for r in runs),
+        # The client process's CPU seconds a run (ours only): the loop, exporter and pool threads.
+        "cpu": statistics.median(r["cpu"] for r in runs) if all("cpu" in r for r in runs) else None,
         "note": note,
     }
 
@@ -84,7 +90,14 @@ def _row(
 # -- ours -------------------------------------------------------------------------------------
 
 
-async def _ours_once(url: str, key: str, n: int, concurrency: int) -> dict[str, Any]:
+def _ours_name(concurrency: int, inline: bool) -> str:
+    extra = ", sync evaluator inline" if inline else ""
+    return f"honeyhive_async evaluate (c={concurrency}{extra})"
+
+
+async def _ours_once(
+    url: str, key: str, n: int, concurrency: int, inline: bool = False
+) -> dict[str, Any]:
     from honeyhive_async import AsyncHoneyHive, evaluate, trace
 
     @trace(event_type="tool")
@@ -100,7 +113,11 @@ async def _ours_once(url: str, key: str, n: int, concurrency: int) -> dict[str, 
         docs = retrieve(inputs["question"])
         return {"answer": await fake_llm(f"{inputs['question']} | {docs[0]}")}
 
+    # Named only when set: this case then runs as is against a tree from before the option
+    # (the base of an A/B).
+    options: dict[str, Any] = {"inline_sync_evaluators": True} if inline else {}
     async with AsyncHoneyHive(key, base_url=url) as client:
+        cpu0 = time.process_time()
         t0 = perf()
         result = await evaluate(
             answer,
@@ -110,25 +127,35 @@ async def _ours_once(url: str, key: str, n: int, concurrency: int) -> dict[str, 
             concurrency=concurrency,
             client=client,
             progress=False,
+            **options,
         )
         wall = perf() - t0
+        cpu = time.process_time() - cpu0
     assert result.export is not None
-    return {"wall": wall, "delivered": result.export.sent, "failed": len(result.failed)}
+    return {"wall": wall, "cpu": cpu, "delivered": result.export.sent, "failed": len(result.failed)}
 
 
-def run_ours(n: int, rounds: int) -> list[dict[str, Any]]:
+def run_ours(
+    n: int, rounds: int, configs: tuple[tuple[int, bool], ...] = OUR_CONFIGS
+) -> list[dict[str, Any]]:
     from honeyhive_async.server import LOCAL_API_KEY
 
-    runs: dict[int, list[dict[str, Any]]] = {c: [] for c in OUR_CONCURRENCY}
-    with serve("local") as (url, _):
+    runs: dict[tuple[int, bool], list[dict[str, Any]]] = {each: [] for each in configs}
+    with serve("local") as (url, server_pid):
         for _ in range(rounds):
-            for concurrency in OUR_CONCURRENCY:  # round-robin: a noisy spell hits all
-                one = asyncio.run(_ours_once(url, LOCAL_API_KEY, n, concurrency))
-                runs[concurrency].append(one)
-                log(f"ours c={concurrency}: {one['wall']:.3f} s, {one['delivered']} events")
+            for concurrency, inline in configs:  # round-robin: a noisy spell hits all
+                server0 = proc_cpu_seconds(server_pid)
+                one = asyncio.run(_ours_once(url, LOCAL_API_KEY, n, concurrency, inline))
+                server_cpu = proc_cpu_seconds(server_pid) - server0
+                runs[concurrency, inline].append(one)
+                log(
+                    f"{_ours_name(concurrency, inline)}: {one['wall']:.3f} s,"
+                    f" {one['delivered']} events,"
+                    f" cpu client {one['cpu']:.3f} s server {server_cpu:.2f} s"
+                )
     return [
-        _row("ours", f"honeyhive_async evaluate (c={c})", c, n, rs, "LocalServer")
-        for c, rs in runs.items()
+        _row("ours", _ours_name(c, inline), c, n, rs, "LocalServer")
+        for (c, inline), rs in runs.items()
     ]
 
 
@@ -290,10 +317,11 @@ def rows_and_metrics(rows: list[dict[str, Any]]) -> tuple[list[list[Any]], dict[
     """Table rows for every contender, and the bars' metrics (ours against the ideal and 1.7.0)."""
     by_name = {r["name"]: r for r in rows}
     metrics: dict[str, float] = {}
-    for c in OUR_CONCURRENCY:
-        ours = by_name.get(f"honeyhive_async evaluate (c={c})")
+    for c, inline in OUR_CONFIGS:
+        ours = by_name.get(_ours_name(c, inline))
         if ours:
-            metrics[f"evaluate.ours.c{c}.over_ideal"] = ours["wall"] / ours["ideal"]
+            key = f"evaluate.ours.c{c}{'.inline' if inline else ''}.over_ideal"
+            metrics[key] = ours["wall"] / ours["ideal"]
     sdk = by_name.get("honeyhive 1.7.0 evaluate (defaults)")
     same = by_name.get(f"honeyhive_async evaluate (c={SDK_WORKERS})")
     if sdk and same:
@@ -325,13 +353,20 @@ HEADERS = [
 
 
 def main(argv: list[str] | None = None) -> None:
-    opts = args(argv, peer="ours")
+    # --concurrency (ours only: a comma list, e.g. 16,64,64i; "i": sync evaluators inline) and
+    # --rounds are for A/B runs by hand.
+    opts = args(argv, peer="ours", concurrency="", rounds="")
     started = time.monotonic()
     n = 40 if opts.quick else 500
     rounds = 1 if opts.quick else 3
     if opts.peer == "honeyhive":
         rounds = 1  # tens of seconds a run: once is enough to show the gap
-    rows = PEERS[opts.peer](n, rounds)
+    rounds = int(opts.rounds) if opts.rounds else rounds
+    if opts.peer == "ours" and opts.concurrency:
+        chosen = tuple((int(c.rstrip("i")), c.endswith("i")) for c in opts.concurrency.split(","))
+        rows = run_ours(n, rounds, chosen)
+    else:
+        rows = PEERS[opts.peer](n, rounds)
     log(f"evaluate --peer {opts.peer}: {time.monotonic() - started:.0f}s")
     emit([], {}, evaluate={"peer": opts.peer, "rows": rows})
 

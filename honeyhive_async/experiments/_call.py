@@ -5,7 +5,8 @@ Every call is wrapped once in `@trace` (the function as a ``chain``, each evalua
 datapoint's session. A sync callable runs in the pool inside a copy of the caller's context, so
 the session (and what the callable traces itself) stays its parent in the worker thread; a
 coroutine function is awaited on the loop; a generator's chunks are collected (in the pool for a
-sync one) and joined when they are all text.
+sync one) and joined when they are all text. A sync evaluator made `inline` is called on the
+loop instead (`Call.call_inline`): no thread hand-off, for quick checks the user opted in.
 
 `Call.start` hands back the call already under way (a sync one submitted to the pool) without a
 task of its own, and `Call.finish` awaits it, bounded by a deadline shared by every call that
@@ -95,6 +96,9 @@ class Call:
         pool: Where sync callables run.
         timeout: Seconds one call may take (None: no bound). A sync call that overruns keeps
             its worker thread until it returns: Python cannot stop a thread.
+        inline: Call a sync callable on the event loop (`call_inline`) rather than in the
+            pool: no thread hand-off, but nothing else runs on the loop meanwhile and no
+            timeout stops it.
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class Call:
         metadata: dict[str, Any] | None,
         pool: concurrent.futures.Executor,
         timeout: float | None,
+        inline: bool = False,
     ) -> None:
         self.name = name
         self.timeout = timeout
@@ -115,7 +120,10 @@ class Call:
         self._is_async = inspect.iscoroutinefunction(target)
         self._is_async_stream = inspect.isasyncgenfunction(target)
         self._is_stream = inspect.isgeneratorfunction(target)
-        self.in_pool = in_pool(target)
+        sync = in_pool(target)
+        self.inline = inline and sync
+        """Whether the call is a sync one made on the loop, by `call_inline`."""
+        self.in_pool = sync and not self.inline
         """Whether the call runs in the pool (a sync callable): `start` has it running at once."""
         self._traced: Callable[..., Any] = trace(
             event_type=event_type,
@@ -130,6 +138,12 @@ class Call:
             return await self.finish(self.start(*args), None)
         deadline = asyncio.get_running_loop().time() + self.timeout
         return await self.finish(self.start(*args), deadline)
+
+    def call_inline(self, *args: Any) -> Any:
+        """Make the sync call on `args` here, on the loop (an `inline` call)."""
+        if self._is_stream:
+            return _collect(self._traced(*args))
+        return self._traced(*args)
 
     def start(self, *args: Any) -> Awaitable[Any]:
         """The call on `args`: running in the pool for a sync callable, else a coroutine."""

@@ -127,6 +127,7 @@ async def evaluate(
     aggregate_function: AggregateFunction | None = None,
     progress: bool | None = None,
     flush_timeout: float = 30.0,
+    inline_sync_evaluators: bool = False,
 ) -> EvaluationResult:
     """Run `function` over a dataset, score each output, and record it all as one experiment run.
 
@@ -164,6 +165,10 @@ async def evaluate(
         progress: Draw the progress bar and the end table on stderr; by default only when
             stderr is a terminal.
         flush_timeout: Seconds to wait for the sessions to be sent at the end.
+        inline_sync_evaluators: Call sync evaluators on the event loop, not in the thread
+            pool: for quick checks (exact match, a regex) it saves a thread hand-off a
+            datapoint; a slow one holds up every datapoint meanwhile, and `timeout` cannot
+            stop it.
 
     Returns:
         The run's id, every datapoint's result, and the server's summary.
@@ -186,7 +191,8 @@ async def evaluate(
         )
         # Not waited for: a sync call that timed out still holds its thread.
         stack.callback(pool.shutdown, wait=False)
-        if any(in_pool(each) for each in (function, *evaluators)):
+        pooled = [function] if inline_sync_evaluators else [function, *evaluators]
+        if any(in_pool(each) for each in pooled):
             # While the run is being created, not on the loop while datapoints run.
             warm(pool, min(concurrency, len(points)))
         handle = await open_run(
@@ -232,6 +238,7 @@ async def evaluate(
                 metadata=meta,
                 pool=pool,
                 timeout=timeout,
+                inline=inline_sync_evaluators and event_type == "tool",
             )
 
         todo = [point for point in points if point.datapoint_id not in handle.previous]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -164,34 +165,46 @@ class Runner:
     async def _score(self, outputs: Any, point: Datapoint) -> dict[str, Any]:
         """Every evaluator's return value or exception, by name; they all run at once.
 
-        The sync ones run in the pool from the start, the async ones but the last in tasks of
-        their own, and the last async one in this task, awaited first: fewer tasks than one an
-        evaluator. They share one deadline, as they start together.
+        The pool's ones start first, then the async ones but the last in tasks of their own,
+        then the inline ones are called here; the last async one runs in this task, awaited
+        first: fewer tasks than one an evaluator. They share one deadline, as they start
+        together (an inline call is over before it is checked).
         """
         args = (outputs, point.inputs, point.ground_truth)
         evaluators = self._evaluators
         timeout = evaluators[0].timeout
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-        here = next((e for e in reversed(evaluators) if not e.in_pool), None)
+        here = next((e for e in reversed(evaluators) if not (e.in_pool or e.inline)), None)
         running: dict[str, Awaitable[Any]] = {}
+        outcomes: dict[str, Any] = {}
         for evaluator in evaluators:
             if evaluator.in_pool:
                 running[evaluator.name] = evaluator.start(*args)
-            elif evaluator is not here:
+            elif evaluator is not here and not evaluator.inline:
                 call = evaluator.finish(evaluator.start(*args), deadline)
                 running[evaluator.name] = asyncio.ensure_future(call)
-        outcomes: dict[str, Any] = {}
         try:
+            for evaluator in evaluators:
+                if evaluator.inline:
+                    try:
+                        value = evaluator.call_inline(*args)
+                    except Exception as exc:
+                        outcomes[evaluator.name] = exc
+                        continue
+                    if inspect.isawaitable(value):  # a sync callable's coroutine
+                        running[evaluator.name] = value
+                    else:
+                        outcomes[evaluator.name] = value
             if here is not None:
                 try:
                     outcomes[here.name] = await here.finish(here.start(*args), deadline)
                 except Exception as exc:
                     outcomes[here.name] = exc
             for evaluator in evaluators:
-                if evaluator is here:
+                if evaluator is here or evaluator.name in outcomes:
                     continue
                 waited = running[evaluator.name]
-                if evaluator.in_pool:
+                if evaluator.in_pool or evaluator.inline:
                     waited = evaluator.finish(waited, deadline)
                 try:
                     outcomes[evaluator.name] = await waited
@@ -204,5 +217,8 @@ class Runner:
             own = [each for each in tasks if isinstance(each, asyncio.Task)]
             if own:
                 await asyncio.wait(own)  # their events end inside the session
+            for left in running.values():
+                if inspect.iscoroutine(left):
+                    left.close()  # an inline call's coroutine never awaited: no warning
             raise
         return outcomes

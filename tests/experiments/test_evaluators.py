@@ -136,3 +136,98 @@ async def test_cancelling_the_run_cancels_every_evaluator_in_flight(
     assert sorted(cancelled) == ["first", "last"]
     run = await run_of(client, run_id)
     assert (run.status, run.event_ids) == ("cancelled", [])
+
+
+async def test_inline_sync_evaluators_run_on_the_loop_inside_the_session(
+    client: AsyncHoneyHive,
+) -> None:
+    called_on: list[int] = []
+
+    def exact(outputs: Any, inputs: Any, ground_truth: Any) -> bool:
+        called_on.append(threading.get_ident())
+        return bool(outputs == ground_truth)
+
+    def chunks(outputs: Any, inputs: Any, ground_truth: Any) -> Any:
+        yield "o"
+        yield "k"
+
+    def broken(outputs: Any, inputs: Any, ground_truth: Any) -> float:
+        raise ValueError("no score")
+
+    def deferred(outputs: Any, inputs: Any, ground_truth: Any) -> Any:
+        async def later() -> float:
+            await asyncio.sleep(0)
+            return 0.25
+
+        return later()  # a sync callable handing back a coroutine: awaited, as in the pool
+
+    async def quick(outputs: Any, inputs: Any, ground_truth: Any) -> float:
+        return 0.5
+
+    result = await evaluate(
+        answer,
+        dataset=rows(3),
+        evaluators=[exact, chunks, broken, deferred, quick],
+        inline_sync_evaluators=True,
+        client=client,
+        progress=False,
+    )
+
+    assert called_on == [threading.get_ident()] * 3  # the loop's thread, not the pool's
+    for each in result.results:
+        assert each.error is None
+        assert each.scores == {"exact": True, "chunks": "ok", "deferred": 0.25, "quick": 0.5}
+        assert list(each.scores) == ["exact", "chunks", "deferred", "quick"]
+        assert each.evaluator_errors == {"broken": "ValueError: no score"}
+    session = await tree_of(client, result.results[0].session_id)
+    tools = sorted(str(e.event_name) for e in session.children if e.event_type == "tool")
+    assert tools == ["broken", "chunks", "deferred", "exact", "quick"]
+    assert all(meta(e)["evaluator"] is True for e in session.children if e.event_type == "tool")
+    assert result.evaluator_failures == 3
+
+
+async def test_without_the_option_sync_evaluators_run_in_the_pool(client: AsyncHoneyHive) -> None:
+    called_on: list[int] = []
+
+    def exact(outputs: Any, inputs: Any, ground_truth: Any) -> bool:
+        called_on.append(threading.get_ident())
+        return True
+
+    result = await evaluate(
+        answer, dataset=rows(2), evaluators=[exact], client=client, progress=False
+    )
+
+    assert [r.scores for r in result.results] == [{"exact": True}] * 2
+    assert len(called_on) == 2
+    assert threading.get_ident() not in called_on
+
+
+async def test_cancelled_while_an_inline_evaluator_s_coroutine_waits(
+    client: AsyncHoneyHive,
+) -> None:
+    waiting = asyncio.Event()
+
+    def deferred(outputs: Any, inputs: Any, ground_truth: Any) -> Any:
+        async def later() -> float:
+            waiting.set()
+            await asyncio.Event().wait()  # never set: only the cancel ends it
+            return 1.0
+
+        return later()
+
+    task = asyncio.ensure_future(
+        evaluate(
+            answer,
+            dataset=rows(1),
+            evaluators=[deferred],
+            inline_sync_evaluators=True,
+            client=client,
+            progress=False,
+        )
+    )
+    await waiting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (run,) = (await client.runs.list()).evaluations
+    assert run.status == "cancelled"
