@@ -307,7 +307,7 @@ class SpanSink(Protocol):
 class Session(Span, gc=True):
     """A HoneyHive session: the root event (its `event_id` is the `session_id`)."""
 
-    # A session is its own `session`: a cycle the collector sees (sessions are tracked too).
+    # Tracked by the collector: the user's values it holds (inputs, outputs) may point back at it.
     _sink: SpanSink | None = None
     """Where this session's spans, its start and its updates go."""
     session_name: str = ""
@@ -318,6 +318,17 @@ class Session(Span, gc=True):
     """What the records of this session's spans point at: its id, name and source only."""
     _dropped: bool = False
     """Given up on by the exporter: its later updates are not sent (they could only 404)."""
+
+    # A read-only property over the inherited field (which stays None): mypy sees an override.
+    @property  # type: ignore[misc]
+    def session(self) -> Session:  # type: ignore[override]
+        """The session itself.
+
+        Not a field pointing at itself: that cycle left every ended session to the cyclic
+        collector, and a web service's per-request sessions (held by the exporter until sent,
+        long enough to reach the oldest generation) then made its full collections frequent.
+        """
+        return self
 
     @classmethod
     def open(
@@ -335,7 +346,7 @@ class Session(Span, gc=True):
             if not session_id.strip():
                 raise ValueError("session_id must be a non-empty string")
         session = cls(
-            None,  # type: ignore[arg-type]  # set just below: a session is its own session
+            None,  # type: ignore[arg-type]  # unused: the `session` property is the session itself
             None,
             "session",
             session_name,
@@ -347,7 +358,6 @@ class Session(Span, gc=True):
             source=source,
             remote=remote,
         )
-        session.session = session
         session._ref = SessionRef(
             event_id=session.event_id, session_name=session_name, source=source
         )

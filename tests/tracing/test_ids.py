@@ -146,6 +146,53 @@ def test_a_running_span_is_tracked_and_what_the_exporter_queues_is_not() -> None
     assert not gc.is_tracked(request)
 
 
+def test_an_ended_session_let_go_of_is_freed_without_the_cyclic_collector() -> None:
+    # A session is its own `session`: held in a field, that made a cycle, so every ended
+    # session waited for the cyclic collector, and a web service's per-request sessions
+    # (kept by the exporter until sent) made its full collections frequent (issue 14).
+    import gc
+    from types import SimpleNamespace
+
+    from honeyhive_async.tracing import trace_span
+    from honeyhive_async.tracing._scope import SessionScope
+
+    exported: list[Any] = []  # stands in for the exporter's queue
+    sink = SimpleNamespace(
+        enqueue_span=exported.append,
+        enqueue_session_start=exported.append,
+        enqueue_session_update=exported.append,
+    )
+
+    def serve_requests() -> None:
+        for i in range(50):
+            scope = SessionScope(
+                sink,
+                "chat",
+                source="test",
+                session_id=None,
+                inputs={"question": [i]},
+                metadata=None,
+                user_properties=None,
+                config=None,
+            )
+            with scope as session:
+                with trace_span("step") as step:
+                    assert step.session is session
+                session.update(outputs={"reply": [i]})
+            assert session.session is session
+            assert session.session_id == session.event_id
+
+    gc.collect()
+    gc.disable()
+    try:
+        serve_requests()
+        assert len(exported) == 150  # a start, a span and a close each
+        exported.clear()  # the exporter lets go
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
 def test_a_span_started_with_an_id_of_its_own_is_a_child_of_its_parent() -> None:
     from honeyhive_async.tracing import trace_span
     from honeyhive_async.tracing._span import open_child
