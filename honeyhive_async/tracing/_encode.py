@@ -17,7 +17,7 @@ from msgspec import UNSET
 
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, repair_text, wrap_output
-from ._ids import format_id
+from ._ids import _LOW_BITS, _LOW_MASK, _SMALL, _TOP, _high_texts, format_id
 from ._record import SpanRecord, bind_inputs, wall_offset
 from ._span import Session
 
@@ -78,10 +78,14 @@ def event_request(
     session_id = session.event_id
     # Ids are formatted here, off the caller's path; a string id (a session's, the user's) as is.
     event_id, parent, children = record.id, record.parent, record.children
+    if type(event_id) is int and event_id < _SMALL:  # `format_id` inlined: one call less a span
+        event_id = _high_texts[event_id >> _LOW_BITS] + hex(event_id & _LOW_MASK | _TOP)[3:]
+    elif type(event_id) is not str:
+        event_id = format_id(event_id)
     request = CreateEventRequest(
         event_type=record.event_type,
         inputs=raw_inputs,
-        event_id=event_id if type(event_id) is str else format_id(event_id),
+        event_id=event_id,
         session_id=session_id,
         parent_id=(
             session_id if parent is None else parent if type(parent) is str else format_id(parent)
