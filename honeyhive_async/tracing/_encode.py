@@ -53,22 +53,39 @@ def event_request(
     # The hottest code of the exporter thread: it competes with the application for the
     # GIL, so the common span (arguments bound by @trace, nothing enriched) takes the
     # shortest way. Raw JSON stands in for the dict fields (typed Any for that reason).
-    field: Callable[[str, Any], Any] = sanitizer.field
     binder, extra = record.binder, record.extra
     if binder is not None and extra is None:  # `bind_inputs` with nothing to merge
         inputs: dict[str, Any] | None = binder.bind(record.args, record.kwargs or _NO_KWARGS)
     else:
         inputs = bind_inputs(binder, record.args, record.kwargs, extra)
-    if inputs is None and sanitizer.redact is None:
-        raw_inputs = _EMPTY_OBJECT
-    else:  # a redaction hook sees every field, an empty one too
-        raw_inputs = field("inputs", {} if inputs is None else inputs)
-    size = EVENT_OVERHEAD + len(raw_inputs)
     outputs = record.outputs
     raw_outputs: Any = None
-    if outputs is not None:
-        raw_outputs = field("outputs", outputs if type(outputs) is dict else wrap_output(outputs))
-        size += len(raw_outputs)
+    if sanitizer.redact is None:  # a hook sees every field, an empty one too
+        # `Sanitizer.plain` first: the one call a plain field costs (`field` would be two).
+        plain = sanitizer.plain
+        if inputs is None:
+            raw_inputs = _EMPTY_OBJECT
+        else:
+            raw_inputs = plain(inputs)
+            if raw_inputs is None:
+                raw_inputs = sanitizer.field("inputs", inputs)
+        if outputs is not None:
+            if type(outputs) is not dict:
+                outputs = wrap_output(outputs)
+            raw_outputs = plain(outputs)
+            if raw_outputs is None:
+                raw_outputs = sanitizer.field("outputs", outputs)
+            size = EVENT_OVERHEAD + len(raw_inputs) + len(raw_outputs)
+        else:
+            size = EVENT_OVERHEAD + len(raw_inputs)
+    else:
+        raw_inputs = sanitizer.field("inputs", {} if inputs is None else inputs)
+        size = EVENT_OVERHEAD + len(raw_inputs)
+        if outputs is not None:
+            raw_outputs = sanitizer.field(
+                "outputs", outputs if type(outputs) is dict else wrap_output(outputs)
+            )
+            size += len(raw_outputs)
     t0 = record.perf_start
     start = (t0 + wall_offset) * 1e3
     duration = (record.perf_end - t0) * 1e3
