@@ -1,18 +1,18 @@
 """Turning a user's arguments and results into bounded, redacted JSON objects.
 
-Binding runs on the caller's path and is kept cheap (a zip for plain signatures). Everything
-else (JSON-safety, size budgets, redaction) runs in the exporter and never raises.
+Binding (`_binding.Binder`, re-exported here) is kept cheap. Everything else (JSON-safety,
+size budgets, redaction) runs in the exporter and never raises.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import msgspec
 
+from ._binding import Binder
 from ._redact import (
     DEFAULT_REDACT_KEYS,
     REDACTED,
@@ -32,56 +32,6 @@ __all__ = [
 
 RedactHook = Callable[[str, Any], Any]
 """`hook(field, value) -> value`: field is "inputs", "outputs" or "metadata"."""
-
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-
-
-class Binder:
-    """Maps a call's arguments to parameter names, defaults applied, `self`/`cls` dropped."""
-
-    __slots__ = ("_defaults", "_drop", "_names", "_signature", "_simple")
-
-    def __init__(self, func: Callable[..., Any], *, is_method: bool | None = None) -> None:
-        try:
-            self._signature: inspect.Signature | None = inspect.signature(func)
-        except (TypeError, ValueError):
-            self._signature = None
-        params = list(self._signature.parameters.values()) if self._signature else []
-        first = params[0] if params else None
-        if is_method is None:
-            is_method = (
-                first is not None and first.kind in _POSITIONAL and first.name in ("self", "cls")
-            )
-        self._drop = first.name if is_method and first is not None else None
-        self._names = tuple(p.name for p in params)
-        self._defaults = {p.name: p.default for p in params if p.default is not p.empty}
-        self._simple = self._signature is not None and all(
-            p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params
-        )
-
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Return ``{parameter: value}`` for a call; never raises."""
-        if self._simple and len(args) <= len(self._names):
-            bound = dict(zip(self._names, args))  # noqa: B905 (strict=False costs 0.5 us)
-            if kwargs:
-                bound.update(kwargs)
-            if len(bound) < len(self._names):
-                for name, default in self._defaults.items():
-                    if name not in bound:
-                        bound[name] = default
-        elif self._signature is not None:
-            try:
-                ba = self._signature.bind(*args, **kwargs)
-            except TypeError:
-                # The call itself will raise; record what was passed.
-                return {"args": list(args), "kwargs": kwargs}
-            ba.apply_defaults()
-            bound = dict(ba.arguments)
-        else:
-            return {"args": list(args), "kwargs": kwargs}
-        if self._drop is not None:
-            bound.pop(self._drop, None)
-        return bound
 
 
 def wrap_output(value: Any) -> dict[str, Any]:
@@ -151,21 +101,56 @@ class Sanitizer:
         )
         # One regex search per string on the fast path; None when there is nothing to find.
         self._search = None if self._scrubber is None else self._scrubber.search
+        self._search_from = 0 if self._scrubber is None else self._scrubber.shortest
+        """Shortest text `_search` can match: a shorter string is not searched."""
         self._secret_cache: dict[str, bool] = {}
         self.redact = redact
         self._encoder = msgspec.json.Encoder()
 
     def field(self, name: str, value: Any) -> msgspec.Raw:
         """Return a field as encoded JSON, always an object (a non-dict is ``{"value": ...}``)."""
-        if self.redact is None and self._flat(value):
-            # The common case, a small dict of plain values: nothing to convert or redact.
-            try:
-                data = self._encoder.encode(value)
-            except UnicodeEncodeError:  # a lone surrogate: the walk below repairs it
-                pass
-            else:
-                if len(data) <= self.field_budget:
-                    return msgspec.Raw(data)
+        if self.redact is None:
+            raw = self.plain(value)
+            if raw is not None:
+                return raw
+        return self._walked(name, value)
+
+    def plain(self, value: Any) -> msgspec.Raw | None:
+        """`value` encoded, if it is a dict the walk would keep as it is, within the budget.
+
+        Most fields are a few scalars (a call's arguments, its result): its own items are
+        checked here, in the one call the exporter makes per field on its common path
+        (issue 14: every call there costs the application GIL time). Call it only when no
+        redaction hook is set (a hook sees every field).
+        """
+        if type(value) is not dict or self.max_depth <= 0 or len(value) > self.max_items:
+            return None
+        known, search, max_string = self._secret_cache, self._search, self.max_string
+        search_from, room = self._search_from, self.max_nodes - 1
+        for key, item in value.items():
+            if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
+                return None
+            cls = type(item)
+            if cls is str:
+                size = len(item)
+                if size > max_string or (
+                    search is not None and size >= search_from and search(item)
+                ):
+                    return None
+            elif cls is dict or cls is list or cls is tuple:
+                room = -1 if room <= 0 else self._plain(item, 1, room - 1)
+                if room < 0:
+                    return None
+            elif not (item is None or cls is int or cls is float or cls is bool):
+                return None
+        try:
+            data = self._encoder.encode(value)
+        except UnicodeEncodeError:  # a lone surrogate: the walk repairs it
+            return None
+        return msgspec.Raw(data) if len(data) <= self.field_budget else None
+
+    def _walked(self, name: str, value: Any) -> msgspec.Raw:
+        """`field` the long way: converted, bounded and redacted by a walk (and the hook)."""
         try:
             clean = _Walk(self).clean(value, 0)
         except Exception:  # a user object whose __len__/__iter__/items() blew up mid-walk
@@ -230,7 +215,7 @@ class Sanitizer:
 
     def _flat(self, value: Any) -> bool:
         """Tell whether `value` is a dict the walk would keep as it is (encode it directly)."""
-        return type(value) is dict and self._plain(value, 0, self.max_nodes - 1) >= 0
+        return self.plain(value) is not None
 
     def _plain(self, value: Any, depth: int, room: int) -> int:
         """Containers `room` has left after `value` (dict, list, tuple), -1 if the walk changes it.
@@ -253,7 +238,9 @@ class Sanitizer:
         for item in items:
             cls = type(item)
             if cls is str:
-                if len(item) > max_string or (search is not None and search(item)):
+                if len(item) > max_string or (
+                    search is not None and len(item) >= self._search_from and search(item)
+                ):
                     return -1
             elif cls is dict or cls is list or cls is tuple:
                 room = -1 if room <= 0 else self._plain(item, depth + 1, room - 1)

@@ -208,5 +208,9 @@ class SpanRecord(msgspec.Struct, gc=False):
 
     def release(self) -> None:
         """Let go of what the caller gave: the event is settled (sent, or dropped after `on_drop`)."""
-        self.drop_payload()
+        # `drop_payload`'s stores, not a call to it: the ledger releases every record sent.
+        self.outputs = None
+        self.binder = None
+        self.args = ()
+        self.kwargs = None
         self.extra = None
