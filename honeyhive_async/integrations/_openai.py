@@ -147,14 +147,19 @@ class _ChatStream:
 
     def __init__(self, *, hide_usage: bool) -> None:
         self.hide_usage = hide_usage
-        # Usage asked for by us is held back raw: the SDK never builds the chunk.
-        self.hold_back: Callable[[Any], bool] | None = self._usage_event if hide_usage else None
         self.parts: list[str] = []
         self.role = "assistant"
         self.tools: dict[int, dict[str, Any]] = {}
         self.finish_reason: str | None = None
         self.usage: Any = None
         self.last: Any = None
+
+    @property
+    def hold_back(self) -> Callable[[Any], bool] | None:
+        """Usage asked for by us is held back raw: the SDK never builds the chunk."""
+        # A property, not an attribute: a bound method kept on the accumulator would tie it
+        # to itself, garbage (with the last chunk it holds) only the cyclic collector frees.
+        return self._usage_event if self.hide_usage else None
 
     def _usage_event(self, event: Any) -> bool:
         """Whether a raw stream event is the usage chunk (kept here); never raises."""
