@@ -213,10 +213,6 @@ class Sanitizer:
         head = text[:limit] if scrubber is None else scrubber.cut(text, limit)
         return f"{head}... [truncated, {len(text)} chars]"
 
-    def _flat(self, value: Any) -> bool:
-        """Tell whether `value` is a dict the walk would keep as it is (encode it directly)."""
-        return self.plain(value) is not None
-
     def _plain(self, value: Any, depth: int, room: int) -> int:
         """Containers `room` has left after `value` (dict, list, tuple), -1 if the walk changes it.
 

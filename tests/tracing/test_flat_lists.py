@@ -86,19 +86,21 @@ def test_a_nested_field_encodes_as_the_walk_does(
 def test_nested_plain_values_take_the_fast_path_within_the_bounds() -> None:
     fast, _ = _sanitizers(max_depth=3, max_nodes=4)
     chat = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
-    assert fast._flat(chat)  # 4 containers at depth 0-2
-    assert not fast._flat({"messages": [{"role": "user"}] * 3})  # 5 containers
-    assert not fast._flat({"a": {"b": {"c": {}}}})  # a container at depth 3
-    assert not fast._flat({"a": [{"password": "x"}]})  # a secret key, however deep
-    assert not fast._flat({"a": {"b": {1: "x"}}})  # a key the walk turns into text
+    assert fast.plain(chat) is not None  # 4 containers at depth 0-2
+    assert fast.plain({"messages": [{"role": "user"}] * 3}) is None  # 5 containers
+    assert fast.plain({"a": {"b": {"c": {}}}}) is None  # a container at depth 3
+    assert fast.plain({"a": [{"password": "x"}]}) is None  # a secret key, however deep
+    assert fast.plain({"a": {"b": {1: "x"}}}) is None  # a key the walk turns into text
 
 
 def test_a_list_of_plain_strings_takes_the_fast_path() -> None:
     fast, _ = _sanitizers()
-    assert fast._flat({"docs": ["one document", "another"], "ids": (1, 2.5, None, True)})
-    assert fast._flat({"docs": ["one", ["nested"]]})
-    assert not fast._flat({"docs": ["one", {"nested": object()}]})
-    assert not fast._flat({"docs": ["a"] * 5})  # more than max_items
-    assert not fast._flat({"pair": ["Authorization", "Bearer abcdefghijklmnop"]})
-    assert not fast._flat({"docs": [f"key {SECRET}"]})
+    assert (
+        fast.plain({"docs": ["one document", "another"], "ids": (1, 2.5, None, True)}) is not None
+    )
+    assert fast.plain({"docs": ["one", ["nested"]]}) is not None
+    assert fast.plain({"docs": ["one", {"nested": object()}]}) is None
+    assert fast.plain({"docs": ["a"] * 5}) is None  # more than max_items
+    assert fast.plain({"pair": ["Authorization", "Bearer abcdefghijklmnop"]}) is None
+    assert fast.plain({"docs": [f"key {SECRET}"]}) is None
     assert bytes(fast.field("outputs", {"docs": ["a", "b"]})) == b'{"docs":["a","b"]}'
