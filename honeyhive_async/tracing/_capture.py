@@ -113,43 +113,24 @@ class Sanitizer:
             raw = self.plain(value)
             if raw is not None:
                 return raw
-        return self._walked(name, value)
+        return self.walked(name, value)
 
     def plain(self, value: Any) -> msgspec.Raw | None:
         """`value` encoded, if it is a dict the walk would keep as it is, within the budget.
 
-        Most fields are a few scalars (a call's arguments, its result): its own items are
-        checked here, in the one call the exporter makes per field on its common path
-        (issue 14: every call there costs the application GIL time). Call it only when no
-        redaction hook is set (a hook sees every field).
+        The exporter's common path (most fields are a few plain values: a call's arguments,
+        its result); `walked` is the other. Call it only when no redaction hook is set (a
+        hook sees every field).
         """
-        if type(value) is not dict or self.max_depth <= 0 or len(value) > self.max_items:
+        if type(value) is not dict or self._plain(value, 0, self.max_nodes - 1) < 0:
             return None
-        known, search, max_string = self._secret_cache, self._search, self.max_string
-        search_from, room = self._search_from, self.max_nodes - 1
-        for key, item in value.items():
-            if type(key) is not str or (known.get(key, True) and self.is_secret(key)):
-                return None
-            cls = type(item)
-            if cls is str:
-                size = len(item)
-                if size > max_string or (
-                    search is not None and size >= search_from and search(item)
-                ):
-                    return None
-            elif cls is dict or cls is list or cls is tuple:
-                room = -1 if room <= 0 else self._plain(item, 1, room - 1)
-                if room < 0:
-                    return None
-            elif not (item is None or cls is int or cls is float or cls is bool):
-                return None
         try:
             data = self._encoder.encode(value)
         except UnicodeEncodeError:  # a lone surrogate: the walk repairs it
             return None
         return msgspec.Raw(data) if len(data) <= self.field_budget else None
 
-    def _walked(self, name: str, value: Any) -> msgspec.Raw:
+    def walked(self, name: str, value: Any) -> msgspec.Raw:
         """`field` the long way: converted, bounded and redacted by a walk (and the hook)."""
         try:
             clean = _Walk(self).clean(value, 0)

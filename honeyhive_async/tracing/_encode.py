@@ -17,7 +17,7 @@ from msgspec import UNSET
 
 from ..models import CreateEventRequest
 from ._capture import Sanitizer, repair_text, wrap_output
-from ._ids import _LOW_BITS, _LOW_MASK, _SMALL, _TOP, _high_texts, format_id
+from ._ids import format_id
 from ._record import SpanRecord, bind_inputs, wall_offset
 from ._span import Session
 
@@ -61,20 +61,20 @@ def event_request(
     outputs = record.outputs
     raw_outputs: Any = None
     if sanitizer.redact is None:  # a hook sees every field, an empty one too
-        # `Sanitizer.plain` first: the one call a plain field costs (`field` would be two).
+        # `Sanitizer.plain`, else the walk: what `field` does, one call less a plain field.
         plain = sanitizer.plain
         if inputs is None:
             raw_inputs = _EMPTY_OBJECT
         else:
             raw_inputs = plain(inputs)
             if raw_inputs is None:
-                raw_inputs = sanitizer.field("inputs", inputs)
+                raw_inputs = sanitizer.walked("inputs", inputs)
         if outputs is not None:
             if type(outputs) is not dict:
                 outputs = wrap_output(outputs)
             raw_outputs = plain(outputs)
             if raw_outputs is None:
-                raw_outputs = sanitizer.field("outputs", outputs)
+                raw_outputs = sanitizer.walked("outputs", outputs)
             size = EVENT_OVERHEAD + len(raw_inputs) + len(raw_outputs)
         else:
             size = EVENT_OVERHEAD + len(raw_inputs)
@@ -95,14 +95,10 @@ def event_request(
     session_id = session.event_id
     # Ids are formatted here, off the caller's path; a string id (a session's, the user's) as is.
     event_id, parent, children = record.id, record.parent, record.children
-    if type(event_id) is int and event_id < _SMALL:  # `format_id` inlined: one call less a span
-        event_id = _high_texts[event_id >> _LOW_BITS] + hex(event_id & _LOW_MASK | _TOP)[3:]
-    elif type(event_id) is not str:
-        event_id = format_id(event_id)
     request = CreateEventRequest(
         event_type=record.event_type,
         inputs=raw_inputs,
-        event_id=event_id,
+        event_id=event_id if type(event_id) is str else format_id(event_id),
         session_id=session_id,
         parent_id=(
             session_id if parent is None else parent if type(parent) is str else format_id(parent)
@@ -162,22 +158,30 @@ def session_start_fields(session: Session, sanitizer: Sanitizer) -> dict[str, An
     """
     # The enriched fields read from their dict at once (the properties cost a call each).
     extra = session._extra or _NO_KWARGS
-    outputs, t0, t1, offset = session.outputs, session._t0, session._t1, wall_offset()
-    end_time = (t1 + offset) * 1e3 if t1 else None
+    outputs = session.outputs
+    start_time, end_time, duration = _session_times(session)
     return {
         "session_id": session.event_id,
         "session_name": repair_value(session.session_name),
         "source": repair_value(session.source),
-        "start_time": int((t0 + offset) * 1e3),  # whole ms, as `event_request` sends
+        "start_time": start_time,
         "inputs": _raw(sanitizer, "inputs", extra.get("inputs")),
         "outputs": None if outputs is None else sanitizer.field("outputs", wrap_output(outputs)),
         "config": _raw(sanitizer, "config", extra.get("config")),
         "metadata": _raw(sanitizer, "metadata", extra.get("metadata")),
         "user_properties": _raw(sanitizer, "user_properties", extra.get("user_properties")),
         "children_ids": session.children_ids or None,
-        "end_time": None if end_time is None else int(end_time),
-        "duration": (t1 - t0) * 1e3 if t1 else None,
+        "end_time": end_time,
+        "duration": duration,
     }
+
+
+def _session_times(session: Session) -> tuple[int, int | None, float | None]:
+    """The session's start and end (whole Unix ms, as `event_request` sends) and duration."""
+    t0, t1, offset = session._t0, session._t1, wall_offset()
+    if not t1:
+        return int((t0 + offset) * 1e3), None, None
+    return int((t0 + offset) * 1e3), int((t1 + offset) * 1e3), (t1 - t0) * 1e3
 
 
 def session_event(session: Session, sanitizer: Sanitizer) -> CreateEventRequest:
@@ -190,7 +194,7 @@ def session_event(session: Session, sanitizer: Sanitizer) -> CreateEventRequest:
     # (that cost it a third more), the fields it rarely has only when it has them.
     extra = session._extra or _NO_KWARGS
     field: Callable[[str, Any], Any] = sanitizer.field
-    outputs, t0, t1, offset = session.outputs, session._t0, session._t1, wall_offset()
+    outputs, (start_time, end_time, duration) = session.outputs, _session_times(session)
     inputs, children, event_id = extra.get("inputs"), session._children, session.event_id
     request = CreateEventRequest(
         event_type="session",
@@ -201,9 +205,9 @@ def session_event(session: Session, sanitizer: Sanitizer) -> CreateEventRequest:
         event_name=repair_value(session.session_name),
         source=repair_value(session.source),
         outputs=None if outputs is None else field("outputs", wrap_output(outputs)),
-        start_time=int((t0 + offset) * 1e3),  # whole ms, as `event_request` sends
-        end_time=int((t1 + offset) * 1e3) if t1 else None,
-        duration=(t1 - t0) * 1e3 if t1 else None,
+        start_time=start_time,
+        end_time=end_time,
+        duration=duration,
     )
     if len(extra) > (inputs is not None):  # more than its inputs: set what it has
         for name in _SESSION_EXTRA:
