@@ -19,6 +19,10 @@ Untraced, the same functions run undecorated. Contenders:
 * ``ours-discard`` (only when named in ``--contenders``): sessions and spans made as in
   ``ours`` but let go of by the exporter's queue (no thread, nothing sent): what the caller's
   side alone costs, by difference with ``untraced``, and the exporter, with ``ours-sink``;
+* ``floor`` (only when named, a reference row, no bar): the least any tracer could do in
+  Python per request: per session and per span a contextvar set and reset, two clock reads and
+  a dict record appended to a deque that keeps the last `FLOOR_HELD` (a batch's worth, as a
+  tracer exporting in batches holds them), nothing encoded or sent;
 * ``langfuse``: ``start_as_current_observation`` per request (a trace; ``session_id`` set with
   ``propagate_attributes``), ``@observe()`` children;
 * ``langsmith``: ``langsmith.trace(...)`` root run per request (``session_id`` in its
@@ -30,7 +34,9 @@ Untraced, the same functions run undecorated. Contenders:
 Peers export to the ``sink`` stand-in (`servers.py`), where every exporter succeeds.
 
 ``--profile DIR`` splits each sample's service CPU per request between its main thread (the
-app's loop, the traced calls) and its other threads (an exporter's), logged per sample; with
+app's loop, the traced calls) and its other threads (an exporter's), logged per sample, with
+the service's cyclic collections per 1,000 requests, the collector's time per request by
+thread and each thread's context switches per request (`_probe.py`); with
 ``py-spy`` installed (``pip install py-spy``) it also samples the service's threads during the
 load into ``DIR/<contender>-<round>.txt`` (collapsed stacks, one line a stack).
 
@@ -76,12 +82,17 @@ NAMES = {
     "ours-sink": "honeyhive_async -> null sink",
     "ours-spans": "honeyhive_async -> null sink, no session per request (3 spans only)",
     "ours-discard": "honeyhive_async, events let go of at the queue (the caller's side alone)",
+    "floor": "floor: contextvar + 2 clock reads + dict + bounded deque per event (reference)",
     "langfuse": "langfuse",
     "langsmith": "langsmith",
     "honeyhive": "honeyhive 1.7.0",
 }
 SPANS_PER_REQUEST = 3
+FLOOR_HELD = 500
+"""Records the floor's deque keeps: a batch's worth (`Tracer`'s default `max_batch_size`)."""
 FLUSH_TIMEOUT = 120.0
+PROBE_ENV = "BENCH_SERVICE_PROBE"
+"""Set (by ``--profile``) in the services' environment: they serve ``/_probe`` (`_probe.py`)."""
 DOCS = [f"document {i}: sessions group the events of one request." for i in range(5)]
 
 # -- the app -------------------------------------------------------------------------------------
@@ -157,6 +168,8 @@ def setup(contender: str, url: str, backend: Backend) -> tuple[App, Flush]:
     if contender.startswith("ours"):
         sessions = contender != "ours-spans"
         return _ours(url, backend, sessions=sessions, discard=contender == "ours-discard")
+    if contender == "floor":
+        return _floor(backend)
     peers = {"langfuse": _langfuse, "langsmith": _langsmith, "honeyhive": _honeyhive}
     return peers[contender](url, backend)
 
@@ -186,6 +199,64 @@ def _ours(url: str, backend: Backend, *, sessions: bool, discard: bool) -> tuple
         return {"sent": report.sent, "dropped": dict(report.dropped), "pending": report.pending}
 
     return (handle if sessions else spans_only), flush
+
+
+def _floor(backend: Backend) -> tuple[App, Flush]:
+    """The reference: the least a tracer could do per event in Python, nothing exported."""
+    import contextvars
+    from collections import deque
+
+    current: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("floor")
+    records: deque[dict[str, Any]] = deque(maxlen=FLOOR_HELD)
+    ns = time.perf_counter_ns
+
+    def deco_async(fn: Any) -> Any:
+        name = fn.__qualname__
+
+        async def wrapper(*args: Any) -> Any:
+            rec = {"name": name, "parent": current.get(None), "args": args, "t0": ns()}
+            token = current.set(rec)
+            try:
+                rec["result"] = result = await fn(*args)
+            finally:
+                current.reset(token)
+                rec["t1"] = ns()
+                records.append(rec)
+            return result
+
+        return wrapper
+
+    def deco_sync(fn: Any) -> Any:
+        name = fn.__qualname__
+
+        def wrapper(*args: Any) -> Any:
+            rec = {"name": name, "parent": current.get(None), "args": args, "t0": ns()}
+            token = current.set(rec)
+            try:
+                rec["result"] = result = fn(*args)
+            finally:
+                current.reset(token)
+                rec["t1"] = ns()
+                records.append(rec)
+            return result
+
+        return wrapper
+
+    fns = _functions(deco_async, deco_sync, backend)
+
+    async def handle(question: str) -> str:
+        rec = {"name": "chat", "inputs": {"question": question}, "t0": ns()}
+        token = current.set(rec)
+        try:
+            reply = await _answer(fns, question)
+            rec["outputs"] = {"reply": reply}
+        finally:
+            current.reset(token)
+            rec["t1"] = ns()
+            records.append(rec)
+        return reply
+
+    return handle, lambda: None
 
 
 def _langfuse(url: str, backend: Backend) -> tuple[App, Flush]:
@@ -283,6 +354,15 @@ def build_app(contender: str, url: str, backend_spec: str) -> Any:
     app.on_cleanup.append(close)
     app.router.add_post("/chat", chat)
     app.router.add_post("/_flush", flush_route)
+    if os.environ.get(PROBE_ENV):  # --profile: the collector's and the threads' figures
+        from . import _probe
+
+        _probe.install()
+
+        async def probe_route(_: web.Request) -> web.Response:
+            return web.json_response(_probe.snapshot())
+
+        app.router.add_post("/_probe", probe_route)
     return app
 
 
@@ -310,29 +390,44 @@ def _service(contender: str, url: str, backend: str) -> Iterator[tuple[int, int]
 
 
 def _sample(
-    port: int, pid: int, connections: int, warmup: float, duration: float, spy: str | None = None
+    port: int,
+    pid: int,
+    connections: int,
+    warmup: float,
+    duration: float,
+    spy: str | None = None,
+    probe: bool = False,
 ) -> dict[str, Any]:
     """One window of load from a separate process, then the service's untimed flush.
 
-    With `spy` (a path), py-spy samples the service's threads during the load into it.
+    With `spy` (a path), py-spy samples the service's threads during the load into it; with
+    `probe`, the service's `_probe` figures per request are read around the sample.
     """
     import urllib.request
 
+    def post(path: str) -> Any:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return json.loads(response.read())
+
     cmd = [sys.executable, "-m", "benchmarks._load", str(port), str(pid), str(connections)]
     cmd += [str(warmup), str(duration)]
+    probe0 = post("/_probe") if probe else None
     main0 = thread_cpu_seconds(pid, pid)
     cpu0 = proc_cpu_seconds(pid)
     with _py_spy(pid, warmup + duration, spy):
         out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/_flush", data=b"", method="POST")
-    with urllib.request.urlopen(request, timeout=300) as response:
-        result["flush"] = json.loads(response.read())
+    result["flush"] = post("/_flush")
     # Every request of the sample (warm-up and tail included) and all the service did for
     # them, the export deferred past the window included: a tracer cannot hide work in a
     # backlog that the untimed flush drains.
     result["cycle_cpu_s"] = proc_cpu_seconds(pid) - cpu0
     result["main_thread_cpu_s"] = thread_cpu_seconds(pid, pid) - main0
+    if probe0 is not None:
+        from . import _probe
+
+        result["probe"] = _probe.per_request(probe0, post("/_probe"), result["all_requests"])
     return result
 
 
@@ -358,10 +453,17 @@ def _py_spy(pid: int, seconds: float, path: str | None) -> Iterator[None]:
 
 
 def measure(
-    contenders: list[str], workload: str, quick: bool, profile: str | None = None
+    contenders: list[str],
+    workload: str,
+    quick: bool,
+    profile: str | None = None,
+    probe: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     from .servers import serve
 
+    probe = probe or profile is not None
+    if probe:
+        os.environ[PROBE_ENV] = "1"  # the services started below serve /_probe
     connections = 16 if quick else 64
     warmup, duration = (0.3, 0.7) if quick else (1.0, 3.0)
     rounds, warm_rounds = (1, 0) if quick else (5, 1)
@@ -381,13 +483,13 @@ def measure(
         for r in range(warm_rounds + rounds):
             for c in contenders:  # round-robin: a noisy spell hits every contender alike
                 spy = None if profile is None else os.path.join(profile, f"{c}-{r}.txt")
-                one = _sample(*services[c], connections, warmup, duration, spy)
+                one = _sample(*services[c], connections, warmup, duration, spy, probe)
                 rate = one["requests"] / one["seconds"]
                 log(
                     f"service[{c}] round {r}: {rate:,.0f} req/s, service CPU "
                     f"{one['service_cpu_s'] / one['seconds']:.2f} cores, flush {one['flush']}"
                 )
-                if profile is not None and one["all_requests"]:
+                if probe and one["all_requests"]:
                     per = 1e6 / one["all_requests"]
                     main_us = one["main_thread_cpu_s"] * per
                     log(
@@ -395,6 +497,7 @@ def measure(
                         f" = main thread {main_us:.0f} + other threads "
                         f"{one['cycle_cpu_s'] * per - main_us:.0f}"
                     )
+                    log(f"service[{c}] round {r}: {one['probe']}")
                 if r >= warm_rounds:
                     samples[c].append(
                         {**one, "rate": rate, "connections": connections, "workload": workload}
@@ -510,6 +613,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar="DIR",
         help="log each sample's CPU per request by thread; with py-spy, sample stacks into DIR",
     )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="log --profile's per-sample figures (CPU by thread, collector, switches), no py-spy",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="bare", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -523,7 +631,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     if opts.profile:
         os.makedirs(opts.profile, exist_ok=True)
-    samples = measure(contenders, opts.workload, opts.quick, opts.profile)
+    samples = measure(contenders, opts.workload, opts.quick, opts.profile, opts.probe)
     tables, metrics = tables_and_metrics(samples)
     log(f"service done in {time.monotonic() - started:.0f}s: {metrics}")
     emit(tables, metrics)
