@@ -12,7 +12,7 @@ A datapoint gives its place to the next one as its function returns, before its 
 run: when many functions' awaits end together (an LLM call's latency), the next ones start
 first and the scoring runs while they wait, rather than every next start waiting for every
 scoring (benchmarks/evaluate.py at concurrency 64: a next start 0.5 ms after the function's
-return rather than 3 ms, the median; wall time over the ideal 1.22x rather than 1.27x).
+return rather than 3 ms, the median; wall time over the ideal 1.20x rather than 1.23x).
 The evaluators of at most `concurrency` datapoints run at once: one whose function returned
 while all those places are taken keeps its own place until one frees.
 """
