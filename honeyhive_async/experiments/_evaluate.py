@@ -135,9 +135,11 @@ async def evaluate(
     ``datapoint_id`` in its metadata): the function is its root ``chain`` and whatever it calls
     with ``@trace`` nests under it; each evaluator is an event of its own, run as soon as its
     datapoint is done; scores go to the session's metrics, the ground truth to its feedback.
-    At most `concurrency` datapoints run at a time; sync functions and evaluators run in a
-    thread pool of that size, with the session carried into the thread. A datapoint whose
-    function fails (or times out) is recorded with its error and counted; the others go on.
+    At most `concurrency` functions run at a time: as one returns, the next datapoint starts,
+    and the finished one's evaluators run meanwhile, for at most `concurrency` datapoints
+    too. Sync functions run in a thread pool of that size, sync evaluators in another, with
+    the session carried into the thread. A datapoint whose function fails (or times out) is
+    recorded with its error and counted; the others go on.
 
     The run is created ``running`` and closed ``completed`` with every session id, or
     ``failed`` when the function failed on every datapoint. Cancelled (``task.cancel()``,
@@ -154,7 +156,8 @@ async def evaluate(
         evaluators: ``evaluator(outputs, inputs, ground_truth)``, sync or async, returning a
             number, bool, string or ``{"score": ..., "explanation": ...}``.
         name: The run's name (and every session's); ``experiment-<run id>`` by default.
-        concurrency: Datapoints in flight at most.
+        concurrency: Functions running at once, at most (each on its own datapoint); the
+            evaluators of at most as many datapoints whose function returned run beside them.
         client: The client to use; built from the environment (and closed) when omitted.
         tracer: The tracer for the sessions; by default one of its own, closed at the end.
         run_id: The run's id: an existing run is resumed, a new id names the new run.
@@ -186,15 +189,19 @@ async def evaluate(
             assert dataset_id is not None  # _check
             resolved_id, points = dataset_id, await load_dataset(client, dataset_id)
         function_name = str(getattr(function, "__name__", None) or type(function).__name__)
-        pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=concurrency, thread_name_prefix="honeyhive-evaluate"
-        )
-        # Not waited for: a sync call that timed out still holds its thread.
-        stack.callback(pool.shutdown, wait=False)
-        pooled = [function] if inline_sync_evaluators else [function, *evaluators]
-        if any(in_pool(each) for each in pooled):
-            # While the run is being created, not on the loop while datapoints run.
-            warm(pool, min(concurrency, len(points)))
+        # Two pools: the evaluators of up to `concurrency` datapoints run beside as many
+        # functions (`Runner`), and in one pool of that size they would wait behind them.
+        pools: list[concurrent.futures.ThreadPoolExecutor] = []
+        for pooled in ([function], [] if inline_sync_evaluators else evaluators):
+            pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=concurrency, thread_name_prefix="honeyhive-evaluate"
+            )
+            # Not waited for: a sync call that timed out still holds its thread.
+            stack.callback(pool.shutdown, wait=False)
+            if any(in_pool(each) for each in pooled):
+                # While the run is being created, not on the loop while datapoints run.
+                warm(pool, min(concurrency, len(points)))
+            pools.append(pool)
         handle = await open_run(
             client,
             run_id=run_id,
@@ -236,7 +243,7 @@ async def evaluate(
                 event_type=event_type,
                 name=label,
                 metadata=meta,
-                pool=pool,
+                pool=pools[event_type == "tool"],
                 timeout=timeout,
                 inline=inline_sync_evaluators and event_type == "tool",
             )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async import AsyncHoneyHive, EvaluationResult, evaluate
+from honeyhive_async._progress import Progress
 from honeyhive_async.experiments import external_dataset_id
 from honeyhive_async.models import EventFilter
 from honeyhive_async.server import LocalServer
@@ -20,9 +21,9 @@ DATASET = rows(6)
 class Blocking:
     """A function whose datapoints 0 and 1 return at once and the others wait until released.
 
-    With concurrency 2, both slots are held by waiting calls only once datapoints 0 and 1
-    have finished entirely (a slot is freed after its datapoint's session closes): that is the
-    moment `both_waiting` is set, with no clock involved.
+    With concurrency 2, both slots are held by waiting calls once the functions of datapoints
+    0 and 1 have returned (a slot is freed as its function returns, while its evaluators may
+    still run): that is the moment `both_waiting` is set, with no clock involved.
     """
 
     def __init__(self) -> None:
@@ -45,8 +46,25 @@ def exact(outputs: Any, inputs: dict[str, Any], ground_truth: Any) -> bool:
     return bool(outputs["i"] == ground_truth["i"])
 
 
-async def _cancelled_after_two(client: AsyncHoneyHive, run_id: str) -> Blocking:
+def _two_done(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Set once two datapoints are done (scored, their sessions closed): the bar's count."""
+    done = asyncio.Event()
+
+    class Counted(Progress):
+        def advance(self, count: int, *, failed: int = 0) -> None:
+            super().advance(count, failed=failed)
+            if self.done >= 2:
+                done.set()
+
+    monkeypatch.setattr("honeyhive_async.experiments._evaluate.Progress", Counted)
+    return done
+
+
+async def _cancelled_after_two(
+    client: AsyncHoneyHive, run_id: str, monkeypatch: pytest.MonkeyPatch
+) -> Blocking:
     function = Blocking()
+    two_done = _two_done(monkeypatch)
     task = asyncio.create_task(
         evaluate(
             function,
@@ -60,15 +78,18 @@ async def _cancelled_after_two(client: AsyncHoneyHive, run_id: str) -> Blocking:
         )
     )
     await function.both_waiting.wait()
+    await two_done.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     return function
 
 
-async def test_cancelled_run_keeps_what_finished(client: AsyncHoneyHive) -> None:
+async def test_cancelled_run_keeps_what_finished(
+    client: AsyncHoneyHive, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_id = "0d9c7a8e-5a3b-4c55-9d0e-3f1a2b3c4d5e"
-    function = await _cancelled_after_two(client, run_id)
+    function = await _cancelled_after_two(client, run_id, monkeypatch)
 
     assert function.calls == [0, 1, 2, 3]
     run = await run_of(client, run_id)
@@ -94,9 +115,11 @@ async def test_cancelled_run_keeps_what_finished(client: AsyncHoneyHive) -> None
     assert all(meta(s)["error"].startswith("CancelledError") for s in cut)
 
 
-async def test_resume_skips_the_datapoints_already_done(client: AsyncHoneyHive) -> None:
+async def test_resume_skips_the_datapoints_already_done(
+    client: AsyncHoneyHive, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_id = "6a1f0c2e-8b7d-4e3f-a1b2-c3d4e5f60718"
-    first = await _cancelled_after_two(client, run_id)
+    first = await _cancelled_after_two(client, run_id, monkeypatch)
     done_before = (await run_of(client, run_id)).event_ids
 
     again = Blocking()
