@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 
 from honeyhive_async.server import LocalServer
+from honeyhive_async.server._http import collection_paused
 from honeyhive_async.server.store.run_results import EventSelection, RunResults
 from tests.server.helpers import call, create_event, start_session
 
@@ -193,6 +196,51 @@ async def test_summary_reads_every_session_in_one_query_as_event_by_event(
     }
     assert scores == {"ok": [1.0, 0.0], "score": [3.0, 5.0]}
     assert {"event_name": "llm", "event_type": "tool"} in summary["event_details"]
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    (gc.enable if was else gc.disable)()
+
+
+async def test_summary_is_built_with_the_collector_paused_and_restored(
+    client: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch, collector_on: None
+) -> None:
+    seen: list[bool] = []
+    built = RunResults.summary
+
+    def summary(self: RunResults, *args: Any) -> dict[str, Any]:
+        seen.append(gc.isenabled())
+        return built(self, *args)
+
+    monkeypatch.setattr(RunResults, "summary", summary)
+    run_id = (await create_run(client))["run_id"]
+    await call(client, "GET", f"/v1/runs/{run_id}/summary")
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_collection_paused_restores_the_collector_and_leaves_it_off_if_it_was(
+    collector_on: None,
+) -> None:
+    inside: list[bool] = []
+
+    def fails() -> None:
+        with collection_paused():
+            inside.append(gc.isenabled())
+            raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        fails()
+    assert inside == [False]
+    assert gc.isenabled()
+    gc.disable()
+    with collection_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
 
 
 async def test_metrics_at_the_ends_of_the_float_range_give_numbers_not_nulls(

@@ -23,6 +23,7 @@ from .._http import (
     STORE_KEY,
     ServerError,
     bounded,
+    collection_paused,
     decode_body,
     json_response,
     page_number,
@@ -197,7 +198,8 @@ async def run_summary(request: web.Request) -> web.Response:
     """``GET /v1/runs/{run_id}/summary`` (and the deprecated ``/result``)."""
     run = _run(request)
     function, selection = _aggregate(request), _selection(request)
-    return json_response(_results(request).summary(run, function, selection))
+    with collection_paused():  # a run's worth of datapoints and metrics: see its docstring
+        return json_response(_results(request).summary(run, function, selection))
 
 
 async def compare_runs(request: web.Request) -> web.Response:

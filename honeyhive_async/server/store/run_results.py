@@ -124,7 +124,9 @@ class RunResults:
     def summary(self, run: RunDict, function: str, selection: EventSelection) -> dict[str, Any]:
         """Return `GetExperimentRunResultResponse` for the run."""
         ranges: dict[str, Any] = self._runs.extra(run["run_id"]).get("passing_ranges") or {}
-        details: dict[tuple[str, str, str], list[tuple[str, Any, float]]] = {}
+        # Each value's datapoint key, number and pass, by (metric, event name, event type):
+        # whether a value passes is worked out once, for its datapoint and its detail alike.
+        details: dict[tuple[str, str, str], list[tuple[str, float, bool]]] = {}
         datapoints: list[dict[str, Any]] = []
         passed: list[str] = []
         failed: list[str] = []
@@ -135,24 +137,29 @@ class RunResults:
             datapoint = _datapoint_in(head.metadata)
             key = datapoint or head.event_id
             results = []
+            session_passed = True
             for event in scored[head.event_id]:
                 name, kind = str(event.event_name or ""), str(event.event_type or "")
                 seen_kinds[name, kind] = None
                 if not event.metrics:  # most events of a run: no generator made for them
                     continue
                 for metric, raw, number in _numbers(event.metrics):
-                    details.setdefault((metric, name, kind), []).append((key, raw, number))
                     ok = _passes(raw, number, ranges.get(metric))
+                    found = details.get((metric, name, kind))
+                    if found is None:
+                        found = details[metric, name, kind] = []
+                    found.append((key, number, ok))
+                    session_passed = session_passed and ok
+                    # `name`, as the official SDK reads a datapoint's metrics (the spec leaves it open)
                     results.append(
-                        # `name`, as the official SDK reads a datapoint's metrics (the spec leaves it open)
-                        {"name": metric, "event_name": name, "event_type": kind}
-                        | {"value": raw, "passed": ok}
+                        {"name": metric, "event_name": name, "event_type": kind, "value": raw}
+                        | {"passed": ok}
                     )
-            session_passed = all(result["passed"] for result in results)
             (passed if session_passed else failed).append(key)
-            point: dict[str, Any] = {"session_id": head.event_id, "passed": session_passed}
-            point |= {"datapoint_id": datapoint, "metrics": results}
-            datapoints.append(point)
+            datapoints.append(
+                {"session_id": head.event_id, "passed": session_passed}
+                | {"datapoint_id": datapoint, "metrics": results}
+            )
         return {
             "status": run.get("status") or "pending",
             "success": True,
@@ -176,10 +183,10 @@ class RunResults:
         name: str,
         kind: str,
         function: str,
-        found: list[tuple[str, Any, float]],
+        found: list[tuple[str, float, bool]],
         passing: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        values = [number for _, _, number in found]
+        values = [number for _, number, _ in found]
         detail: dict[str, Any] = {
             "metric_name": metric,
             "metric_type": _METRIC_TYPE,
@@ -187,8 +194,8 @@ class RunResults:
             "event_type": kind,
             "values": values,
             "datapoints": {
-                "passed": [key for key, raw, n in found if _passes(raw, n, passing)],
-                "failed": [key for key, raw, n in found if not _passes(raw, n, passing)],
+                "passed": [key for key, _, ok in found if ok],
+                "failed": [key for key, _, ok in found if not ok],
             },
         }
         result = aggregate(values, function)
