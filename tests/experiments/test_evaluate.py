@@ -232,12 +232,18 @@ async def test_a_datapoint_past_its_timeout_fails_alone(client: AsyncHoneyHive) 
             await never.wait()  # never set: only the timeout ends this call
         return {"i": inputs["i"]}
 
+    # The evaluator is async and never suspends, as the other answer: a deadline is only
+    # checked at an await, so however loaded the machine, only datapoint 0 can run out of time
+    # (a sync evaluator's thread hand-off could outlast 10 ms under load).
+    async def exact_now(outputs: Any, inputs: dict[str, Any], ground_truth: Any) -> bool:
+        return exact(outputs, inputs, ground_truth)
+
     result = await evaluate(
-        answer, dataset=rows(2), evaluators=[exact], timeout=0.01, client=client, progress=False
+        answer, dataset=rows(2), evaluators=[exact_now], timeout=0.01, client=client, progress=False
     )
 
     assert result.results[0].error == "TimeoutError: answer took longer than 0.01 s"
-    assert result.results[1].scores == {"exact": True}
+    assert result.results[1].scores == {"exact_now": True}
     session = await tree_of(client, result.results[0].session_id)
     assert meta(session)["error"] == result.results[0].error
     assert session.children[0].event_name == "answer"
