@@ -270,7 +270,7 @@ class Runs:
         """
         # Ordered by session first: the index on (session_id, start_time) gives that order as
         # it is read, where `start_time, rowid` alone sorted every body in a temporary B-tree
-        # (a 500-session run: 3.5 -> 2 ms, /tmp/u/summbench.py).
+        # (the query for a 500-session run of benchmarks/evaluate.py: 3.5 -> 2 ms).
         rows = self._db.read(
             "SELECT session_id, body FROM events WHERE session_id IN"
             " (SELECT value FROM json_each(?)) ORDER BY session_id, start_time, rowid",
