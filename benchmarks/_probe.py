@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any
 
+from .servers import stat_cpu_seconds
+
 __all__ = ["install", "per_request", "snapshot"]
 
 _perf = time.perf_counter
@@ -55,14 +57,13 @@ def install() -> None:
 def _thread_stats(native_id: int) -> dict[str, float]:
     base = f"/proc/self/task/{native_id}"
     try:
-        with open(f"{base}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        cpu_s = stat_cpu_seconds(f"{base}/stat")
         with open(f"{base}/status") as f:
             status = dict(line.split(":", 1) for line in f if "ctxt_switches" in line)
     except OSError:  # the thread ended
         return {}
     return {
-        "cpu_s": (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"),
+        "cpu_s": cpu_s,
         "voluntary": int(status["voluntary_ctxt_switches"]),
         "involuntary": int(status["nonvoluntary_ctxt_switches"]),
     }

@@ -256,11 +256,16 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux `/proc`)."""
-    with open(f"/proc/{pid}/stat") as f:
+def stat_cpu_seconds(path: str) -> float:
+    """User + system CPU seconds so far from a Linux ``stat`` file (a process's or a thread's)."""
+    with open(path) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux `/proc`)."""
+    return stat_cpu_seconds(f"/proc/{pid}/stat")
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from ._out import emit, log, num, table
-from .servers import child_process, proc_cpu_seconds
+from .servers import child_process, proc_cpu_seconds, stat_cpu_seconds
 
 CONTENDERS = (
     "untraced",
@@ -434,9 +434,7 @@ def _sample(
 
 def thread_cpu_seconds(pid: int, tid: int) -> float:
     """User + system CPU seconds of one thread of a process so far (Linux `/proc`)."""
-    with open(f"/proc/{pid}/task/{tid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat_cpu_seconds(f"/proc/{pid}/task/{tid}/stat")
 
 
 @contextlib.contextmanager

@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from honeyhive_async.models._decode import gc_paused
 from honeyhive_async.server import LocalServer
-from honeyhive_async.server._http import collection_paused
 from honeyhive_async.server.store.run_results import EventSelection, RunResults
 from tests.server.helpers import call, create_event, start_session
 
@@ -223,13 +223,13 @@ async def test_summary_is_built_with_the_collector_paused_and_restored(
     assert gc.isenabled()
 
 
-def test_collection_paused_restores_the_collector_and_leaves_it_off_if_it_was(
+def test_the_pause_restores_the_collector_and_leaves_it_off_if_it_was(
     collector_on: None,
 ) -> None:
     inside: list[bool] = []
 
     def fails() -> None:
-        with collection_paused():
+        with gc_paused():
             inside.append(gc.isenabled())
             raise KeyError("x")
 
@@ -238,7 +238,7 @@ def test_collection_paused_restores_the_collector_and_leaves_it_off_if_it_was(
     assert inside == [False]
     assert gc.isenabled()
     gc.disable()
-    with collection_paused():
+    with gc_paused():
         assert not gc.isenabled()
     assert not gc.isenabled()
 

@@ -19,11 +19,11 @@ from ...models import (
     EventFilter,
     UpdateRunRequest,
 )
+from ...models._decode import gc_paused
 from .._http import (
     STORE_KEY,
     ServerError,
     bounded,
-    collection_paused,
     decode_body,
     json_response,
     page_number,
@@ -198,7 +198,12 @@ async def run_summary(request: web.Request) -> web.Response:
     """``GET /v1/runs/{run_id}/summary`` (and the deprecated ``/result``)."""
     run = _run(request)
     function, selection = _aggregate(request), _selection(request)
-    with collection_paused():  # a run's worth of datapoints and metrics: see its docstring
+    # Every dict and list the build makes stays alive until the reply is encoded: a collection
+    # meanwhile frees nothing and only scans them (a 500-session summary ran 13-14, one in five
+    # runs a full one of +15 ms; paused, server time median 10.1 -> 9.2 ms, max 26 -> 10 ms).
+    # The client's pause for bulk decodes: counted across threads, so a LocalServer thread and
+    # the app's decodes never re-enable the collector under each other.
+    with gc_paused():
         return json_response(_results(request).summary(run, function, selection))
 
 
